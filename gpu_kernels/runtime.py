@@ -1,0 +1,131 @@
+"""The one owner of ``ti.init`` in microcath.
+
+``ensure_initialized()`` is called at the top of every public compute
+function. It starts Taichi once, lazily, on the requested arch:
+
+* ``"auto"`` tries CUDA and falls back to the CPU (logged, and a
+  ``RuntimeWarning`` if CUDA was asked for explicitly and is unavailable);
+* ``"cuda"``, ``"vulkan"`` or ``"cpu"`` pick one;
+* the environment variable ``MICROCATH_ARCH`` overrides the default.
+
+If the host program already initialised Taichi, that runtime is used as it is
+and never re-initialised. ``ti.gpu``/``ti.opengl`` are never used: they crash
+headless machines.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+import threading
+import warnings
+
+# taichi prints a banner to stdout on import and on init; stdout belongs to
+# our results (``--json``), so the banner is silenced and the init line logged.
+os.environ.setdefault("ENABLE_TAICHI_HEADER_PRINT", "false")
+
+import taichi as ti  # noqa: E402
+
+__all__ = ["ensure_initialized", "current_arch", "ARCHES", "is_initialized", "device_memory_bytes"]
+
+log = logging.getLogger(__name__)
+
+ARCHES = ("auto", "cuda", "vulkan", "cpu")
+_lock = threading.Lock()
+_state: dict[str, str | None] = {"arch": None, "requested": None}
+
+
+def is_initialized() -> bool:
+    """True when a Taichi runtime exists (started by us or by the host program)."""
+    try:
+        return ti.lang.impl.get_runtime().prog is not None
+    except AttributeError:  # pragma: no cover - older/newer taichi internals
+        return False
+
+
+def _arch_name(arch) -> str:
+    name = getattr(arch, "name", str(arch))
+    return {"x64": "cpu", "arm64": "cpu"}.get(name, name)
+
+
+def current_arch() -> str | None:
+    """Name of the arch the running Taichi runtime uses ('cpu', 'cuda', ...), or None."""
+    if not is_initialized():
+        return None
+    return _arch_name(ti.lang.impl.current_cfg().arch)
+
+
+def _try_init(arch_obj, **kw) -> bool:
+    buf = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(buf):
+            ti.init(arch=arch_obj, log_level=ti.ERROR, **kw)
+        log.debug("%s", buf.getvalue().strip())
+    except Exception as exc:  # noqa: BLE001 - taichi raises plain exceptions
+        log.info("taichi could not start on %s: %s", arch_obj, exc)
+        return False
+    return _arch_name(ti.lang.impl.current_cfg().arch) == _arch_name(arch_obj)
+
+
+def ensure_initialized(arch: str | None = None) -> str:
+    """Start Taichi if needed and return the arch in use.
+
+    Parameters
+    ----------
+    arch : {'auto', 'cuda', 'vulkan', 'cpu'}, optional
+        Requested backend; default ``$MICROCATH_ARCH`` or ``'auto'``. Ignored
+        (with a log line) when a runtime is already running on another arch.
+    """
+    requested = (arch or os.environ.get("MICROCATH_ARCH") or "auto").lower()
+    if requested not in ARCHES:
+        raise ValueError(
+            f"arch: expected one of {', '.join(ARCHES)}, got {requested!r} "
+            "(check the MICROCATH_ARCH environment variable or the --arch flag)"
+        )
+    with _lock:
+        if is_initialized():
+            running = current_arch()
+            if requested not in ("auto", running):
+                log.warning(
+                    "taichi already runs on %s; keeping it (requested %s). "
+                    "Set MICROCATH_ARCH before the first computation to choose.",
+                    running, requested,
+                )
+            return running or "cpu"
+        order = {"auto": ["cuda", "cpu"], "cuda": ["cuda", "cpu"],
+                 "vulkan": ["vulkan", "cpu"], "cpu": ["cpu"]}[requested]
+        for name in order:
+            if _try_init(getattr(ti, name)):
+                chosen = current_arch() or name
+                break
+            if is_initialized():
+                ti.reset()
+        else:  # pragma: no cover - the CPU backend always exists
+            raise RuntimeError("taichi could not start on any arch, not even the CPU")
+        if requested not in ("auto", chosen):
+            warnings.warn(
+                f"arch {requested!r} is not available here; microcath runs on {chosen!r}",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+        _state["arch"], _state["requested"] = chosen, requested
+        log.info("microcath: taichi runs on %s (requested %s)", chosen, requested)
+        return chosen
+
+
+def device_memory_bytes() -> int | None:
+    """Total memory of the CUDA device in use, or None on CPU/unknown."""
+    if current_arch() != "cuda":
+        return None
+    try:  # pragma: no cover - needs a GPU
+        import ctypes
+
+        lib = ctypes.CDLL("libcuda.so.1")
+        free, total = ctypes.c_size_t(), ctypes.c_size_t()
+        if lib.cuMemGetInfo_v2(ctypes.byref(free), ctypes.byref(total)) == 0:
+            return int(total.value)
+    except OSError:
+        return None
+    return None

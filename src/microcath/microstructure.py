@@ -1,0 +1,329 @@
+"""The :class:`Microstructure`: the one data object every part of microcath works on.
+
+Conventions (DESIGN.md): ``labels[x, y, z]`` is ``uint8`` and C-ordered; ``x``
+is the through-thickness axis with the separator at ``x = 0`` and the current
+collector at ``x = nx - 1``. The voxel size is in metres.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ._version import __version__
+from .errors import InputError
+from .phases import Phase, PhaseKind, PhaseTable
+
+__all__ = ["Microstructure", "Coating", "AXES", "axis_index"]
+
+AXES = ("x", "y", "z")
+
+
+def axis_index(axis: int | str) -> int:
+    """``'x'|'y'|'z'|0|1|2`` -> 0, 1 or 2."""
+    if isinstance(axis, str) and axis.lower() in AXES:
+        return AXES.index(axis.lower())
+    if isinstance(axis, (int, np.integer)) and 0 <= int(axis) <= 2:
+        return int(axis)
+    raise InputError(f"axis: expected 'x', 'y', 'z' or 0, 1, 2, got {axis!r}")
+
+
+@dataclass(frozen=True)
+class Coating:
+    """A coating thinner than a voxel, recorded instead of drawn.
+
+    Transport treats it as an interfacial resistance ``thickness / sigma`` on
+    every face between the coated phase and any other phase.
+
+    Parameters
+    ----------
+    on : str
+        Name of the coated phase (an active phase).
+    material : str
+        Material of the coating (e.g. ``"LiNbO3_coating"``).
+    thickness : float
+        Coating thickness [m].
+    """
+
+    on: str
+    material: str
+    thickness: float
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.thickness) and self.thickness > 0):
+            raise InputError(
+                f"thickness: a coating needs a positive finite thickness [m], got {self.thickness!r}"
+            )
+
+    def to_dict(self) -> dict:
+        return {"on": self.on, "material": self.material, "thickness_m": self.thickness}
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> Coating:
+        return cls(on=d["on"], material=d["material"], thickness=float(d["thickness_m"]))
+
+
+def _readonly(a: np.ndarray) -> np.ndarray:
+    if a.flags.writeable or not a.flags.c_contiguous or a.base is not None:
+        a = np.array(a, order="C", copy=True)
+    a.flags.writeable = False
+    return a
+
+
+@dataclass(frozen=True, eq=False)
+class Microstructure:
+    """A voxel image of a composite cathode with everything needed to simulate it.
+
+    Parameters
+    ----------
+    labels : ndarray of uint8, shape (nx, ny, nz)
+        Phase label of every voxel; ``x`` is through-thickness.
+    voxel_size : float
+        Edge length of a (cubic) voxel [m].
+    phases : PhaseTable or mapping
+        ``label -> Phase``; every label present in ``labels`` must be listed.
+    grains : ndarray of int32, optional
+        Grain id per voxel, ``0`` outside grains, ``1..n`` inside active phases.
+    orientations : ndarray of float, shape (n, 4), optional
+        Unit quaternion ``(w, x, y, z)`` of grain ``g`` in row ``g - 1``.
+    particles : ndarray of int32, optional
+        Active-particle id per voxel, ``0`` outside particles.
+    coatings : sequence of Coating
+        Sub-voxel coatings recorded for transport.
+    provenance : mapping
+        How the structure came to be (recipe, parameters, seed, version).
+
+    The object is immutable; arrays are stored read-only. Use :meth:`replace`
+    to derive a new structure.
+
+    >>> import numpy as np
+    >>> from microcath import Microstructure, Phase
+    >>> lab = np.zeros((4, 4, 4), np.uint8); lab[:2] = 1
+    >>> m = Microstructure(lab, 1e-6, {0: Phase("Li6PS5Cl", "electrolyte", "Li6PS5Cl"),
+    ...                                1: Phase("NMC811", "active", "NMC811")})
+    >>> m.volume_fractions()
+    {'Li6PS5Cl': 0.5, 'NMC811': 0.5}
+    """
+
+    labels: np.ndarray
+    voxel_size: float
+    phases: PhaseTable
+    grains: np.ndarray | None = None
+    orientations: np.ndarray | None = None
+    particles: np.ndarray | None = None
+    coatings: tuple[Coating, ...] = ()
+    provenance: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        labels = self.labels
+        if not isinstance(labels, np.ndarray):
+            raise InputError(
+                f"labels: expected a numpy array of uint8, got {type(labels).__name__}"
+            )
+        if labels.dtype != np.uint8:
+            hint = ""
+            if np.issubdtype(labels.dtype, np.integer) and labels.size:
+                lo, hi = int(labels.min()), int(labels.max())
+                if 0 <= lo and hi <= 255:
+                    hint = " (its values fit: pass labels.astype(np.uint8))"
+                else:
+                    hint = (f" (values span {lo}..{hi}; remap them to 0..255, e.g. with "
+                            "microcath.io.remap_labels)")
+            raise InputError(f"labels: expected dtype uint8, got {labels.dtype}{hint}")
+        if labels.ndim != 3:
+            raise InputError(
+                f"labels: expected a 3-D array (nx, ny, nz), got {labels.ndim}-D shape "
+                f"{labels.shape}; a 2-D image can be passed as labels[None] or labels[..., None]"
+            )
+        if 0 in labels.shape:
+            raise InputError(f"labels: every axis needs at least one voxel, got shape {labels.shape}")
+        object.__setattr__(self, "labels", _readonly(labels))
+
+        try:
+            vs = float(self.voxel_size)
+        except (TypeError, ValueError):
+            raise InputError(f"voxel_size: expected a number [m], got {self.voxel_size!r}") from None
+        if not (math.isfinite(vs) and vs > 0):
+            raise InputError(
+                f"voxel_size: expected a positive finite size in metres (e.g. 0.2e-6), got {vs}"
+            )
+        if vs > 1e-2:
+            raise InputError(
+                f"voxel_size: {vs} m is larger than 1 cm; the API speaks metres "
+                "(use microcath.units.um(0.2) for 0.2 µm)"
+            )
+        object.__setattr__(self, "voxel_size", vs)
+
+        phases = self.phases if isinstance(self.phases, PhaseTable) else PhaseTable(self.phases)
+        object.__setattr__(self, "phases", phases)
+        present = np.flatnonzero(np.bincount(self.labels.ravel(), minlength=256))
+        missing = [int(v) for v in present if int(v) not in phases]
+        if missing:
+            raise InputError(
+                f"labels: values {missing} are not in the phase table (known labels "
+                f"{list(phases)}); add a Phase for each, or remap the image"
+            )
+
+        n_grains = self._check_grains()
+        self._check_orientations(n_grains)
+        self._check_particles()
+        coatings = tuple(c if isinstance(c, Coating) else Coating.from_dict(c) for c in self.coatings)
+        for c in coatings:
+            if c.on not in phases.names:
+                raise InputError(
+                    f"coatings: coating on {c.on!r}, which is not a phase ({', '.join(phases.names)})"
+                )
+        object.__setattr__(self, "coatings", coatings)
+        prov = dict(self.provenance)
+        prov.setdefault("microcath_version", __version__)
+        object.__setattr__(self, "provenance", prov)
+
+    # --- validation helpers -------------------------------------------------
+    def _check_int_volume(self, name: str, vol: np.ndarray | None) -> np.ndarray | None:
+        if vol is None:
+            return None
+        vol = np.asarray(vol)
+        if vol.shape != self.labels.shape:
+            raise InputError(
+                f"{name}: shape {vol.shape} differs from labels shape {self.labels.shape}"
+            )
+        if not np.issubdtype(vol.dtype, np.integer):
+            raise InputError(f"{name}: expected an integer array (int32), got {vol.dtype}")
+        if vol.size and vol.min() < 0:
+            raise InputError(f"{name}: ids must be >= 0 (0 means none), found {int(vol.min())}")
+        if vol.size and vol.max() > np.iinfo(np.int32).max:
+            raise InputError(f"{name}: ids exceed int32")
+        vol = _readonly(vol.astype(np.int32, copy=False))
+        object.__setattr__(self, name, vol)
+        return vol
+
+    def _check_grains(self) -> int:
+        g = self._check_int_volume("grains", self.grains)
+        if g is None:
+            return 0
+        active = np.isin(self.labels, self.phases.labels_of_kind(PhaseKind.ACTIVE))
+        bad = int(np.count_nonzero((g > 0) & ~active))
+        if bad:
+            raise InputError(
+                f"grains: {bad} voxels carry a grain id outside the active phases; "
+                "grain ids belong to active material only (set them to 0 elsewhere)"
+            )
+        return int(g.max()) if g.size else 0
+
+    def _check_orientations(self, n_grains: int) -> None:
+        q = self.orientations
+        if q is None:
+            if n_grains:
+                raise InputError(
+                    f"orientations: the grain volume has {n_grains} grains but no orientations "
+                    "were given; pass one unit quaternion (w, x, y, z) per grain"
+                )
+            return
+        q = np.asarray(q, dtype=np.float64)
+        if q.ndim != 2 or q.shape[1] != 4:
+            raise InputError(f"orientations: expected shape (n_grains, 4), got {q.shape}")
+        if self.grains is None:
+            raise InputError("orientations: given without a grain volume; pass grains= as well")
+        if q.shape[0] != n_grains:
+            raise InputError(
+                f"orientations: {q.shape[0]} orientations for {n_grains} grains; "
+                "give exactly one quaternion per grain id 1..n"
+            )
+        if not np.all(np.isfinite(q)):
+            raise InputError("orientations: contain NaN or inf")
+        norms = np.linalg.norm(q, axis=1)
+        if np.any(np.abs(norms - 1.0) > 1e-6):
+            raise InputError(
+                "orientations: quaternions must have unit norm (normalise with q / |q|)"
+            )
+        object.__setattr__(self, "orientations", _readonly(q))
+
+    def _check_particles(self) -> None:
+        p = self._check_int_volume("particles", self.particles)
+        if p is None:
+            return
+        active = np.isin(self.labels, self.phases.labels_of_kind(PhaseKind.ACTIVE))
+        bad = int(np.count_nonzero((p > 0) & ~active))
+        if bad:
+            raise InputError(
+                f"particles: {bad} voxels carry a particle id outside the active phases"
+            )
+
+    # --- derived quantities -------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return tuple(int(s) for s in self.labels.shape)  # type: ignore[return-value]
+
+    @property
+    def n_voxels(self) -> int:
+        return int(self.labels.size)
+
+    @property
+    def size(self) -> tuple[float, float, float]:
+        """Physical edge lengths [m]."""
+        return tuple(s * self.voxel_size for s in self.shape)  # type: ignore[return-value]
+
+    @property
+    def n_grains(self) -> int:
+        return 0 if self.orientations is None else int(self.orientations.shape[0])
+
+    def label_counts(self) -> dict[int, int]:
+        counts = np.bincount(self.labels.ravel(), minlength=256)
+        return {label: int(counts[label]) for label in self.phases}
+
+    def volume_fractions(self) -> dict[str, float]:
+        """Volume fraction of every phase in the table (0 for absent phases)."""
+        n = self.n_voxels
+        return {self.phases[k].name: c / n for k, c in self.label_counts().items()}
+
+    def mask(self, phases: int | str | Any) -> np.ndarray:
+        """Boolean mask of one or several phases (by label, name or kind)."""
+        labels = self.phases.resolve_many(phases)
+        return np.isin(self.labels, labels)
+
+    def replace(self, **changes: Any) -> Microstructure:
+        """A new structure with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready description: shape, voxel size, phases, fractions, provenance."""
+        fr = self.volume_fractions()
+        return {
+            "shape": list(self.shape),
+            "voxel_size_um": self.voxel_size * 1e6,
+            "size_um": [s * 1e6 for s in self.size],
+            "phases": [
+                {"label": k, **p.to_dict(), "volume_fraction": fr[p.name]}
+                for k, p in self.phases.items()
+            ],
+            "n_grains": self.n_grains,
+            "n_particles": int(self.particles.max()) if self.particles is not None else None,
+            "coatings": [c.to_dict() for c in self.coatings],
+            "provenance": dict(self.provenance),
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"Microstructure(shape={self.shape}, voxel_size={self.voxel_size:.3g} m, "
+            f"phases={list(self.phases.names)}, n_grains={self.n_grains})"
+        )
+
+
+def simple_phase_table(spec: Mapping[int, str], *, materials: Any = None) -> PhaseTable:
+    """Phase table from ``{label: material_or_kind_name}`` (helper for imports)."""
+    from .materials import default_library  # local import: materials load TOML
+
+    lib = materials or default_library()
+    phases: dict[int, Phase] = {}
+    for label, name in spec.items():
+        if name.lower() in {k.value for k in PhaseKind}:
+            phases[int(label)] = Phase(name.lower(), name.lower(), None)
+        else:
+            mat = lib.get(name)
+            phases[int(label)] = Phase(mat.name, mat.kind, mat.name)
+    return PhaseTable(phases)
