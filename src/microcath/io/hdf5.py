@@ -1,0 +1,122 @@
+"""Plain HDF5 volumes (``.h5``/``.hdf5``): any dataset, selectable by name.
+
+Written files hold the labels in a dataset (``labels`` by default) and, for a
+structure, ``grains``/``particles``/``orientations`` datasets plus the root
+attributes ``voxel_size_m`` and ``phases`` (JSON), so microcath reads them
+back without extra arguments while other tools see a plain array.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import FileFormatError, InputError
+from ..phases import PhaseTable
+from .atomic import atomic_path
+
+__all__ = ["read_hdf5", "write_hdf5", "list_datasets"]
+
+
+def list_datasets(f: Any) -> list[tuple[str, tuple[int, ...], str]]:
+    """``(name, shape, dtype)`` of every dataset in an open HDF5 file."""
+    import h5py
+
+    out: list[tuple[str, tuple[int, ...], str]] = []
+
+    def visit(name: str, obj: Any) -> None:
+        if isinstance(obj, h5py.Dataset):
+            out.append((name, tuple(obj.shape), str(obj.dtype)))
+
+    f.visititems(visit)
+    return out
+
+
+def _describe(datasets: list[tuple[str, tuple[int, ...], str]]) -> str:
+    return ", ".join(f"{n} {s} {d}" for n, s, d in datasets) or "none"
+
+
+def _pick(f: Any, path: Path, dataset: str | None) -> str:
+    datasets = list_datasets(f)
+    if dataset is not None:
+        if dataset.strip("/") not in {n for n, _, _ in datasets}:
+            raise InputError(
+                f"dataset: {path} has no dataset {dataset!r}; it holds {_describe(datasets)}"
+            )
+        return dataset.strip("/")
+    names = {n for n, _, _ in datasets}
+    if "labels" in names:
+        return "labels"
+    volumes = [n for n, s, _ in datasets if len(s) == 3]
+    if len(volumes) == 1:
+        return volumes[0]
+    raise InputError(
+        f"dataset: {path} holds {len(volumes)} 3-D datasets and none is called 'labels'; choose one "
+        f"with dataset= (CLI: --dataset NAME). Datasets: {_describe(datasets)}"
+    )
+
+
+def read_hdf5(path: str | os.PathLike, *, dataset: str | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+    """Read one dataset (and microcath metadata if present) from an HDF5 file.
+
+    Returns
+    -------
+    array : ndarray
+    meta : dict
+        ``voxel_size``, ``phases``, ``grains``, ``particles``, ``orientations``
+        when the file carries them (only for the ``labels`` dataset).
+    """
+    import h5py
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"path: no such file {str(path)!r}")
+    if not h5py.is_hdf5(path):
+        raise FileFormatError(f"{path}: not an HDF5 file (truncated, or another format)")
+    meta: dict[str, Any] = {}
+    try:
+        with h5py.File(path, "r") as f:
+            name = _pick(f, path, dataset)
+            array = f[name][()]
+            if name == "labels":
+                if "voxel_size_m" in f.attrs:
+                    meta["voxel_size"] = float(f.attrs["voxel_size_m"])
+                if "phases" in f.attrs:
+                    raw = f.attrs["phases"]
+                    meta["phases"] = PhaseTable.from_dict(
+                        json.loads(raw.decode() if isinstance(raw, bytes) else raw))
+                for extra in ("grains", "particles", "orientations"):
+                    if extra in f and isinstance(f[extra], h5py.Dataset):
+                        meta[extra] = f[extra][()]
+    except OSError as exc:
+        raise FileFormatError(
+            f"{path}: cannot read the file, it is truncated or corrupt ({str(exc).splitlines()[0]})"
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise FileFormatError(f"{path}: the 'phases' attribute is not valid JSON ({exc})") from None
+    if not isinstance(array, np.ndarray):
+        raise FileFormatError(f"{path}: dataset {name!r} is a scalar, not a volume")
+    return array, meta
+
+
+def write_hdf5(path: str | os.PathLike, array: np.ndarray, *, dataset: str = "labels",
+               ms: Any = None) -> Path:
+    """Write ``array`` as dataset ``dataset`` (gzip); with ``ms`` also its metadata (atomic)."""
+    import h5py
+
+    path = Path(path)
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+        chunks = tuple(min(s, 64) for s in array.shape) if array.ndim else None
+        f.create_dataset(dataset, data=array, compression="gzip", shuffle=True, chunks=chunks)
+        if ms is not None:
+            f.attrs["voxel_size_m"] = float(ms.voxel_size)
+            f.attrs["phases"] = json.dumps(ms.phases.to_dict())
+            for extra in ("grains", "particles", "orientations"):
+                vol = getattr(ms, extra)
+                if vol is not None:
+                    f.create_dataset(extra, data=vol, compression="gzip")
+    return path

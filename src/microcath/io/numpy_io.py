@@ -1,0 +1,100 @@
+"""NumPy files: ``.npy`` (one array) and ``.npz`` (labels plus optional metadata arrays).
+
+An ``.npz`` written by microcath holds ``labels`` and, for a structure,
+``voxel_size_m``, ``phases_json``, ``grains``, ``particles``, ``orientations``.
+Pickles are never loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import FileFormatError, InputError
+from ..phases import PhaseTable
+from .atomic import atomic_path
+
+__all__ = ["read_npy", "write_npy", "read_npz", "write_npz"]
+
+
+def _err(path: Path, exc: Exception) -> FileFormatError:
+    return FileFormatError(
+        f"{path}: cannot read the file, it is truncated, corrupt or not a NumPy file "
+        f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})"
+    )
+
+
+def read_npy(path: str | os.PathLike) -> np.ndarray:
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"path: no such file {str(path)!r}")
+    try:
+        arr = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise _err(path, exc) from None
+    if not isinstance(arr, np.ndarray):
+        raise FileFormatError(f"{path}: holds an archive, not a single array; use the .npz suffix")
+    return arr
+
+
+def write_npy(path: str | os.PathLike, array: np.ndarray) -> Path:
+    path = Path(path)
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.save(fh, np.ascontiguousarray(array), allow_pickle=False)
+    return path
+
+
+def read_npz(path: str | os.PathLike, *, dataset: str | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"path: no such file {str(path)!r}")
+    meta: dict[str, Any] = {}
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            keys = list(z.keys())
+            if dataset is None:
+                if "labels" in keys:
+                    dataset = "labels"
+                elif len(keys) == 1:
+                    dataset = keys[0]
+                else:
+                    raise InputError(
+                        f"dataset: {path} holds arrays {keys} and none is called 'labels'; "
+                        "choose one with dataset= (CLI: --dataset NAME)"
+                    )
+            if dataset not in keys:
+                raise InputError(f"dataset: {path} has no array {dataset!r}; it holds {keys}")
+            array = z[dataset]
+            if dataset == "labels":
+                if "voxel_size_m" in keys:
+                    meta["voxel_size"] = float(z["voxel_size_m"])
+                if "phases_json" in keys:
+                    meta["phases"] = PhaseTable.from_dict(json.loads(str(z["phases_json"])))
+                for extra in ("grains", "particles", "orientations"):
+                    if extra in keys:
+                        meta[extra] = z[extra]
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise _err(path, exc) from None
+    return array, meta
+
+
+def write_npz(path: str | os.PathLike, array: np.ndarray, *, ms: Any = None) -> Path:
+    path = Path(path)
+    arrays: dict[str, np.ndarray] = {"labels": np.ascontiguousarray(array)}
+    if ms is not None:
+        arrays["voxel_size_m"] = np.array(ms.voxel_size)
+        arrays["phases_json"] = np.array(json.dumps(ms.phases.to_dict()))
+        for extra in ("grains", "particles", "orientations"):
+            vol = getattr(ms, extra)
+            if vol is not None:
+                arrays[extra] = np.asarray(vol)
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.savez_compressed(fh, **arrays)
+    return path

@@ -1,0 +1,126 @@
+"""TIFF volumes: one multi-page file, or a folder of 2-D slices.
+
+Pages and slices run along ``x`` (the through-thickness axis): page ``i`` is
+``labels[i, :, :]``. A multi-page file written by microcath carries the voxel
+size and the phase table in its JSON description, so it reads back alone; a
+folder of slices holds only the grey values.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import FileFormatError, InputError
+from ..phases import PhaseTable
+from .atomic import atomic_path
+
+__all__ = ["read_tiff", "write_tiff", "read_tiff_folder", "write_tiff_folder", "TIFF_SUFFIXES"]
+
+TIFF_SUFFIXES = (".tif", ".tiff")
+_META_KEY = "microcath"
+
+
+def _tiff_error(path: Path, exc: Exception) -> FileFormatError:
+    return FileFormatError(
+        f"{path}: cannot read the TIFF, it is truncated or corrupt ({str(exc).splitlines()[0]})"
+    )
+
+
+def read_tiff(path: str | os.PathLike) -> tuple[np.ndarray, dict[str, Any]]:
+    """Read a multi-page TIFF as a volume ``[page, row, column]`` plus microcath metadata."""
+    import tifffile
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"path: no such file {str(path)!r}")
+    meta: dict[str, Any] = {}
+    try:
+        with tifffile.TiffFile(path) as tif:
+            array = tif.asarray()
+            shaped = tif.shaped_metadata or ()
+    except (tifffile.TiffFileError, ValueError, OSError, EOFError, IndexError) as exc:
+        raise _tiff_error(path, exc) from None
+    if shaped and isinstance(shaped[0], dict) and _META_KEY in shaped[0]:
+        try:
+            info = json.loads(shaped[0][_META_KEY])
+            meta["voxel_size"] = float(info["voxel_size_m"])
+            meta["phases"] = PhaseTable.from_dict(info["phases"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise FileFormatError(
+                f"{path}: garbled microcath metadata in the TIFF description ({exc})"
+            ) from None
+    if array.ndim == 2:
+        raise InputError(
+            f"{path}: a single 2-D image {array.shape}; a volume needs several pages "
+            "(or a folder of slices: pass the folder)"
+        )
+    if array.ndim == 4 and array.shape[-1] in (3, 4):
+        raise InputError(f"{path}: an RGB(A) image stack {array.shape}; labels must be one grey channel")
+    return array, meta
+
+
+def write_tiff(path: str | os.PathLike, array: np.ndarray, *, ms: Any = None) -> Path:
+    """Write ``array`` as a multi-page TIFF (zlib-compressed, lossless; atomic)."""
+    import tifffile
+
+    path = Path(path)
+    metadata: dict[str, Any] = {"axes": "ZYX"}
+    if ms is not None:
+        metadata[_META_KEY] = json.dumps({"voxel_size_m": ms.voxel_size, "phases": ms.phases.to_dict()})
+    with atomic_path(path) as tmp:
+        tifffile.imwrite(tmp, np.ascontiguousarray(array), metadata=metadata, compression="zlib",
+                         photometric="minisblack")
+    return path
+
+
+def _natural_key(p: Path) -> list[Any]:
+    return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", p.name)]
+
+
+def read_tiff_folder(path: str | os.PathLike) -> np.ndarray:
+    """Read a folder of 2-D TIFF slices (natural sort order of names) as ``[slice, row, column]``."""
+    import tifffile
+
+    path = Path(path)
+    if not path.is_dir():
+        raise FileNotFoundError(f"path: no such folder {str(path)!r}")
+    files = sorted((p for p in path.iterdir() if p.suffix.lower() in TIFF_SUFFIXES and
+                    not p.name.startswith(".")), key=_natural_key)
+    if not files:
+        raise FileFormatError(f"{path}: the folder holds no .tif/.tiff slices")
+    slices = []
+    for p in files:
+        try:
+            img = tifffile.imread(p)
+        except (tifffile.TiffFileError, ValueError, OSError, EOFError, IndexError) as exc:
+            raise _tiff_error(p, exc) from None
+        if img.ndim != 2:
+            raise FileFormatError(f"{p}: expected a 2-D slice, got shape {img.shape}")
+        if slices and (img.shape != slices[0].shape or img.dtype != slices[0].dtype):
+            raise FileFormatError(
+                f"{p}: slice shape {img.shape} {img.dtype} differs from the first slice "
+                f"{files[0].name} {slices[0].shape} {slices[0].dtype}; all slices must match"
+            )
+        slices.append(img)
+    return np.stack(slices, axis=0)
+
+
+def write_tiff_folder(path: str | os.PathLike, array: np.ndarray, *, prefix: str = "slice_") -> Path:
+    """Write ``array[i]`` to ``path/slice_0000.tif``, ... (the folder is replaced atomically)."""
+    import tifffile
+
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise InputError(f"path: {path} exists and is not a folder; a TIFF stack is written as a folder")
+    width = max(4, len(str(array.shape[0] - 1)))
+    with atomic_path(path, directory=True) as tmp:
+        for i in range(array.shape[0]):
+            tifffile.imwrite(tmp / f"{prefix}{i:0{width}d}.tif", np.ascontiguousarray(array[i]),
+                             compression="zlib", photometric="minisblack")
+    return path
