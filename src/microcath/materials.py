@@ -111,8 +111,8 @@ class PropertyValue:
         Where the number comes from and how far it is trusted.
     range : tuple of float or None
         Reported range [SI] when the literature gives one.
-    file_value, file_unit : float, str
-        The value as written in the library file (field units).
+    file_value, file_unit, file_range
+        The value (and range) as written in the library file (field units).
     state, path_state, path_value, interpolation
         Optional dependence on a state coordinate (``x_Li``, ``conversion``):
         anchors in SI, interpolated ``linear`` or ``log``.
@@ -128,6 +128,7 @@ class PropertyValue:
     range: tuple[float, float] | None = None
     file_value: float | None = None
     file_unit: str = ""
+    file_range: tuple[float, float] | None = None
     state: str | None = None
     path_state: tuple[float, ...] = ()
     path_value: tuple[float, ...] = ()
@@ -365,13 +366,14 @@ def _parse_value(mname: str, key: str, raw: Any, *, default_source: str | None,
         raise InputError(f"{where}: status {status!r} is not one of {', '.join(STATUSES)}")
     value = file_value * factor
     _check_physical(prop, value, where)
-    rng = None
+    rng = file_rng = None
     if "range" in entry:
         r = entry["range"]
         if not (isinstance(r, list) and len(r) == 2):
             raise InputError(f"{where}: range must be [low, high], got {r!r}")
-        rng = (min(_number(r[0], where), _number(r[1], where)) * factor,
-               max(_number(r[0], where), _number(r[1], where)) * factor)
+        file_rng = (min(_number(r[0], where), _number(r[1], where)),
+                    max(_number(r[0], where), _number(r[1], where)))
+        rng = (file_rng[0] * factor, file_rng[1] * factor)
         for v in rng:
             _check_physical(prop, v, where + " range")
     path_state: tuple[float, ...] = ()
@@ -393,7 +395,8 @@ def _parse_value(mname: str, key: str, raw: Any, *, default_source: str | None,
             raise InputError(f"{where}: log interpolation needs positive path values")
     return prop, PropertyValue(
         value=value, unit=si_unit, source=str(source), status=str(status), note=str(entry.get("note", "")),
-        range=rng, file_value=file_value, file_unit=_UNIT_TEXT[suffix], state=entry.get("state"),
+        range=rng, file_value=file_value, file_unit=_UNIT_TEXT[suffix], file_range=file_rng,
+        state=entry.get("state"),
         path_state=path_state, path_value=path_value, interpolation=interp,
         window=str(entry.get("window", "")),
     )

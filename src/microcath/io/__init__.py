@@ -50,6 +50,7 @@ __all__ = [
     "load_example",
     "parse_phase_spec",
     "read_array",
+    "read_vti",
     "remap_labels",
     "save",
     "write_array",
@@ -304,7 +305,7 @@ def load(path: str | os.PathLike, *, phases: Any = None, voxel_size: float | Non
     if phases is not None:
         remap, table = resolve_phases(phases, materials=materials)
         if remap is not None:
-            array = remap_labels(array, remap)
+            array = remap_labels(array, remap, parameter="phases")
     elif "phases" in meta:
         table = meta["phases"]
     else:

@@ -29,7 +29,7 @@ def _describe_values(values: np.ndarray, counts: np.ndarray, limit: int = 12) ->
     return ", ".join(items) + more
 
 
-def remap_labels(array: np.ndarray, mapping: Mapping[Any, int]) -> np.ndarray:
+def remap_labels(array: np.ndarray, mapping: Mapping[Any, int], *, parameter: str = "mapping") -> np.ndarray:
     """Map grey values to compact ``uint8`` labels.
 
     Parameters
@@ -39,6 +39,8 @@ def remap_labels(array: np.ndarray, mapping: Mapping[Any, int]) -> np.ndarray:
     mapping : mapping
         ``{grey_value: label}`` with labels in 0..255. Every value present in
         ``array`` must be a key.
+    parameter : str
+        Name of the parameter the mapping came from, used in error messages.
 
     Returns
     -------
@@ -65,15 +67,17 @@ def remap_labels(array: np.ndarray, mapping: Mapping[Any, int]) -> np.ndarray:
     try:
         table = {int(k): int(v) for k, v in mapping.items()}
     except (TypeError, ValueError, AttributeError):
-        raise InputError(f"mapping: expected {{grey_value: label}} with integers, got {mapping!r}") from None
+        raise InputError(
+            f"{parameter}: expected {{grey_value: label}} with integers, got {mapping!r}"
+        ) from None
     bad = {k: v for k, v in table.items() if not 0 <= v <= 255}
     if bad:
-        raise InputError(f"mapping: labels must be in 0..255 (uint8), got {bad}")
+        raise InputError(f"{parameter}: labels must be in 0..255 (uint8), got {bad}")
     values, inverse, counts = np.unique(array.ravel(), return_inverse=True, return_counts=True)
     unmapped = np.array([int(v) not in table for v in values.tolist()], dtype=bool)
     if unmapped.any():
         raise InputError(
-            f"mapping: the image holds values that no phase is mapped to: "
+            f"{parameter}: the image holds values that no phase is mapped to: "
             f"{_describe_values(values[unmapped], counts[unmapped])}; mapped values are "
             f"{sorted(table)}. Add them to the phase spec (e.g. {_SPEC_EXAMPLE})"
         )
@@ -113,17 +117,15 @@ def as_label_array(array: np.ndarray, *, source: str = "array") -> np.ndarray:
 def _phase_for(name: str, kind: str | None, materials: Any) -> Phase:
     if kind is not None:
         kind = PhaseKind.parse(kind).value
-    if name.lower() in _KINDS and kind in (None, name.lower()):
-        return Phase(name.lower(), name.lower(), None)
-    if kind is not None:
-        # an explicit kind: use the material if the library knows it, else a free phase
-        try:
-            mat = materials.get(name)
-        except KeyError:
+    try:
+        mat = materials.get(name)
+    except KeyError:
+        if kind is not None:  # a phase the library does not know, with an explicit kind
             return Phase(name, kind, None)
-        return Phase(mat.name, kind, mat.name)
-    mat = materials.get(name)
-    return Phase(mat.name, mat.kind, mat.name)
+        if name.lower() in _KINDS:  # a bare kind such as "binder"
+            return Phase(name.lower(), name.lower(), None)
+        raise
+    return Phase(mat.name, kind or mat.kind, mat.name)
 
 
 def parse_phase_spec(spec: str | Mapping[Any, str], *, materials: Any = None
