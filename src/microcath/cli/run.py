@@ -1,0 +1,60 @@
+"""``microcath run``: the main job (generate -> analyse -> conductivities -> stress -> report)."""
+
+from __future__ import annotations
+
+import click
+
+from ..errors import InputError
+
+try:  # Python 3.11+
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+
+def parse_set(items: tuple[str, ...]) -> dict:
+    """``("a.b=3", "name=x")`` -> ``{"a.b": 3, "name": "x"}`` (values read as TOML, else text)."""
+    out: dict = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise InputError(f"--set: expected key=value (e.g. --set carbon_fraction=0.05), got {item!r}")
+        try:
+            out[key] = tomllib.loads(f"v = {value.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            out[key] = value.strip()
+    return out
+
+
+@click.command("run")
+@click.argument("recipe", required=False, default="default")
+@click.option("-o", "--out", "out_dir", default="microcath-run", show_default=True,
+              type=click.Path(file_okay=False), help="Results folder to create.")
+@click.option("--shape", nargs=3, type=int, default=None, metavar="NX NY NZ",
+              help="Voxel count per axis (default: the recipe's; 96 96 96 for the default recipe).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed of the generator.")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="Change a recipe parameter (repeatable), e.g. --set carbon_fraction=0.05.")
+@click.option("--force", is_flag=True, help="Replace an existing non-empty results folder.")
+@click.option("--size", "window", nargs=2, type=int, default=(900, 720), show_default=True,
+              metavar="W H", help="Size of the 3-D renders in pixels.")
+def command(recipe: str, out_dir: str, shape, seed: int, sets: tuple[str, ...], force: bool,
+            window) -> None:
+    """Run the main job on RECIPE (default: the built-in NMC811 / Li6PS5Cl / carbon composite).
+
+    Generates the structure, analyses percolation and particle status, computes
+    the ionic and electronic conductivity along x, and writes a results folder
+    (results.json, structure.mcath, fields.vti, figures, report.html). Stages
+    whose solver is not built yet are reported as not run.
+    """
+    from ..pipeline import headline_text, run_main_job
+
+    result = run_main_job(recipe, out_dir=out_dir, shape=tuple(shape) if shape else None, seed=seed,
+                          overrides=parse_set(sets), force=force, window_size=tuple(window),
+                          progress=True)
+    click.echo(headline_text(result))
+    if not result.ok:
+        failed = [s.name for s in result.stages if s.status == "failed"]
+        raise RuntimeError(f"stage(s) failed: {', '.join(failed)}; the report at {result.report_html} "
+                           "names the error (rerun with --debug for the traceback)")

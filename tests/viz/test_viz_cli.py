@@ -1,0 +1,104 @@
+"""`microcath run` and `microcath render` from the command line."""
+
+import importlib
+import json
+
+import numpy as np
+import pytest
+from viz_helpers import colour_share, make_composite, read_png
+
+from microcath.cli.main import main
+from microcath.viz.colors import hex_to_rgb, phase_colors
+
+
+def _built(module: str, attr: str) -> bool:
+    try:
+        return hasattr(importlib.import_module(module), attr)
+    except ImportError:
+        return False
+
+
+def test_run_tiny_completes_and_reports_every_stage(tmp_path, capsys):
+    out = tmp_path / "run"
+    code = main(["run", "-o", str(out), "--shape", "24", "24", "24", "--seed", "1", "--size", "240", "200"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert (out / "report.html").is_file() and (out / "results.json").is_file()
+    assert str(out / "report.html") in captured.out
+    assert "mechanics solver not built yet" in captured.out
+    doc = json.loads((out / "results.json").read_text())
+    stages = {s["name"]: s for s in doc["stages"]}
+    expect = {"generate": ("microcath.geometries", "generate"),
+              "analyse": ("microcath.analysis", "analyze"),
+              "ionic conductivity": ("microcath.transport", "conductivity"),
+              "electronic conductivity": ("microcath.transport", "conductivity")}
+    generated = stages["generate"]["status"] == "run"
+    for name, (module, attr) in expect.items():
+        if _built(module, attr) and (name == "generate" or generated):
+            assert stages[name]["status"] == "run", (name, stages[name]["reason"])
+        else:  # honest: says what is missing
+            assert stages[name]["status"] == "not run", name
+            assert "not built yet" in stages[name]["reason"] or "needs a structure" in stages[name]["reason"]
+    assert stages["stress at a charged state"]["status"] == "not run"
+    if generated:
+        assert doc["results"]["structure"]["shape"] == [24, 24, 24]
+        assert (out / "structure.mcath").is_file() and (out / "fields.vti").is_file()
+
+
+def test_run_refuses_non_empty_folder(tmp_path, capsys):
+    out = tmp_path / "busy"
+    out.mkdir()
+    (out / "x").write_text("keep me")
+    assert main(["run", "-o", str(out), "--shape", "8", "8", "8"]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert (out / "x").read_text() == "keep me"
+
+
+def test_set_values_are_parsed():
+    from microcath.cli.run import parse_set
+
+    assert parse_set(("a=3", "b=0.5", "c=true", "d=NMC811", 'e="x y"')) == {
+        "a": 3, "b": 0.5, "c": True, "d": "NMC811", "e": "x y"}
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    from microcath import io
+
+    d = tmp_path_factory.mktemp("render")
+    ms = make_composite(16, seed=2)
+    io.save(ms, d / "s.mcath")
+    phi = np.broadcast_to(np.linspace(0, 1, 16)[:, None, None], ms.shape).astype(np.float32)
+    j = np.zeros((3, *ms.shape), np.float32)
+    j[0] = ms.labels == 1
+    io.write_vti(d / "f.vti", ms, fields={"phi": (phi, "V"), "j": (j, "A/m^2")})
+    return d, ms
+
+
+@pytest.mark.parametrize("extra", [[], ["--phase", "NMC811"], ["--slice", "z=8"]])
+def test_render_structure(files, tmp_path, capsys, extra):
+    d, ms = files
+    out = tmp_path / "r.png"
+    assert main(["render", str(d / "s.mcath"), "-o", str(out), "--size", "300", "200", *extra]) == 0
+    img = read_png(out)
+    if "--slice" not in extra:
+        assert img.shape == (200, 300, 3)
+    nmc = hex_to_rgb(phase_colors(ms.phases)[2])
+    assert colour_share(img, nmc, tol=2) > 0  # the legend or the slice shows NMC's colour
+
+
+@pytest.mark.parametrize("extra", [["--field", "phi"], ["--field", "j", "--streamlines"],
+                                   ["--field", "phi", "--slice", "x=3"], ["--field", "phi", "--volume"]])
+def test_render_vti_fields(files, tmp_path, extra):
+    d, _ = files
+    out = tmp_path / "f.png"
+    assert main(["render", str(d / "f.vti"), "-o", str(out), "--size", "240", "200", *extra]) == 0
+    img = read_png(out)
+    assert img.reshape(-1, 3).std(axis=0).max() > 5
+
+
+def test_render_unknown_field_is_a_clear_error(files, tmp_path, capsys):
+    d, _ = files
+    assert main(["render", str(d / "f.vti"), "--field", "nope", "-o", str(tmp_path / "x.png")]) == 2
+    err = capsys.readouterr().err
+    assert "nope" in err and "phi" in err
