@@ -1,0 +1,296 @@
+"""Generic vector kernels and a preconditioned conjugate-gradient loop.
+
+Everything here works on Taichi ndarrays of any rank and dtype (``f32`` or
+``f64``): the kernels are compiled once per (rank, dtype) and reused for every
+shape, and the unknowns stay on the device for the whole solve. Reductions
+(dot products) accumulate in float64 whatever the storage dtype.
+
+The loop takes an *operator* and a *preconditioner* through a small protocol
+(see :class:`LinearOperator`), so the conduction solver (one unknown per
+voxel) and the elasticity solver (three unknowns per voxel, a 4-D ndarray)
+share the same code.
+"""
+
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import taichi as ti
+
+__all__ = [
+    "LinearOperator",
+    "Preconditioner",
+    "PCGInfo",
+    "pcg",
+    "dot",
+    "fill",
+    "copy",
+]
+
+
+# --------------------------------------------------------------------------- kernels
+# On the CPU the loops run in parallel over the two outer axes and serially
+# (vectorised) along the last ones: Taichi's index decomposition of a full
+# 3-D ``ndrange`` over an ndarray costs ~10x the memory traffic there. On GPUs
+# every entry is its own thread. Ranks 3 (scalar per voxel) and 4 (vector per
+# voxel, e.g. displacements) are supported.
+
+
+def _cpu() -> bool:
+    return ti.lang.impl.current_cfg().arch in (ti.x64, ti.arm64)
+
+
+@ti.kernel
+def _dot(a: ti.types.ndarray(), b: ti.types.ndarray()) -> ti.f64:
+    s = ti.cast(0.0, ti.f64)
+    if ti.static(len(a.shape) == 3 and _cpu()):
+        for i, j in ti.ndrange(a.shape[0], a.shape[1]):
+            loc = ti.cast(0.0, ti.f64)
+            for k in range(a.shape[2]):
+                loc += ti.cast(a[i, j, k], ti.f64) * ti.cast(b[i, j, k], ti.f64)
+            s += loc
+    elif ti.static(len(a.shape) == 4 and _cpu()):
+        for i, j in ti.ndrange(a.shape[0], a.shape[1]):
+            loc = ti.cast(0.0, ti.f64)
+            for k in range(a.shape[2]):
+                for c in range(a.shape[3]):
+                    loc += ti.cast(a[i, j, k, c], ti.f64) * ti.cast(b[i, j, k, c], ti.f64)
+            s += loc
+    else:
+        for I in ti.grouped(a):
+            s += ti.cast(a[I], ti.f64) * ti.cast(b[I], ti.f64)
+    return s
+
+
+@ti.kernel
+def _fill(a: ti.types.ndarray(), v: ti.f64):
+    if ti.static(len(a.shape) == 3 and _cpu()):
+        for i, j in ti.ndrange(a.shape[0], a.shape[1]):
+            for k in range(a.shape[2]):
+                a[i, j, k] = v
+    elif ti.static(len(a.shape) == 4 and _cpu()):
+        for i, j in ti.ndrange(a.shape[0], a.shape[1]):
+            for k in range(a.shape[2]):
+                for c in range(a.shape[3]):
+                    a[i, j, k, c] = v
+    else:
+        for I in ti.grouped(a):
+            a[I] = v
+
+
+@ti.kernel
+def _copy(dst: ti.types.ndarray(), src: ti.types.ndarray()):
+    if ti.static(len(dst.shape) == 3 and _cpu()):
+        for i, j in ti.ndrange(dst.shape[0], dst.shape[1]):
+            for k in range(dst.shape[2]):
+                dst[i, j, k] = src[i, j, k]
+    elif ti.static(len(dst.shape) == 4 and _cpu()):
+        for i, j in ti.ndrange(dst.shape[0], dst.shape[1]):
+            for k in range(dst.shape[2]):
+                for c in range(dst.shape[3]):
+                    dst[i, j, k, c] = src[i, j, k, c]
+    else:
+        for I in ti.grouped(dst):
+            dst[I] = src[I]
+
+
+@ti.func
+def _xr_one(x: ti.template(), r: ti.template(), p: ti.template(), q: ti.template(), alpha: ti.f64, I):
+    x[I] += alpha * p[I]
+    rn = r[I] - alpha * q[I]
+    r[I] = rn
+    return ti.cast(r[I], ti.f64) * ti.cast(r[I], ti.f64)
+
+
+@ti.kernel
+def _update_xr(x: ti.types.ndarray(), r: ti.types.ndarray(), p: ti.types.ndarray(),
+               q: ti.types.ndarray(), alpha: ti.f64) -> ti.f64:
+    """x += alpha p; r -= alpha q; return r.r (float64)."""
+    s = ti.cast(0.0, ti.f64)
+    if ti.static(len(x.shape) == 3 and _cpu()):
+        for i, j in ti.ndrange(x.shape[0], x.shape[1]):
+            loc = ti.cast(0.0, ti.f64)
+            for k in range(x.shape[2]):
+                loc += _xr_one(x, r, p, q, alpha, ti.Vector([i, j, k]))
+            s += loc
+    elif ti.static(len(x.shape) == 4 and _cpu()):
+        for i, j in ti.ndrange(x.shape[0], x.shape[1]):
+            loc = ti.cast(0.0, ti.f64)
+            for k in range(x.shape[2]):
+                for c in range(x.shape[3]):
+                    loc += _xr_one(x, r, p, q, alpha, ti.Vector([i, j, k, c]))
+            s += loc
+    else:
+        for I in ti.grouped(x):
+            s += _xr_one(x, r, p, q, alpha, I)
+    return s
+
+
+@ti.kernel
+def _update_p(p: ti.types.ndarray(), z: ti.types.ndarray(), beta: ti.f64):
+    """p = z + beta p."""
+    if ti.static(len(p.shape) == 3 and _cpu()):
+        for i, j in ti.ndrange(p.shape[0], p.shape[1]):
+            for k in range(p.shape[2]):
+                p[i, j, k] = z[i, j, k] + beta * p[i, j, k]
+    elif ti.static(len(p.shape) == 4 and _cpu()):
+        for i, j in ti.ndrange(p.shape[0], p.shape[1]):
+            for k in range(p.shape[2]):
+                for c in range(p.shape[3]):
+                    p[i, j, k, c] = z[i, j, k, c] + beta * p[i, j, k, c]
+    else:
+        for I in ti.grouped(p):
+            p[I] = z[I] + beta * p[I]
+
+
+def dot(a, b) -> float:
+    """Dot product of two ndarrays, accumulated in float64."""
+    return float(_dot(a, b))
+
+
+def fill(a, value: float) -> None:
+    """Set every entry of ``a`` to ``value``."""
+    _fill(a, float(value))
+
+
+def copy(dst, src) -> None:
+    """``dst[...] = src`` (same shape)."""
+    _copy(dst, src)
+
+
+# --------------------------------------------------------------------------- protocol
+class LinearOperator(Protocol):
+    """What :func:`pcg` needs from an SPD operator ``A``."""
+
+    def apply(self, x, y) -> None:  # pragma: no cover - protocol
+        """``y = A x``."""
+
+    def residual(self, x, b, r) -> float:  # pragma: no cover - protocol
+        """``r = b - A x`` computed in float64 (``x`` may be float64, ``r`` the working
+        dtype); returns ``||r||^2`` in float64."""
+
+    def new_vector(self, dtype=None):  # pragma: no cover - protocol
+        """A zeroed vector (working dtype unless ``dtype`` is given)."""
+
+
+class Preconditioner(Protocol):
+    """``z = M^{-1} r`` with a fixed SPD ``M`` (e.g. one symmetric multigrid V-cycle)."""
+
+    def __call__(self, r, z) -> None:  # pragma: no cover - protocol
+        ...
+
+
+@dataclass
+class PCGInfo:
+    """Convergence record of one :func:`pcg` call."""
+
+    converged: bool = False
+    n_iter: int = 0
+    residual: float = math.inf  # true ||b - A x|| / ||b||
+    history: list[float] = field(default_factory=list)
+    reason: str = ""
+
+
+def pcg(op: LinearOperator, precond: Preconditioner | None, b, x, *, tol: float = 1e-6,
+        maxiter: int = 500, accept: Callable[[object], bool] | None = None,
+        replace_every: int = 0, floor: float = 1e-13) -> PCGInfo:
+    """Solve ``A x = b`` by preconditioned conjugate gradients, all on the device.
+
+    Three working vectors (``r``, ``p`` and one shared by ``z = M^{-1} r`` and
+    ``q = A p``, whose lifetimes do not overlap) live in the operator's working
+    dtype; ``x`` may be float64 while they are float32 (mixed precision): the
+    true residual ``b - A x`` is then recomputed in float64 every
+    ``replace_every`` iterations and whenever the recursive residual passes the
+    tolerance (reliable residual replacement), so the answer is accurate to
+    ``tol`` in float64 terms and not limited by float32 round-off.
+
+    Parameters
+    ----------
+    op : LinearOperator
+        The SPD operator.
+    precond : callable or None
+        ``precond(r, z)`` writes ``z = M^{-1} r``; ``None`` means no preconditioning.
+    b, x : ndarray
+        Right-hand side and initial guess (overwritten with the solution).
+    tol : float
+        True relative residual ``||b - A x|| / ||b||`` to reach [-].
+    maxiter : int
+        Iteration limit.
+    accept : callable, optional
+        Extra acceptance test called with ``x`` once the residual is below the
+        target (e.g. the in/out flux balance); while it fails the target is
+        tightened tenfold (down to ``floor``) and iteration continues.
+    replace_every : int
+        Interval of extra true-residual recomputations (0: only when the recursive
+        residual passes the target). A true residual more than twice the recursive
+        one restarts the recurrence (``p = z``).
+    floor : float
+        Smallest relative residual the target is tightened to.
+
+    Returns
+    -------
+    PCGInfo
+    """
+    r, p, zq = op.new_vector(), op.new_vector(), op.new_vector()
+    info = PCGInfo()
+    bb = dot(b, b)
+    if bb == 0.0:
+        fill(x, 0.0)
+        info.converged, info.residual, info.reason = True, 0.0, "zero right-hand side"
+        return info
+    bnorm = math.sqrt(bb)
+    res = math.sqrt(op.residual(x, b, r)) / bnorm
+    info.history.append(res)
+    target = tol
+    if res < target and (accept is None or accept(x)):
+        info.converged, info.residual = True, res
+        return info
+    _precondition(precond, r, zq)
+    _copy(p, zq)
+    rz = dot(r, zq)
+    for it in range(1, maxiter + 1):
+        op.apply(p, zq)  # zq holds q = A p
+        pq = dot(p, zq)
+        if not (pq > 0.0) or not (rz > 0.0):
+            info.reason = f"breakdown (p.Ap={pq:.3g}, r.z={rz:.3g}): operator or preconditioner not SPD"
+            break
+        alpha = rz / pq
+        rr = float(_update_xr(x, r, p, zq, alpha))
+        res = math.sqrt(rr) / bnorm
+        info.n_iter = it
+        restart = False
+        if res < target or (replace_every and it % replace_every == 0):
+            res_rec = res
+            res = math.sqrt(op.residual(x, b, r)) / bnorm  # true residual replaces r
+            # a recursive residual that drifted from the true one (float32 round-off)
+            # spoils the conjugacy of p: restart the recurrence from the true residual
+            restart = res > 2.0 * res_rec
+            if res < target:
+                if accept is None or accept(x):
+                    info.converged = True
+                    info.history.append(res)
+                    break
+                if target <= floor:
+                    info.history.append(res)
+                    info.reason = "acceptance test (flux balance) failed at the precision floor"
+                    break
+                target = max(target * 0.1, floor)
+        info.history.append(res)
+        _precondition(precond, r, zq)  # zq holds z = M^{-1} r
+        rz_new = dot(r, zq)
+        beta = 0.0 if restart else rz_new / rz
+        rz = rz_new
+        _update_p(p, zq, beta)
+    if not info.converged and not info.reason:
+        info.reason = f"iteration limit {maxiter} reached"
+    info.residual = res
+    return info
+
+
+def _precondition(precond, r, z) -> None:
+    if precond is None:
+        _copy(z, r)
+    else:
+        precond(r, z)

@@ -1,0 +1,104 @@
+"""Generic geometric-multigrid V-cycle used as a preconditioner for :func:`krylov.pcg`.
+
+The driver knows nothing about the physics. A *level* supplies the grid
+operations through the :class:`Level` protocol; the conduction operator
+(:mod:`gpu_kernels.conduction`, one unknown per voxel) implements it, and the
+elasticity operator of a later issue implements the same five methods for
+three unknowns per voxel on the same 2x2x2 coarsening, so the hierarchy, the
+V-cycle and the Krylov loop are shared.
+
+The cycle is symmetric (``nu`` forward smoothing sweeps before the coarse
+correction, ``nu`` backward sweeps after it, transfer operators that are
+transposes of each other up to a positive factor, a fixed coarsest-level
+treatment), so one V-cycle is a fixed SPD operator and CG stays valid.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+from . import krylov
+
+__all__ = ["Level", "VCycle", "build_hierarchy"]
+
+log = logging.getLogger(__name__)
+
+
+class Level(Protocol):
+    """Operations one grid level offers to the multigrid driver."""
+
+    shape: tuple[int, ...]
+
+    def new_vector(self):  # pragma: no cover - protocol
+        """A zeroed unknown vector of this level (a Taichi ndarray)."""
+
+    def apply(self, x, y) -> None:  # pragma: no cover - protocol
+        """``y = A x``."""
+
+    def smooth(self, x, b, *, forward: bool) -> None:  # pragma: no cover - protocol
+        """One smoothing sweep on ``A x = b``; ``forward=False`` is its adjoint order."""
+
+    def restrict_residual(self, x, b, coarse_b) -> None:  # pragma: no cover - protocol
+        """``coarse_b = R (b - A x)`` with ``R`` proportional to ``P^T``."""
+
+    def prolong_add(self, coarse_x, x) -> None:  # pragma: no cover - protocol
+        """``x += P coarse_x``."""
+
+    def coarsen(self) -> Level | None:  # pragma: no cover - protocol
+        """The next coarser level, or None when this one is the coarsest."""
+
+
+def build_hierarchy(finest: Level, *, max_levels: int = 20) -> list[Level]:
+    """Coarsen ``finest`` until the level reports it is the coarsest (or ``max_levels``)."""
+    levels = [finest]
+    while len(levels) < max_levels:
+        nxt = levels[-1].coarsen()
+        if nxt is None:
+            break
+        levels.append(nxt)
+    log.debug("multigrid hierarchy: %s", [lv.shape for lv in levels])
+    return levels
+
+
+class VCycle:
+    """One symmetric V-cycle as a preconditioner ``z = M^{-1} r``.
+
+    Parameters
+    ----------
+    levels : list of Level
+        Finest first, as returned by :func:`build_hierarchy`.
+    nu : int
+        Smoothing sweeps before (forward) and after (backward) each coarse correction.
+    coarse_sweeps : int
+        Symmetric sweep pairs on the coarsest level (it is small: a few cells a side).
+    """
+
+    def __init__(self, levels: list[Level], *, nu: int = 1, coarse_sweeps: int = 30):
+        self.levels = levels
+        self.nu = int(nu)
+        self.coarse_sweeps = int(coarse_sweeps)
+        # solution and right-hand side of every coarse level, allocated once
+        self._x = [None] + [lv.new_vector() for lv in levels[1:]]
+        self._b = [None] + [lv.new_vector() for lv in levels[1:]]
+
+    def __call__(self, r, z) -> None:
+        self._cycle(0, r, z)
+
+    def _cycle(self, k: int, b, x) -> None:
+        lv = self.levels[k]
+        krylov.fill(x, 0.0)
+        if k == len(self.levels) - 1:
+            for _ in range(self.coarse_sweeps):
+                lv.smooth(x, b, forward=True)
+            for _ in range(self.coarse_sweeps):
+                lv.smooth(x, b, forward=False)
+            return
+        for _ in range(self.nu):
+            lv.smooth(x, b, forward=True)
+        bc, xc = self._b[k + 1], self._x[k + 1]
+        lv.restrict_residual(x, b, bc)
+        self._cycle(k + 1, bc, xc)
+        lv.prolong_add(xc, x)
+        for _ in range(self.nu):
+            lv.smooth(x, b, forward=False)

@@ -1,0 +1,638 @@
+"""Effective ionic and electronic conductivity of a voxel microstructure.
+
+Steady conduction ``div(sigma grad phi) = 0`` is solved on the voxel grid
+(cell-centred finite volumes, harmonic-mean face conductances, optional
+interfacial resistance per phase pair in series) with a unit potential drop
+between the two outer faces normal to ``axis`` and no-flux (or periodic)
+sides. The solver (matrix-free multigrid-preconditioned conjugate gradients,
+Taichi kernels) lives in :mod:`microcath.gpu_kernels.conduction`; this module
+validates input, maps phases to conductivities and builds the results.
+
+Conventions (DOSSIER §D): ``sigma_eff = I L / (A dV)`` over the whole cross
+section; tortuosity factor ``tau = eps sigma_phase / sigma_eff`` (TauFactor's);
+MacMullin number ``N_M = sigma_phase / sigma_eff``.
+
+>>> import numpy as np
+>>> from microcath.transport import conductivity_of_labels
+>>> lab = np.zeros((8, 4, 4), np.uint8); lab[:, :2] = 1     # two parallel slabs
+>>> r = conductivity_of_labels(lab, {0: 1.0, 1: 3.0})
+>>> round(r.sigma_eff, 5)                                   # arithmetic mean
+2.0
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .errors import ConvergenceWarning, InputError, MemoryBudgetError
+from .microstructure import AXES, Microstructure, axis_index
+from .results import ResultMixin
+
+__all__ = [
+    "ConductivityResult",
+    "TensorResult",
+    "conductivity",
+    "conductivity_of_labels",
+    "memory_required",
+    "available_memory",
+]
+
+log = logging.getLogger(__name__)
+
+CARRIERS = ("ionic", "electronic")
+DTYPES = ("float32", "float64")
+BOUNDARIES = ("faces", "centres")
+#: fraction of the device memory a solve may plan to use
+MEMORY_FRACTION = 0.8
+
+
+# --------------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class ConductivityResult(ResultMixin):
+    """Effective conductivity along one axis.
+
+    Attributes
+    ----------
+    sigma_eff : float
+        Effective conductivity ``I L / (A dV)`` over the whole cross section [S/m].
+    axis : str
+        Transport axis (``'x'``, ``'y'`` or ``'z'``).
+    carrier : str
+        ``'ionic'``, ``'electronic'`` or ``'custom'`` (per-label conductivities).
+    volume_fraction : float
+        Volume fraction of the conducting phase(s) (all voxels with sigma > 0) [-].
+    percolating_fraction : float
+        Fraction of the conducting voxels in the cluster that spans the axis [-].
+    sigma_phase : float or None
+        Conductivity of the single conducting phase [S/m]; None when several
+        phases with different conductivities conduct.
+    tau : float or None
+        Tortuosity factor ``eps sigma_phase / sigma_eff`` [-] (TauFactor's
+        convention, not a path-length ratio); ``inf`` without percolation;
+        None when several phases conduct (see ``tau_note``).
+    macmullin : float or None
+        MacMullin number ``sigma_phase / sigma_eff`` [-].
+    tau_note : str
+        Why ``tau`` is None, else empty.
+    percolating : bool
+        Whether a conducting path joins the two electrode faces.
+    converged : bool
+        Whether the residual and the flux balance reached their tolerances.
+    n_iter : int
+        Conjugate-gradient iterations.
+    residual : float
+        Final relative residual ``||b - A phi|| / ||b||`` [-].
+    flux_in, flux_out : float
+        Current through the inlet and outlet faces for 1 V applied [A].
+    flux_balance : float
+        ``|flux_in - flux_out| / max(|flux_in|, |flux_out|)`` [-].
+    wall_time : float
+        Wall time of the whole call [s].
+    arch : str
+        Taichi backend that ran the solve.
+    dtype : str
+        Storage precision of the solver fields.
+    boundary : str
+        ``'faces'`` (potential fixed on the outer faces) or ``'centres'``
+        (fixed at the centres of the first and last voxel layers).
+    shape : tuple of int
+        Shape of the structure (original axis order).
+    voxel_size : float
+        Voxel edge [m].
+    potential : ndarray or None
+        Potential [V] for 1 V applied along the axis (``fields=True``); NaN in
+        voxels outside the spanning conducting cluster.
+    current_density : ndarray or None
+        Current density [A/m^2], shape ``(3, nx, ny, nz)``, at voxel centres
+        (``fields=True``).
+    """
+
+    sigma_eff: float
+    axis: str
+    carrier: str
+    volume_fraction: float
+    percolating_fraction: float
+    sigma_phase: float | None
+    tau: float | None
+    macmullin: float | None
+    tau_note: str
+    percolating: bool
+    converged: bool
+    n_iter: int
+    residual: float
+    flux_in: float
+    flux_out: float
+    flux_balance: float
+    wall_time: float
+    arch: str
+    dtype: str
+    boundary: str
+    shape: tuple
+    voxel_size: float
+    potential: np.ndarray | None = None
+    current_density: np.ndarray | None = None
+
+    @property
+    def sigma_eff_mS_cm(self) -> float:
+        """Effective conductivity [mS/cm]."""
+        return self.sigma_eff * 10.0
+
+    def summary(self) -> str:
+        tau = "n/a" if self.tau is None else f"{self.tau:.4g}"
+        return (f"{self.axis}: sigma_eff = {self.sigma_eff:.4g} S/m ({self.sigma_eff_mS_cm:.4g} mS/cm), "
+                f"eps = {self.volume_fraction:.4f}, tau = {tau}, iterations {self.n_iter}, "
+                f"converged {self.converged}")
+
+
+@dataclass(frozen=True)
+class TensorResult(ResultMixin):
+    """Diagonal of the effective conductivity tensor: one :class:`ConductivityResult` per axis."""
+
+    x: ConductivityResult
+    y: ConductivityResult
+    z: ConductivityResult
+
+    @property
+    def results(self) -> tuple[ConductivityResult, ConductivityResult, ConductivityResult]:
+        return (self.x, self.y, self.z)
+
+    @property
+    def sigma_eff(self) -> tuple[float, float, float]:
+        """(sigma_xx, sigma_yy, sigma_zz) [S/m]."""
+        return tuple(r.sigma_eff for r in self.results)  # type: ignore[return-value]
+
+    @property
+    def tau(self) -> tuple:
+        return tuple(r.tau for r in self.results)
+
+    @property
+    def converged(self) -> bool:
+        return all(r.converged for r in self.results)
+
+    def __getitem__(self, axis: int | str) -> ConductivityResult:
+        return self.results[axis_index(axis)]
+
+
+# --------------------------------------------------------------------------- memory
+def available_memory() -> tuple[int, str]:
+    """Memory the solve may use on the current backend [bytes] and its name."""
+    from .gpu_kernels.runtime import current_arch, device_memory_bytes, ensure_initialized
+
+    ensure_initialized()
+    if current_arch() == "cuda":
+        dev = device_memory_bytes()
+        if dev:
+            return int(dev), "CUDA device memory"
+    return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")), "physical memory"
+
+
+def memory_required(shape: tuple[int, ...], dtype: str = "float32") -> int:
+    """Bytes the solver allocates for a structure of ``shape`` (beyond the input labels)."""
+    from .gpu_kernels.conduction import bytes_per_voxel
+
+    return int(math.prod(shape) * bytes_per_voxel(dtype)) + (1 << 20)
+
+
+def _check_memory(shape: tuple[int, ...], dtype: str) -> None:
+    need = memory_required(shape, dtype)
+    avail, what = available_memory()
+    budget = MEMORY_FRACTION * avail
+    if need > budget:
+        from .gpu_kernels.conduction import bytes_per_voxel
+
+        side = int((budget / bytes_per_voxel(dtype)) ** (1.0 / 3.0))
+        raise MemoryBudgetError(
+            f"labels: a {'x'.join(map(str, shape))} volume needs about {need / 2**30:.1f} GiB for the "
+            f"{dtype} conduction solver, more than {MEMORY_FRACTION:.0%} of the {avail / 2**30:.1f} GiB "
+            f"of {what}; the largest cube that fits is about {side}^3 voxels (crop or downsample the "
+            "structure, or use a device with more memory)"
+        )
+
+
+# --------------------------------------------------------------------------- validation
+def _check_sigma_value(where: str, value: Any) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"sigma: {where} needs a number in S/m, got {value!r}") from None
+    if not math.isfinite(v) or v < 0:
+        raise InputError(
+            f"sigma: {where} must be a finite conductivity >= 0 in S/m, got {v} "
+            "(use 0 for an insulating phase)"
+        )
+    return v
+
+
+def _check_resistance(where: str, value: Any) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"interface_resistance: {where} needs a number in ohm m^2, got {value!r}") from None
+    if not math.isfinite(v) or v < 0:
+        raise InputError(
+            f"interface_resistance: {where} must be finite and >= 0 [ohm m^2], got {v}"
+        )
+    return v
+
+
+def _check_labels(labels: Any) -> np.ndarray:
+    if not isinstance(labels, np.ndarray):
+        raise InputError(f"labels: expected a numpy array of uint8, got {type(labels).__name__}")
+    if labels.ndim != 3:
+        raise InputError(
+            f"labels: expected a 3-D array (nx, ny, nz), got shape {labels.shape}; "
+            "pass a 2-D image as labels[..., None]"
+        )
+    if 0 in labels.shape:
+        raise InputError(f"labels: every axis needs at least one voxel, got shape {labels.shape}")
+    if labels.dtype != np.uint8:
+        if not np.issubdtype(labels.dtype, np.integer):
+            raise InputError(f"labels: expected integer labels (uint8), got dtype {labels.dtype}")
+        lo, hi = int(labels.min()), int(labels.max())
+        if lo < 0 or hi > 255:
+            raise InputError(f"labels: values must lie in 0..255, got {lo}..{hi}")
+        labels = labels.astype(np.uint8)
+    return labels
+
+
+def _parse_axes(axis: Any) -> list[int]:
+    if isinstance(axis, str) and axis.lower() == "all":
+        return [0, 1, 2]
+    return [axis_index(axis)]
+
+
+def _check_options(tol: float, dtype: str, boundary: str, maxiter: int) -> None:
+    if not (isinstance(tol, (int, float)) and 0 < tol < 1):
+        raise InputError(f"tol: expected a relative tolerance in (0, 1), e.g. 1e-6, got {tol!r}")
+    if dtype not in DTYPES:
+        raise InputError(f"dtype: expected 'float32' or 'float64', got {dtype!r}")
+    if boundary not in BOUNDARIES:
+        raise InputError(f"boundary: expected 'faces' or 'centres', got {boundary!r}")
+    if not (isinstance(maxiter, (int, np.integer)) and maxiter > 0):
+        raise InputError(f"maxiter: expected a positive integer, got {maxiter!r}")
+
+
+# --------------------------------------------------------------------------- public API
+def conductivity_of_labels(labels: np.ndarray, sigma_per_label: Mapping[int, float] | Any, *,
+                           voxel_size: float = 1.0, axis: int | str = "x",
+                           interface_resistance: Mapping[tuple[int, int], float] | None = None,
+                           periodic: bool = False, boundary: str = "faces", tol: float = 1e-6,
+                           dtype: str = "float32", fields: bool = False, maxiter: int = 1000,
+                           carrier: str = "custom", _names: Mapping[int, str] | None = None,
+                           ) -> ConductivityResult | TensorResult:
+    """Effective conductivity of a plain labelled array with a conductivity per label.
+
+    Parameters
+    ----------
+    labels : ndarray of uint8, shape (nx, ny, nz)
+        Label per voxel.
+    sigma_per_label : mapping or sequence
+        ``{label: sigma}`` [S/m] for every label present (``0`` for insulators), or a
+        sequence indexed by label.
+    voxel_size : float
+        Voxel edge [m] (only scales interfacial resistances and reported currents).
+    axis : {'x', 'y', 'z', 0, 1, 2, 'all'}
+        Transport axis; ``'all'`` returns a :class:`TensorResult`.
+    interface_resistance : mapping, optional
+        ``{(label_a, label_b): R}`` area-specific resistance [ohm m^2] added in series
+        on every face between the two labels (symmetric).
+    periodic : bool
+        Periodic sides (default no-flux).
+    boundary : {'faces', 'centres'}
+        Where the potential is fixed: on the outer faces (default; a uniform block
+        gives exactly sigma) or at the centres of the first and last voxel layers
+        (the convention of some peers; length ``(n - 1) h``).
+    tol : float
+        Relative residual to reach; the inlet and outlet currents must also agree to 1e-4.
+    dtype : {'float32', 'float64'}
+        Solver field precision (reductions are float64 either way).
+    fields : bool
+        Also return the potential and current-density fields.
+    maxiter : int
+        Conjugate-gradient iteration limit.
+
+    Returns
+    -------
+    ConductivityResult or TensorResult
+    """
+    t0 = time.perf_counter()
+    labels = _check_labels(labels)
+    _check_options(tol, dtype, boundary, maxiter)
+    try:
+        vs = float(voxel_size)
+    except (TypeError, ValueError):
+        raise InputError(f"voxel_size: expected a number [m], got {voxel_size!r}") from None
+    if not (math.isfinite(vs) and vs > 0):
+        raise InputError(f"voxel_size: expected a positive finite size [m], got {voxel_size!r}")
+    present = np.flatnonzero(np.bincount(labels.ravel(), minlength=256))
+    sig = np.zeros(256)
+    if isinstance(sigma_per_label, Mapping):
+        given = {}
+        for k, v in sigma_per_label.items():
+            try:
+                lab = int(k)
+            except (TypeError, ValueError):
+                raise InputError(f"sigma_per_label: keys must be integer labels, got {k!r}") from None
+            given[lab] = _check_sigma_value(f"label {lab}", v)
+    else:
+        arr = np.asarray(sigma_per_label, dtype=float).ravel()
+        given = {i: _check_sigma_value(f"label {i}", v) for i, v in enumerate(arr)}
+    missing = [int(p) for p in present if int(p) not in given]
+    if missing:
+        raise InputError(
+            f"sigma_per_label: labels {missing} occur in the image but have no conductivity; "
+            "give one for every label (0 for insulators), e.g. {0: 0.0, 1: 0.13}"
+        )
+    for k, v in given.items():
+        if 0 <= k <= 255:
+            sig[k] = v
+    rint = np.zeros((256, 256))
+    for pair, value in (interface_resistance or {}).items():
+        try:
+            a, b = (int(p) for p in pair)
+        except (TypeError, ValueError):
+            raise InputError(
+                f"interface_resistance: keys must be label pairs (a, b), got {pair!r}"
+            ) from None
+        r = _check_resistance(f"pair {pair}", value)
+        rint[a, b] += r / vs
+        if a != b:
+            rint[b, a] += r / vs
+    axes = _parse_axes(axis)
+    if 1 < boundary_min_size(boundary) and min(labels.shape[a] for a in axes) < 3:
+        raise InputError("boundary: 'centres' needs at least 3 voxels along the transport axis")
+    _check_memory(labels.shape, dtype)
+    results = [
+        _solve_axis(labels, sig, rint, a, vs, periodic=periodic, boundary=boundary, tol=tol,
+                    dtype=dtype, fields=fields, maxiter=maxiter, carrier=carrier, names=_names)
+        for a in axes
+    ]
+    if len(results) == 1:
+        return _with_time(results[0], time.perf_counter() - t0)
+    return TensorResult(*results)
+
+
+def boundary_min_size(boundary: str) -> int:
+    return 3 if boundary == "centres" else 1
+
+
+def conductivity(ms: Microstructure, *, carrier: str = "ionic", axis: int | str = "x",
+                 sigma: Mapping[int | str, float] | None = None,
+                 interface_resistance: Mapping[tuple[int | str, int | str], float] | None = None,
+                 materials: Any = None, periodic: bool = False, boundary: str = "faces",
+                 tol: float = 1e-6, dtype: str = "float32", fields: bool = False,
+                 maxiter: int = 1000) -> ConductivityResult | TensorResult:
+    """Effective ionic or electronic conductivity of a microstructure.
+
+    Parameters
+    ----------
+    ms : Microstructure
+        The structure.
+    carrier : {'ionic', 'electronic'}
+        Which conductivity of each phase's material to use.
+    axis : {'x', 'y', 'z', 'all'}
+        Transport axis; ``'all'`` gives the diagonal of the tensor (:class:`TensorResult`).
+    sigma : mapping, optional
+        ``{label or phase name: sigma}`` [S/m] overriding the materials library.
+        Phases without a material (e.g. pores) default to 0.
+    interface_resistance : mapping, optional
+        ``{(phase_a, phase_b): R}`` area-specific resistance [ohm m^2] on every face between
+        the two phases (names or labels). For the ionic carrier, each coating recorded on the
+        structure adds ``thickness / sigma_ionic(coating material)`` on every face between
+        the coated phase and another phase.
+    materials : MaterialLibrary, optional
+        Library to read conductivities from (default ``materials.default_library()``).
+    periodic, boundary, tol, dtype, fields, maxiter
+        See :func:`conductivity_of_labels`.
+
+    Returns
+    -------
+    ConductivityResult or TensorResult
+    """
+    if not isinstance(ms, Microstructure):
+        raise InputError(
+            f"ms: expected a Microstructure, got {type(ms).__name__}; "
+            "use conductivity_of_labels() for a plain label array"
+        )
+    if carrier not in CARRIERS:
+        raise InputError(f"carrier: expected 'ionic' or 'electronic', got {carrier!r}")
+    table = ms.phases
+    overrides: dict[int, float] = {}
+    for key, value in (sigma or {}).items():
+        overrides[table.resolve(key)] = _check_sigma_value(f"phase {key!r}", value)
+    sig: dict[int, float] = {}
+    lib = materials
+    for label, phase in table.items():
+        if label in overrides:
+            sig[label] = overrides[label]
+        elif phase.material is None:
+            if phase.kind.value == "pore":
+                sig[label] = 0.0
+            else:
+                raise InputError(
+                    f"sigma: phase {phase.name!r} (label {label}) has no material and no conductivity; "
+                    f"pass sigma={{{phase.name!r}: value_in_S_per_m}}"
+                )
+        else:
+            if lib is None:
+                from .materials import default_library
+
+                lib = default_library()
+            sig[label] = _check_sigma_value(
+                f"material {phase.material!r} ({carrier})", lib.get(phase.material).sigma(carrier)
+            )
+    rint: dict[tuple[int, int], float] = {}
+    for pair, value in (interface_resistance or {}).items():
+        if not (isinstance(pair, tuple) and len(pair) == 2):
+            raise InputError(
+                f"interface_resistance: keys must be phase pairs such as ('NMC811', 'Li6PS5Cl'), got {pair!r}"
+            )
+        a, b = table.resolve(pair[0]), table.resolve(pair[1])
+        rint[(a, b)] = rint.get((a, b), 0.0) + _check_resistance(f"pair {pair}", value)
+    if carrier == "ionic" and ms.coatings:
+        if lib is None:
+            from .materials import default_library
+
+            lib = default_library()
+        for c in ms.coatings:
+            s_coat = lib.get(c.material).sigma("ionic")
+            if not s_coat > 0:
+                raise InputError(
+                    f"coatings: coating material {c.material!r} has ionic conductivity {s_coat}; "
+                    "an insulating coating blocks transport completely - give it a positive conductivity"
+                )
+            r = c.thickness / s_coat
+            a = table.label_of(c.on)
+            for b in table:
+                if b != a:
+                    rint[(a, b)] = rint.get((a, b), 0.0) + r
+    names = {k: p.name for k, p in table.items()}
+    return conductivity_of_labels(
+        ms.labels, sig, voxel_size=ms.voxel_size, axis=axis, interface_resistance=rint,
+        periodic=periodic, boundary=boundary, tol=tol, dtype=dtype, fields=fields, maxiter=maxiter,
+        carrier=carrier, _names=names,
+    )
+
+
+# --------------------------------------------------------------------------- implementation
+def _with_time(r: ConductivityResult, wall: float) -> ConductivityResult:
+    import dataclasses
+
+    return dataclasses.replace(r, wall_time=wall)
+
+
+def _spanning_mask(conducting: np.ndarray, periodic: bool) -> np.ndarray:
+    """Voxels of the face-connected conducting clusters that touch both x faces."""
+    try:
+        from .analysis import connected_components
+    except ImportError:  # pragma: no cover - analysis not installed
+        connected_components = None
+    if connected_components is not None:
+        lab, n = connected_components(conducting, connectivity=6)
+    else:  # pragma: no cover
+        from scipy import ndimage
+
+        lab, n = ndimage.label(conducting)
+    if n == 0:
+        return np.zeros(conducting.shape, bool)
+    parent = np.arange(n + 1)
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    if periodic:
+        for ax in (1, 2):
+            a = np.take(lab, 0, axis=ax).ravel()
+            b = np.take(lab, -1, axis=ax).ravel()
+            sel = (a > 0) & (b > 0)
+            for u, v in set(zip(a[sel].tolist(), b[sel].tolist(), strict=True)):
+                ru, rv = find(u), find(v)
+                if ru != rv:
+                    parent[ru] = rv
+        roots = np.array([find(i) for i in range(n + 1)])
+    else:
+        roots = np.arange(n + 1)
+    first = set(roots[np.unique(lab[0])].tolist()) - {0}
+    last = set(roots[np.unique(lab[-1])].tolist()) - {0}
+    span = first & last
+    if not span:
+        return np.zeros(conducting.shape, bool)
+    keep_label = np.isin(roots, list(span))
+    keep_label[0] = False
+    return keep_label[lab]
+
+
+def _solve_axis(labels: np.ndarray, sig: np.ndarray, rint: np.ndarray, a: int, vs: float, *,
+                periodic: bool, boundary: str, tol: float, dtype: str, fields: bool, maxiter: int,
+                carrier: str, names: Mapping[int, str] | None) -> ConductivityResult:
+    import warnings
+
+    from .gpu_kernels.conduction import solve_conduction
+    from .gpu_kernels.runtime import ensure_initialized
+
+    t0 = time.perf_counter()
+    arch = ensure_initialized()
+    perm = (a,) + tuple(i for i in range(3) if i != a)
+    lab_t = np.ascontiguousarray(labels.transpose(perm))
+    nx, ny, nz = lab_t.shape
+    conducting = sig[lab_t] > 0
+    n_cond = int(np.count_nonzero(conducting))
+    eps = n_cond / lab_t.size
+    cond_labels = [int(v) for v in np.flatnonzero(np.bincount(lab_t.ravel(), minlength=256)) if sig[v] > 0]
+    sig_values = {float(sig[v]) for v in cond_labels}
+    if len(sig_values) == 1:
+        sigma_phase: float | None = sig_values.pop()
+        tau_note = ""
+    else:
+        sigma_phase = None
+        which = ", ".join((names or {}).get(v, str(v)) for v in cond_labels) or "none"
+        tau_note = (f"tau is defined for a single conducting phase; conducting phases here: {which}"
+                    if cond_labels else "no conducting phase")
+    keep = _spanning_mask(conducting, periodic)
+    n_keep = int(np.count_nonzero(keep))
+    common = dict(axis=AXES[a], carrier=carrier, volume_fraction=eps,
+                  percolating_fraction=(n_keep / n_cond) if n_cond else 0.0, sigma_phase=sigma_phase,
+                  tau_note=tau_note, arch=arch, dtype=dtype, boundary=boundary,
+                  shape=tuple(int(s) for s in labels.shape), voxel_size=vs)
+    if n_keep == 0:
+        pot = cur = None
+        if fields:
+            pot = np.full(labels.shape, np.nan)
+            cur = np.zeros((3,) + labels.shape)
+        return ConductivityResult(
+            sigma_eff=0.0, tau=math.inf if sigma_phase is not None else None,
+            macmullin=math.inf if sigma_phase is not None else None, percolating=False,
+            converged=True, n_iter=0, residual=0.0, flux_in=0.0, flux_out=0.0, flux_balance=0.0,
+            wall_time=time.perf_counter() - t0, potential=pot, current_density=cur, **common,
+        )
+    del conducting
+    off = 1 if boundary == "centres" else 0
+    sol = solve_conduction(lab_t, keep.view(np.uint8), sig, rint, periodic=(periodic, periodic),
+                           dtype=dtype, tol=tol, maxiter=maxiter, want_potential=fields,
+                           dirichlet_layers=bool(off))
+    length = nx - 1 if off else nx  # [voxels]
+    scale = length / (ny * nz)
+    sigma_eff = 0.5 * (sol.flux_in + sol.flux_out) * scale
+    fb = abs(sol.flux_in - sol.flux_out) / max(abs(sol.flux_in), abs(sol.flux_out), 1e-300)
+    if not sol.converged:
+        warnings.warn(
+            f"conductivity along {AXES[a]}: the solver stopped before convergence ({sol.reason}; "
+            f"residual {sol.residual:.2e}, flux balance {fb:.2e} after {sol.n_iter} iterations); "
+            "the result is approximate - raise maxiter, or use dtype='float64'",
+            ConvergenceWarning, stacklevel=4,
+        )
+    tau = macm = None
+    if sigma_phase is not None:
+        tau = eps * sigma_phase / sigma_eff if sigma_eff > 0 else math.inf
+        macm = sigma_phase / sigma_eff if sigma_eff > 0 else math.inf
+    pot = cur = None
+    if fields:
+        pot, cur = _fields(sol, keep, off, vs, perm)
+    return ConductivityResult(
+        sigma_eff=float(sigma_eff), tau=tau, macmullin=macm, percolating=True,
+        converged=sol.converged, n_iter=sol.n_iter, residual=float(sol.residual),
+        flux_in=float(sol.flux_in * vs), flux_out=float(sol.flux_out * vs), flux_balance=float(fb),
+        wall_time=time.perf_counter() - t0, potential=pot, current_density=cur, **common,
+    )
+
+
+def _fields(sol, keep: np.ndarray, off: int, vs: float, perm: tuple[int, ...]):
+    """Potential [V] and centre current density [A/m^2] in the original axis order."""
+    phi_in = sol.potential  # interior unknowns (all layers, or inner layers with 'centres')
+    gx, gy, gz = (g.astype(np.float64) for g in sol.faces)
+    n_in = phi_in.shape[0]
+    # potentials with the Dirichlet values on both ends along x
+    ext = np.empty((n_in + 2,) + phi_in.shape[1:])
+    ext[0], ext[-1], ext[1:-1] = 1.0, 0.0, phi_in
+    jx_face = gx * (ext[:-1] - ext[1:]) / vs  # (n_in + 1, ny, nz)
+    jy_face = gy * (np.roll(phi_in, 1, axis=1) - phi_in) / vs  # face below j
+    jz_face = gz * (np.roll(phi_in, 1, axis=2) - phi_in) / vs
+    jx = 0.5 * (jx_face[:-1] + jx_face[1:])
+    jy = 0.5 * (jy_face + np.roll(jy_face, -1, axis=1))
+    jz = 0.5 * (jz_face + np.roll(jz_face, -1, axis=2))
+    if off:
+        pad = ((1, 1), (0, 0), (0, 0))
+        phi = np.pad(phi_in, pad)
+        phi[0], phi[-1] = 1.0, 0.0
+        jx = np.pad(jx, pad)
+        jx[0], jx[-1] = jx_face[0], jx_face[-1]
+        jy, jz = np.pad(jy, pad), np.pad(jz, pad)
+    else:
+        phi = phi_in.copy()
+    phi[~keep] = np.nan
+    inv = np.argsort(perm)
+    cur = np.stack([jx, jy, jz])  # components in the permuted axis order
+    cur = cur[inv]  # component order back to x, y, z
+    cur = np.ascontiguousarray(cur.transpose((0,) + tuple(1 + i for i in inv)))
+    return np.ascontiguousarray(phi.transpose(inv)), cur
