@@ -34,7 +34,8 @@ def read_npy(path: str | os.PathLike) -> np.ndarray:
     if not path.is_file():
         raise FileNotFoundError(f"path: no such file {str(path)!r}")
     try:
-        arr = np.load(path, allow_pickle=False)
+        with open(path, "rb") as fh:  # our own handle: closed even when numpy fails half way
+            arr = np.load(fh, allow_pickle=False)
     except (ValueError, OSError, EOFError) as exc:
         raise _err(path, exc) from None
     if not isinstance(arr, np.ndarray):
@@ -55,7 +56,7 @@ def read_npz(path: str | os.PathLike, *, dataset: str | None = None) -> tuple[np
         raise FileNotFoundError(f"path: no such file {str(path)!r}")
     meta: dict[str, Any] = {}
     try:
-        with np.load(path, allow_pickle=False) as z:
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as z:
             keys = list(z.keys())
             if dataset is None:
                 if "labels" in keys:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import struct
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ __all__ = ["read_tiff", "write_tiff", "read_tiff_folder", "write_tiff_folder", "
 
 TIFF_SUFFIXES = (".tif", ".tiff")
 _META_KEY = "microcath"
+_READ_ERRORS = (ValueError, OSError, EOFError, IndexError, KeyError, struct.error, zlib.error)
 
 
 def _tiff_error(path: Path, exc: Exception) -> FileFormatError:
@@ -44,8 +47,15 @@ def read_tiff(path: str | os.PathLike) -> tuple[np.ndarray, dict[str, Any]]:
         with tifffile.TiffFile(path) as tif:
             array = tif.asarray()
             shaped = tif.shaped_metadata or ()
-    except (tifffile.TiffFileError, ValueError, OSError, EOFError, IndexError) as exc:
+    except _READ_ERRORS as exc:
         raise _tiff_error(path, exc) from None
+    if shaped and isinstance(shaped[0], dict) and "shape" in shaped[0]:
+        expected = tuple(int(n) for n in shaped[0]["shape"])
+        if array.shape != expected:
+            raise FileFormatError(
+                f"{path}: the TIFF is truncated or corrupt: it declares shape {expected} but holds "
+                f"{array.shape}"
+            )
     if shaped and isinstance(shaped[0], dict) and _META_KEY in shaped[0]:
         try:
             info = json.loads(shaped[0][_META_KEY])
@@ -98,7 +108,7 @@ def read_tiff_folder(path: str | os.PathLike) -> np.ndarray:
     for p in files:
         try:
             img = tifffile.imread(p)
-        except (tifffile.TiffFileError, ValueError, OSError, EOFError, IndexError) as exc:
+        except _READ_ERRORS as exc:
             raise _tiff_error(p, exc) from None
         if img.ndim != 2:
             raise FileFormatError(f"{p}: expected a 2-D slice, got shape {img.shape}")
