@@ -13,6 +13,7 @@ import importlib
 import logging
 import os
 import time
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,26 +113,14 @@ def _generate(recipe: str, shape: tuple[int, int, int] | None, seed: int,
     return gen(recipe, **kwargs)
 
 
-def _status_per_particle(res: Any) -> Any:
-    for name in ("particle_status", "status", "particles_status"):
-        v = getattr(res, name, None)
-        if v is not None:
-            return v
-    return None
-
-
-def _utilisable_fraction(ms: Microstructure, status: Any) -> float | None:
-    """Volume fraction of the active material that sits in utilisable particles [-]."""
-    from .viz.render import STATUS_CODES, _status_codes
-
-    if ms.particles is None or status is None:
+def _status_per_particle(res: Any) -> dict[int, str] | None:
+    """``{particle id: status}`` from an AnalysisResult (ids of ``ms.particles`` only)."""
+    table = getattr(res, "particles", None)
+    if table is None or getattr(table, "source", "particles") != "particles":
         return None
-    codes = _status_codes(status, int(ms.particles.max()))
-    vol = np.bincount(ms.particles.ravel(), minlength=codes.size)[: codes.size]
-    total = vol[1:].sum()
-    if total == 0:
-        return None
-    return float(vol[codes == STATUS_CODES["utilisable"]].sum() / total)
+    ids = np.asarray(table.particle_id)
+    status = np.asarray(table.status)
+    return {int(i): str(s) for i, s in zip(ids, status, strict=True)}
 
 
 def _phase_sigmas(ms: Microstructure, carrier: str, sigma: Mapping[str, float] | None) -> dict[str, float]:
@@ -218,9 +207,16 @@ def run_main_job(recipe: str = DEFAULT_RECIPE, *, out_dir: str | os.PathLike = "
             else:
                 t0 = time.perf_counter()
                 try:
-                    with _stage(name):
+                    with _stage(name), warnings.catch_warnings(record=True) as caught:
+                        warnings.simplefilter("always")
                         summary = fn() or {}
+                    notes = _warning_notes(caught)
+                    for note in notes:
+                        log.warning("%s: %s", name, note)
+                    if notes:
+                        summary = dict(summary) | {"warnings": notes}
                     rec = StageRecord(name, STATUS_RUN, wall_time=time.perf_counter() - t0,
+                                      reason="; ".join(f"warning: {n}" for n in notes),
                                       summary=jsonable(summary))
                 except _NotBuilt as nb:
                     rec = StageRecord(name, STATUS_NOT_RUN, reason=str(nb))
@@ -254,6 +250,21 @@ def run_main_job(recipe: str = DEFAULT_RECIPE, *, out_dir: str | os.PathLike = "
     wall = time.perf_counter() - t_run
     return RunResult(out_dir=out.absolute(), report_html=out.absolute() / "report.html",
                      stages=tuple(records), headline=headline, wall_time=wall)
+
+
+def _warning_notes(caught: list) -> list[str]:
+    """Messages of the warnings a stage raised (solver non-convergence and the like), de-duplicated.
+
+    Library deprecation chatter from third-party modules is left out.
+    """
+    out: list[str] = []
+    for w in caught:
+        if issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning)):
+            continue
+        msg = f"{w.category.__name__}: {w.message}"
+        if msg not in out:
+            out.append(msg)
+    return out
 
 
 def _stage_generate(rb: ReportBuilder, ctx: dict, recipe: str, shape, seed: int,
@@ -310,41 +321,48 @@ def _stage_analyse(rb: ReportBuilder, ctx: dict, window_size, headline: dict) ->
     ms = ctx["ms"]
     res = analyze(ms, axis="x")
     ctx["analysis"] = res
-    d = res.to_dict() if hasattr(res, "to_dict") else jsonable(res)
-    rb.results["analysis"] = d
+    rb.results["analysis"] = res.to_dict()
     summary: dict[str, Any] = {}
+    uf = float(res.utilisable_fraction)
+    headline["utilisable_active_fraction"] = quantity(uf, "-")
+    summary["utilisable_active_fraction"] = quantity(uf, "-")
+    summary["status_counts"] = dict(res.status_counts)
+    rb.results["utilisable_active_fraction"] = quantity(uf, "-")
+    if hasattr(res, "to_csv") and res.n_particles:
+        res.to_csv(rb.path("particles.csv"))
+        rb.add_file("particles.csv", "one row per active particle: volume, equivalent diameter, "
+                    "surface and contact areas (SI units in the headers), connectivity and status",
+                    stage="analyse")
     status = _status_per_particle(res)
-    uf = _utilisable_fraction(ms, status)
-    if uf is not None:
-        headline["utilisable_active_fraction"] = quantity(uf, "-")
-        summary["utilisable_active_fraction"] = quantity(uf, "-")
-        rb.results["utilisable_active_fraction"] = quantity(uf, "-")
-    if status is not None and ms.particles is not None and ms.particles.max() > 0:
+    if status and ms.particles is not None and ms.particles.max() > 0:
         from .viz.render import _status_codes
 
         ctx["status_codes"] = _status_codes(status, int(ms.particles.max()))
         viz.render_particle_status(ms, status, filename=rb.path("figures/particle_status.png"),
                                    window_size=window_size)
+        counts = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in res.status_counts.items())
         rb.add_figure("figures/particle_status.png",
-                      "Active particles by status along x: utilisable (connected to the separator "
-                      "through the electrolyte and to the current collector through the electron "
-                      "conductors), ionically isolated, electronically isolated, or dead.",
+                      f"Active particles by status along x ({counts}; {100 * uf:.1f} % of the active "
+                      "volume is utilisable): utilisable = connected to the separator through the "
+                      "electrolyte and to the current collector through the electron conductors.",
                       stage="analyse")
     contacts = _contact_fractions(res)
     if contacts:
         viz.plot_contact_distribution(contacts, filename=rb.path("figures/contacts.png"))
         rb.add_figure("figures/contacts.png",
-                      "Per-particle contact: fraction of each active particle's surface touching "
-                      "each neighbouring phase.", stage="analyse")
+                      "Per-particle contact: share of each active particle's surface touching the "
+                      "electrolyte, and the triphase share (electrolyte with carbon within one voxel).",
+                      stage="analyse")
     return summary
 
 
 def _contact_fractions(res: Any) -> dict[str, np.ndarray]:
-    for name in ("contact_fractions", "particle_contact_fractions"):
-        v = getattr(res, name, None)
-        if isinstance(v, Mapping) and v:
-            return {str(k): np.asarray(a, float) for k, a in v.items()}
-    return {}
+    table = getattr(res, "particles", None)
+    if table is None or len(table) == 0:
+        return {}
+    return {"electrolyte": np.clip(np.asarray(table.contact_fraction, float), 0.0, 1.0),
+            "triphase (electrolyte + carbon)": np.clip(np.asarray(table.triphase_fraction, float),
+                                                       0.0, 1.0)}
 
 
 def _stage_conductivity(rb: ReportBuilder, ctx: dict, carrier: str, window_size, headline: dict) -> dict:
@@ -355,7 +373,8 @@ def _stage_conductivity(rb: ReportBuilder, ctx: dict, carrier: str, window_size,
     ms = ctx["ms"]
     res = conductivity(ms, carrier=carrier, axis="x", fields=True)
     sig = float(res.sigma_eff)
-    tau = float(res.tau) if res.tau is not None else float("inf")
+    tau = float(res.tau) if res.tau is not None else None
+    tau_note = getattr(res, "tau_note", "") or ("" if tau is not None else "not defined")
     d = res.to_dict() if hasattr(res, "to_dict") else {}
     sigmas = _phase_sigmas(ms, carrier, None)
     fr = ms.volume_fractions()
@@ -369,6 +388,8 @@ def _stage_conductivity(rb: ReportBuilder, ctx: dict, carrier: str, window_size,
         "sigma_eff": quantity(sig, "S/m"),
         "sigma_eff_mS_cm": sig * 10.0,
         "tau": quantity(tau, "-"),
+        "tau_note": tau_note,
+        "converged": bool(getattr(res, "converged", True)),
         "hashin_shtrikman_bounds": quantity([lo, up], "S/m"),
         "phase_sigma": quantity(sigmas, "S/m"),
         "solver": d,
@@ -377,16 +398,21 @@ def _stage_conductivity(rb: ReportBuilder, ctx: dict, carrier: str, window_size,
     ctx["cond"][carrier] = (sig, lo, up, max(sigmas.values()) if sigmas else 0.0)
     headline[f"sigma_{carrier}_eff"] = quantity(sig * 10.0, "mS/cm")
     headline[f"tau_{carrier}"] = quantity(tau, "-")
+    if tau is None:
+        headline[f"tau_{carrier}"]["note"] = tau_note
+    if not getattr(res, "converged", True):
+        headline[f"sigma_{carrier}_eff"]["note"] = "solver did not converge; approximate"
     pot = getattr(res, "potential", None)
     jv = getattr(res, "current_density", None)
     if pot is not None:
-        conducting = sigmas_mask(ms, sigmas)
+        conducting = np.isfinite(np.asarray(pot)) & sigmas_mask(ms, sigmas)
         ctx["fields"][f"potential_{carrier}"] = (np.asarray(pot, np.float32), "V")
         viz.render_field(ms, pot, name=f"{carrier} potential", unit="V", mask=conducting,
                          filename=rb.path(f"figures/potential_{carrier}.png"), window_size=window_size)
         rb.add_figure(f"figures/potential_{carrier}.png",
-                      f"{carrier.capitalize()} potential on three orthogonal slices (unit potential drop "
-                      "along x); grey: phases that do not conduct.", stage=f"{carrier} conductivity")
+                      f"{carrier.capitalize()} potential on three orthogonal slices (1 V applied along x); "
+                      "grey: voxels outside the conducting cluster that spans x.",
+                      stage=f"{carrier} conductivity")
     if jv is not None:
         jv = np.asarray(jv, np.float32)
         mag = np.linalg.norm(jv, axis=0)
@@ -405,7 +431,7 @@ def _stage_conductivity(rb: ReportBuilder, ctx: dict, carrier: str, window_size,
                           f"{carrier.capitalize()} current streamlines from the x = 0 face, coloured by "
                           "current density: where the current crowds.", stage=f"{carrier} conductivity")
     _conductivity_plot(rb, ctx)
-    return {"sigma_eff_mS_cm": sig * 10.0, "tau": tau}
+    return {"sigma_eff_mS_cm": sig * 10.0, "tau": tau, "converged": bool(getattr(res, "converged", True))}
 
 
 def sigmas_mask(ms: Microstructure, sigmas: Mapping[str, float]) -> np.ndarray:
@@ -470,8 +496,14 @@ def _headline_lines(h: Mapping[str, Any]) -> list[tuple[str, str]]:
         if f"sigma_{carrier}_eff" in h:
             s = h[f"sigma_{carrier}_eff"]["value"]
             tau = h[f"tau_{carrier}"]["value"]
-            tau_s = f"{tau:.3g}" if isinstance(tau, (int, float)) else str(tau)
-            out.append((label, f"{s:.4g} mS/cm (τ = {tau_s})"))
+            if isinstance(tau, (int, float)):
+                tau_s = f"τ = {tau:.3g}"
+            elif tau is None:
+                tau_s = "τ not defined: several phases conduct"
+            else:
+                tau_s = f"τ = {tau}"
+            note = h[f"sigma_{carrier}_eff"].get("note")
+            out.append((label, f"{s:.4g} mS/cm ({tau_s})" + (f" [{note}]" if note else "")))
     out.append(("stress at a charged state", MECHANICS_NOT_BUILT))
     return out
 

@@ -1,6 +1,7 @@
 """Results folders: atomic, complete, with an HTML page whose links all resolve."""
 
 import json
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -161,3 +162,23 @@ def test_refuses_non_empty_folder_unless_forced(tmp_path):
 def test_stage_status_is_validated():
     with pytest.raises(InputError, match="status"):
         StageRecord("x", "maybe")
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None,
+                    reason="chromium not installed (apt-get install chromium)")
+def test_report_opens_in_headless_chromium_with_images(run_folder, tmp_path):
+    import importlib.util
+
+    from viz_helpers import read_png
+
+    spec = importlib.util.spec_from_file_location(
+        "screenshot_report", Path(__file__).resolve().parents[2] / "scripts" / "screenshot_report.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    out, _, _ = run_folder
+    shot = mod.screenshot(out / "report.html", tmp_path / "shot.png", size=(1000, 1600))
+    img = read_png(shot)
+    assert img.shape == (1600, 1000, 3)
+    # the electrolyte's (shaded) sky blue appears only in the figures: the images were loaded
+    r, g, b = (img[..., c].astype(int) for c in range(3))
+    assert np.mean((b > 150) & (b - r > 80) & (g > 100)) > 0.02

@@ -150,7 +150,7 @@ def _decorate(p, ms: Microstructure, *, scale_bar: bool, camera: str | None) -> 
     if scale_bar:
         lx, ly = nx * s, ny * s
         p.add_ruler(pointa=(0.0, ly, 0.0), pointb=(lx, ly, 0.0), title="x [µm]",
-                    label_format="%.3g", font_size_factor=0.5, label_color="black",
+                    label_format="%.3g", font_size_factor=0.8, label_color="black",
                     tick_color="black", number_labels=5)
     if camera in (None, "iso"):
         p.view_isometric()
