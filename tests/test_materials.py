@@ -267,3 +267,8 @@ def test_to_dict_is_json_ready(lib):
     d = json.loads(json.dumps(lib.get("NMC811").to_dict()))
     assert d["properties"]["sigma_electronic"]["file_unit"] == "S/cm"
     assert np.allclose(d["lattice_strain"]["eps_c"], [0.0, 0.019, -0.012])
+
+
+def test_get_with_default(lib):
+    assert lib.get("unobtainium", None) is None
+    assert lib.get("lgps", None).name == "Li10GeP2S12"

@@ -74,6 +74,7 @@ _UNIT_TEXT = {"g_cm3": "g/cm3", "kg_m3": "kg/m3", "S_cm": "S/cm", "mS_cm": "mS/c
 _MATERIAL_KEYS = {"kind", "aliases", "formula", "description", "lattice_strain", "other"}
 _VALUE_KEYS = {"value", "unit", "source", "status", "note", "range", "window", "state", "path_state",
                "path_value", "interpolation", "reference"}
+_NO_DEFAULT = object()
 _CARRIERS = {"ionic": "sigma_ionic", "ion": "sigma_ionic", "ions": "sigma_ionic",
              "electronic": "sigma_electronic", "electron": "sigma_electronic",
              "electrons": "sigma_electronic"}
@@ -518,19 +519,22 @@ class MaterialLibrary(Mapping[str, Material]):
         """Canonical material names."""
         return tuple(self._materials)
 
-    def get(self, name: str, default: Any = None) -> Material:  # type: ignore[override]
+    def get(self, name: str, default: Any = _NO_DEFAULT) -> Material:  # type: ignore[override]
         """The material called ``name`` (canonical name or alias, case- and ``_``/``-``-insensitive).
 
         Raises
         ------
         MaterialError
-            Unknown name: lists the available materials and the closest match.
+            Unknown name (unless ``default`` is given, which is then returned):
+            lists the available materials and the closest match.
         """
         if isinstance(name, Material):
             return name
         key = _norm(name) if isinstance(name, str) else None
         if key is not None and key in self._index:
             return self._materials[self._index[key]]
+        if default is not _NO_DEFAULT:
+            return default
         candidates = {**{_norm(n): n for n in self._materials}, **self._index}
         close = difflib.get_close_matches(key or "", list(candidates), n=1, cutoff=0.6)
         hint = f"did you mean {self._index[close[0]]!r}? " if close else ""

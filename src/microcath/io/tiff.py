@@ -8,7 +8,9 @@ folder of slices holds only the grey values.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 import re
 import struct
@@ -29,6 +31,18 @@ _META_KEY = "microcath"
 _READ_ERRORS = (ValueError, OSError, EOFError, IndexError, KeyError, struct.error, zlib.error)
 
 
+@contextlib.contextmanager
+def _quiet_tifffile():
+    """tifffile logs ERROR lines for damaged files before raising; we raise one clear error instead."""
+    logger = logging.getLogger("tifffile")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def _tiff_error(path: Path, exc: Exception) -> FileFormatError:
     return FileFormatError(
         f"{path}: cannot read the TIFF, it is truncated or corrupt ({str(exc).splitlines()[0]})"
@@ -44,7 +58,7 @@ def read_tiff(path: str | os.PathLike) -> tuple[np.ndarray, dict[str, Any]]:
         raise FileNotFoundError(f"path: no such file {str(path)!r}")
     meta: dict[str, Any] = {}
     try:
-        with tifffile.TiffFile(path) as tif:
+        with _quiet_tifffile(), tifffile.TiffFile(path) as tif:
             array = tif.asarray()
             shaped = tif.shaped_metadata or ()
     except _READ_ERRORS as exc:
@@ -107,7 +121,8 @@ def read_tiff_folder(path: str | os.PathLike) -> np.ndarray:
     slices = []
     for p in files:
         try:
-            img = tifffile.imread(p)
+            with _quiet_tifffile():
+                img = tifffile.imread(p)
         except _READ_ERRORS as exc:
             raise _tiff_error(p, exc) from None
         if img.ndim != 2:
