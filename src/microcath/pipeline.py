@@ -418,11 +418,11 @@ def _stage_conductivity(rb: ReportBuilder, ctx: dict, carrier: str, window_size,
         mag = np.linalg.norm(jv, axis=0)
         ctx["fields"][f"current_density_{carrier}"] = (jv, "A/m^2")
         ctx["fields"][f"current_density_magnitude_{carrier}"] = (mag, "A/m^2")
-        viz.plot_field_slice(ms, mag, name=f"|j| {carrier}", unit="A/m²", axis="z",
+        viz.plot_field_slice(ms, mag, name=f"|j| {carrier}", unit="A/m²", axis="z", log_scale=True,
                              mask=mag > 0, filename=rb.path(f"figures/current_slice_{carrier}.png"))
         rb.add_figure(f"figures/current_slice_{carrier}.png",
-                      f"{carrier.capitalize()} current-density magnitude on the mid z slice; grey: "
-                      "no current (non-conducting or dead-end voxels carry none).",
+                      f"{carrier.capitalize()} current-density magnitude on the mid z slice (log scale, "
+                      "1 V applied along x); grey: no current (non-conducting or dead-end voxels).",
                       stage=f"{carrier} conductivity")
         if sig > 0:
             viz.render_streamlines(ms, jv, axis="x", filename=rb.path(f"figures/streamlines_{carrier}.png"),

@@ -163,8 +163,10 @@ def _decorate(p, ms: Microstructure, *, scale_bar: bool, camera: str | None) -> 
 
 def _legend(p, entries: Sequence[tuple[str, str]]) -> None:
     if entries:
+        longest = max(len(name) for name, _ in entries)
+        width = min(0.6, 0.05 + 0.0115 * longest)
         p.add_legend([[name, color] for name, color in entries], bcolor="white", border=True,
-                     face="rectangle", size=(0.32, 0.045 * len(entries) + 0.02), loc="upper left")
+                     face="rectangle", size=(width, 0.045 * len(entries) + 0.02), loc="upper left")
 
 
 # --------------------------------------------------------------------------- geometry
