@@ -603,8 +603,13 @@ def render_streamlines(ms: Microstructure, current_density: np.ndarray, *,
         if lines.n_points:
             speed = np.linalg.norm(np.asarray(lines.point_data["j"]), axis=1)
             lines.point_data[name] = speed
-            p.add_mesh(lines, scalars=name, cmap=FIELD_CMAP, line_width=2,
-                       render_lines_as_tubes=False, lighting=False,
+            hi = float(np.percentile(speed, 99)) if speed.size else 1.0
+            try:
+                shown = lines.tube(radius=0.2 * s, n_sides=6)
+            except Exception:  # noqa: BLE001 - degenerate lines: draw them as lines
+                shown = lines
+            p.add_mesh(shown, scalars=name, cmap=FIELD_CMAP, clim=(0.0, hi if hi > 0 else 1.0),
+                       line_width=2, lighting=True, ambient=0.4,
                        scalar_bar_args={"title": f"{name} [{unit}]", "color": "black", "fmt": "%.3g",
                                         "vertical": True, "position_x": 0.85, "position_y": 0.1,
                                         "height": 0.7, "width": 0.08})
