@@ -103,13 +103,44 @@ def _capability(module: str, attr: str, what: str) -> Callable:
 
 # --------------------------------------------------------------------------- stages
 def _generate(recipe: str, shape: tuple[int, int, int] | None, seed: int,
-              overrides: Mapping[str, Any]) -> Microstructure:
+              overrides: Mapping[str, Any], *, progress: bool = True) -> Microstructure:
+    """Build the structure with ``microcath.geometries.generate`` (passing what it accepts)."""
+    import inspect
+
     gen = _capability("microcath.geometries", "generate", "structure generation (geometries)")
-    kwargs: dict[str, Any] = {"seed": seed}
+    if recipe == DEFAULT_RECIPE:
+        try:
+            from microcath.geometries import recipes as _recipes
+
+            if DEFAULT_RECIPE not in _recipes.list_recipes():
+                recipe = _recipes.DEFAULT_RECIPE
+        except (ImportError, AttributeError):
+            pass
+    try:
+        params = inspect.signature(gen).parameters
+    except (TypeError, ValueError):  # pragma: no cover - builtins
+        params = {}
+    accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+
+    def ok(name: str) -> bool:
+        return accepts_any or name in params
+
+    kwargs: dict[str, Any] = {}
+    if ok("seed"):
+        kwargs["seed"] = seed
+    elif ok("rng"):
+        kwargs["rng"] = seed
     if shape is not None:
+        if not ok("shape"):
+            raise InputError("shape: this version of the generator takes the shape from the recipe; "
+                             "use --set shape=[nx,ny,nz]")
         kwargs["shape"] = tuple(shape)
     if overrides:
+        if not ok("overrides"):
+            raise InputError("--set: this version of the generator takes no overrides")
         kwargs["overrides"] = dict(overrides)
+    if ok("progress"):
+        kwargs["progress"] = progress
     return gen(recipe, **kwargs)
 
 
@@ -232,7 +263,7 @@ def run_main_job(recipe: str = DEFAULT_RECIPE, *, out_dir: str | os.PathLike = "
 
         steps = [
             ("generate", lambda: _stage_generate(rb, ctx, recipe, shape, seed, overrides or {},
-                                                 window_size, headline), None),
+                                                 window_size, headline, progress), None),
             ("analyse", lambda: _stage_analyse(rb, ctx, window_size, headline), "ms"),
             ("ionic conductivity", lambda: _stage_conductivity(rb, ctx, "ionic", window_size,
                                                                headline), "ms"),
@@ -268,12 +299,12 @@ def _warning_notes(caught: list) -> list[str]:
 
 
 def _stage_generate(rb: ReportBuilder, ctx: dict, recipe: str, shape, seed: int,
-                    overrides: Mapping[str, Any], window_size, headline: dict) -> dict:
+                    overrides: Mapping[str, Any], window_size, headline: dict, progress: bool) -> dict:
     from . import viz
 
     ms = ctx["ms"]
     if ms is None:
-        ms = _generate(recipe, shape, seed, overrides)
+        ms = _generate(recipe, shape, seed, overrides, progress=progress)
         ctx["ms"] = ms
     fr = ms.volume_fractions()
     rb.results["structure"] = ms.summary() | {"file": "structure.mcath"}
