@@ -1,0 +1,456 @@
+"""``generate``: a recipe -> a composite-cathode :class:`~microcath.Microstructure`.
+
+Stages (each timed in the report): volume targets from the composition;
+active particles drawn from their size distribution and densely packed
+(:mod:`.packing`); rasterised to labels + particle ids (:mod:`.rasterize`);
+grains (:mod:`.grains`); voxel-resolved coatings (:mod:`.coatings`); carbon
+(:mod:`.carbon`); electrolyte and residual porosity (:mod:`.electrolyte`).
+Sulfur-type composites with ``carbon.form = "host"`` pack carbon host
+particles and coat them with the active material (:mod:`.sulfur`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from microcath import units
+from microcath._version import __version__
+from microcath.errors import InputError, MaterialError
+from microcath.microstructure import Coating, Microstructure
+from microcath.phases import Phase, PhaseKind
+from microcath.results import ResultMixin, jsonable
+
+from . import carbon as _carbon
+from . import coatings as _coatings
+from . import electrolyte as _electrolyte
+from . import grains as _grains
+from . import sulfur as _sulfur
+from ._checks import as_rng, fraction, nonnegative, positive
+from .distributions import draw_to_volume, from_spec
+from .packing import pack
+from .rasterize import equivalent_radii, rasterize_particles
+from .recipes import Recipe, load_recipe
+
+log = logging.getLogger(__name__)
+
+__all__ = ["generate", "GenerationResult", "GenerationReport", "TOLERANCE"]
+
+TOLERANCE = 0.01  # absolute volume-fraction tolerance on every target
+LABEL_PORE, LABEL_ACTIVE, LABEL_SE, LABEL_CARBON = 0, 1, 2, 3
+
+
+@dataclass(frozen=True)
+class GenerationReport(ResultMixin):
+    """What was asked for and what was made.
+
+    Attributes
+    ----------
+    fractions : dict
+        ``{phase: {"target": f, "achieved": f}}`` volume fractions [-].
+    sizes : dict
+        Size statistics [µm]: target and achieved d50 of the active particles.
+    counts : dict
+        Numbers of particles, grains and other objects.
+    packing : dict
+        Packing algorithm, packed fraction, max overlap and tolerance, sweeps.
+    timings : dict
+        Wall time per stage [s].
+    notes : tuple of str
+    tolerance : float
+        Absolute tolerance on the volume fractions [-].
+    """
+
+    fractions: dict
+    sizes: dict
+    counts: dict
+    packing: dict
+    timings: dict
+    notes: tuple[str, ...] = ()
+    tolerance: float = TOLERANCE
+
+    @property
+    def ok(self) -> bool:
+        return all(abs(v["achieved"] - v["target"]) <= self.tolerance + 1e-12
+                   for v in self.fractions.values() if v["target"] is not None)
+
+    def table(self) -> str:
+        """A plain-text table of targets vs achieved values."""
+        lines = [f"{'quantity':<34}{'target':>12}{'achieved':>12}"]
+        for name, v in self.fractions.items():
+            t = "-" if v["target"] is None else f"{v['target']:.4f}"
+            lines.append(f"{'vol. fraction ' + name:<34}{t:>12}{v['achieved']:>12.4f}")
+        for name, v in self.sizes.items():
+            t = "-" if v.get("target") is None else f"{v['target']:.3g}"
+            lines.append(f"{name:<34}{t:>12}{v['achieved']:>12.3g}")
+        for name, v in self.counts.items():
+            lines.append(f"{name:<34}{'':>12}{v:>12}")
+        p = self.packing
+        if p:
+            lines.append(f"{'packing max overlap (rel.)':<34}{p['tol']:>12.3g}{p['max_overlap']:>12.3g}")
+        for name, t in self.timings.items():
+            lines.append(f"{'time ' + name + ' [s]':<34}{'':>12}{t:>12.2f}")
+        return "\n".join(lines + [f"note: {n}" for n in self.notes])
+
+
+@dataclass(frozen=True, eq=False)
+class GenerationResult(Microstructure):
+    """A generated :class:`~microcath.Microstructure` that also carries its :class:`GenerationReport`.
+
+    It *is* the structure (save it, analyse it); ``.microstructure`` gives
+    the plain structure and ``.report`` the targets vs achieved values.
+    """
+
+    report: GenerationReport | None = field(default=None, repr=False)
+
+    @property
+    def microstructure(self) -> Microstructure:
+        kw = {f.name: getattr(self, f.name) for f in dataclasses.fields(Microstructure)}
+        return Microstructure(**kw)
+
+
+def _material(lib, name: str, role: str, kinds: tuple[PhaseKind, ...]):
+    try:
+        mat = lib.get(name)
+    except MaterialError as exc:
+        raise InputError(f"{role}.material: {exc}") from None
+    if mat.kind not in kinds:
+        raise InputError(
+            f"{role}.material: {mat.name} is a {mat.kind.value} material, expected "
+            f"{' or '.join(k.value for k in kinds)}"
+        )
+    return mat
+
+
+def _density(mat, densities: dict, role: str) -> float:
+    for key, v in densities.items():
+        if key.lower() == mat.name.lower() or key.lower() == role:
+            return units.g_cm3(positive(f"densities_g_cm3.{key}", v, "g/cm3"))
+    try:
+        return float(mat.density)
+    except MaterialError:
+        raise InputError(
+            f"{role}.material: the library has no density for {mat.name}, needed to convert weight to "
+            f"volume fractions; give it as densities_g_cm3.{mat.name} = ... or use basis = \"volume\""
+        ) from None
+
+
+def _targets(p: dict, mats: dict) -> dict[str, float]:
+    """Volume fractions of the whole box: active, electrolyte, carbon, pore."""
+    basis = p["basis"]
+    if basis not in ("weight", "volume"):
+        raise InputError(f"basis: expected 'weight' or 'volume', got {basis!r}")
+    por = fraction("porosity", p["porosity"])
+    roles = ["active", "electrolyte"] + (["carbon"] if mats.get("carbon") is not None else [])
+    w = {}
+    for r in roles:
+        v = p[r]["fraction"]
+        if v is None:
+            raise InputError(f"{r}.fraction: the recipe must give the {r} fraction ({basis} basis)")
+        w[r] = fraction(f"{r}.fraction", v, allow_one=True)
+    if mats.get("carbon") is None and float(p["carbon"]["fraction"] or 0) > 0:
+        raise InputError("carbon.fraction: a carbon fraction is given but no carbon.material")
+    total = sum(w.values())
+    if abs(total - 1.0) > 1e-3:
+        raise InputError(
+            f"fraction: the {basis} fractions of the solids must sum to 1, they sum to {total:.4f} "
+            f"({', '.join(f'{k}={v}' for k, v in w.items())}); porosity is given separately"
+        )
+    if basis == "weight":
+        vol = {r: w[r] / _density(mats[r], p["densities_g_cm3"], r) for r in roles}
+    else:
+        vol = dict(w)
+    s = sum(vol.values())
+    out = {r: (1.0 - por) * vol[r] / s for r in roles}
+    out.setdefault("carbon", 0.0)
+    out["pore"] = por
+    return out
+
+
+def _phase_for(mat, name: str | None = None, kind: PhaseKind | None = None) -> Phase:
+    return Phase(name or mat.name, kind or mat.kind, mat.name)
+
+
+def generate(recipe: str | Recipe | dict = "default", *, shape: tuple[int, int, int] | None = None,
+             voxel_size: float | None = None, seed: int | None = None, rng: Any = None,
+             overrides: dict[str, Any] | None = None, progress: bool = True,
+             materials: Any = None) -> GenerationResult:
+    """Generate a composite-cathode microstructure from a recipe.
+
+    Parameters
+    ----------
+    recipe : str, Recipe or dict
+        A shipped recipe name (``"default"`` = NMC811/Li6PS5Cl/carbon), a
+        path to a TOML file, a :class:`Recipe` or a recipe table.
+    shape : (nx, ny, nz), optional
+        Voxels per axis (default: the recipe's).
+    voxel_size : float, optional
+        Voxel edge [m] (default: the recipe's ``voxel_size_um``).
+    seed, rng : int or numpy.random.Generator, optional
+        Source of randomness (give one; ``seed`` is recorded in provenance).
+    overrides : dict, optional
+        Dotted recipe paths -> values, e.g. ``{"active.fraction": 0.75}``.
+    progress : bool
+        Progress bars / log lines on long stages.
+    materials : MaterialLibrary, optional
+        Defaults to :func:`microcath.materials.default_library`.
+
+    Returns
+    -------
+    GenerationResult
+        The structure (a Microstructure) with ``.report``.
+
+    Raises
+    ------
+    InputError
+        Unknown materials, fractions that do not sum to 1, negative sizes,
+        a solid fraction the size distribution cannot pack to (with the
+        achievable maximum), targets missed by more than the tolerance.
+    """
+    t_all = time.perf_counter()
+    timings: dict[str, float] = {}
+    if isinstance(recipe, dict):
+        rec = Recipe.from_dict(recipe)
+    else:
+        rec = load_recipe(recipe)
+    rec = rec.with_overrides(overrides)
+    p = rec.params
+    if rng is None and seed is None:
+        seed = 0
+    gen = as_rng(rng, seed)
+    if materials is None:
+        from microcath.materials import default_library
+
+        materials = default_library()
+
+    # ---------------------------------------------------------------- grid
+    shp = shape if shape is not None else p["shape"]
+    try:
+        shp = tuple(int(s) for s in shp)
+    except (TypeError, ValueError):
+        raise InputError(f"shape: expected three voxel counts, got {shp!r}") from None
+    if len(shp) != 3 or min(shp) < 8:
+        raise InputError(f"shape: expected three voxel counts >= 8, got {shp}")
+    if voxel_size is None:
+        vs = units.um(positive("voxel_size_um", p["voxel_size_um"], "µm"))
+    else:
+        vs = positive("voxel_size", voxel_size, "m")
+    if p["boundary"] not in ("walls", "periodic"):
+        raise InputError(f"boundary: expected 'walls' or 'periodic', got {p['boundary']!r}")
+    walls = p["boundary"] == "walls"
+    periodic = (not walls, True, True)
+    to_vox = 1e-6 / vs  # µm -> voxels
+
+    # ---------------------------------------------------------------- materials and targets
+    a_p, e_p, c_p = p["active"], p["electrolyte"], p["carbon"]
+    mats = {"active": _material(materials, a_p["material"], "active", (PhaseKind.ACTIVE,)),
+            "electrolyte": _material(materials, e_p["material"], "electrolyte", (PhaseKind.ELECTROLYTE,))}
+    mats["carbon"] = (_material(materials, c_p["material"], "carbon", (PhaseKind.CARBON,))
+                      if c_p["material"] else None)
+    coat_specs = []
+    for i, c in enumerate(p["coatings"]):
+        if not c["material"]:
+            raise InputError(f"coatings[{i}].material: name the coating material")
+        if c["thickness_um"] is None:
+            raise InputError(f"coatings[{i}].thickness_um: give the coating thickness [µm]")
+        t = positive(f"coatings[{i}].thickness_um", c["thickness_um"], "µm")
+        m = _material(materials, c["material"], f"coatings[{i}]",
+                      (PhaseKind.COATING, PhaseKind.ELECTROLYTE, PhaseKind.CARBON, PhaseKind.ACTIVE))
+        coat_specs.append((m, t, c["phase"]))
+    target = _targets(p, mats)
+    nvox = math.prod(shp)
+    notes: list[str] = []
+    host_mode = c_p["form"] == "host"
+    if host_mode and mats["carbon"] is None:
+        raise InputError("carbon.form = 'host' needs a carbon.material")
+
+    # ---------------------------------------------------------------- packing
+    t0 = time.perf_counter()
+    box = tuple(float(s) for s in shp)
+    core_role = "carbon" if host_mode else "active"
+    core = c_p if host_mode else a_p
+    size = from_spec(core["size"], name=f"{core_role}.size").scaled(1.0 / vs)  # now in voxels
+    if size.d_min <= 0 or size.d50 < 2.0:
+        raise InputError(
+            f"{core_role}.size: particles of d50 {size.d50 / to_vox:.3g} µm are {size.d50:.2g} voxels "
+            "across; they need >= 2 voxels: use a smaller voxel size or larger particles"
+        )
+    phi_core = target[core_role]
+    if phi_core <= 0:
+        raise InputError(f"{core_role}.fraction: must be > 0 to place particles")
+    d = draw_to_volume(size, phi_core * nvox, gen)
+    aspect = positive("active.aspect_ratio", a_p["aspect_ratio"]) if not host_mode else 1.0
+    tol = fraction("active.overlap_tolerance", a_p["overlap_tolerance"])
+    packing = pack(0.5 * d, box, walls=walls, aspect_ratio=aspect, orientation=str(a_p["orientation"]),
+                   tol=tol, rng=gen, progress=progress)
+    timings["packing"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    pid = rasterize_particles(packing, shp, progress=progress)
+    timings["rasterise"] = time.perf_counter() - t0
+    labels = np.full(shp, 255, np.uint8)  # 255 = not yet assigned
+    phases: dict[int, Phase] = {LABEL_PORE: Phase("pore", PhaseKind.PORE, None),
+                                LABEL_ACTIVE: _phase_for(mats["active"]),
+                                LABEL_SE: _phase_for(mats["electrolyte"])}
+    if mats["carbon"] is not None:
+        phases[LABEL_CARBON] = _phase_for(mats["carbon"])
+    coatings_rec: list[Coating] = []
+    counts: dict[str, int] = {}
+
+    if host_mode:
+        # ------------------------------------------------------------ sulfur-type: active on carbon
+        t0 = time.perf_counter()
+        host = pid > 0
+        labels[host] = LABEL_CARBON
+        n_act = int(round(target["active"] * nvox))
+        act_flat, owner = _sulfur.coat_hosts(pid, n_act, periodic=periodic)
+        labels.ravel()[act_flat] = LABEL_ACTIVE
+        particles = np.zeros(nvox, np.int32)
+        particles[act_flat] = owner
+        particles = particles.reshape(shp)
+        counts["carbon host particles"] = packing.n
+        timings["active shells"] = time.perf_counter() - t0
+    else:
+        labels[pid > 0] = LABEL_ACTIVE
+        particles = pid
+    counts["active particles"] = int(np.unique(particles[particles > 0]).size)
+
+    # ---------------------------------------------------------------- grains
+    grains = orientations = None
+    g = a_p["grains"]
+    mode = g["mode"]
+    if mode not in ("single_crystal", "polycrystalline", "none"):
+        raise InputError("active.grains.mode: expected 'single_crystal', 'polycrystalline' or 'none', "
+                         f"got {mode!r}")
+    if mode != "none":
+        t0 = time.perf_counter()
+        gsize = None
+        if mode == "polycrystalline":
+            gsize = positive("active.grains.size_um", g["size_um"], "µm") * to_vox
+            if gsize < 2:
+                raise InputError(
+                    f"active.grains.size_um: grains of {g['size_um']} µm are {gsize:.2g} voxels; they "
+                    "need >= 2 voxels (use a smaller voxel size or larger grains)")
+        grains, orientations = _grains.tessellate_grains(
+            particles, packing.centres if not host_mode else _sulfur.owner_centres(packing),
+            grain_size=gsize, texture=str(g["texture"]),
+            spread_deg=nonnegative("active.grains.spread_deg", g["spread_deg"]), periodic=periodic, rng=gen)
+        counts["grains"] = int(orientations.shape[0])
+        timings["grains"] = time.perf_counter() - t0
+
+    # ---------------------------------------------------------------- coatings
+    t0 = time.perf_counter()
+    drawn = [(m, t, ph) for m, t, ph in coat_specs if t * to_vox >= 1.0]
+    for m, t, _ph in coat_specs:
+        if t * to_vox < 1.0:
+            coatings_rec.append(Coating(on=mats["active"].name, material=m.name, thickness=units.um(t)))
+            notes.append(f"{m.name} coating of {t * 1e3:.3g} nm is thinner than a voxel "
+                         f"({vs * 1e9:.3g} nm): recorded on the structure, not drawn")
+    coat_target: dict[str, float] = {}
+    if drawn:
+        free = labels == 255
+        masks = _coatings.shell_masks(labels == LABEL_ACTIVE, [t * to_vox for _m, t, _p in drawn],
+                                      allowed=free, periodic=periodic)
+        for k, ((m, t, ph), mask) in enumerate(zip(drawn, masks, strict=True)):
+            lab = 4 + k
+            name = ph or (m.name if m.kind is PhaseKind.COATING else f"{m.name}_shell")
+            phases[lab] = Phase(name, m.kind, m.name)
+            labels[mask] = lab
+            coat_target[name] = float(np.count_nonzero(mask)) / nvox
+            notes.append(f"{name}: {t:.3g} µm shell drawn ({t * to_vox:.3g} voxels); its volume is taken "
+                         "from the electrolyte")
+    timings["coatings"] = time.perf_counter() - t0
+
+    # ---------------------------------------------------------------- carbon
+    if mats["carbon"] is not None and not host_mode and target["carbon"] > 0:
+        t0 = time.perf_counter()
+        free = labels == 255
+        n_c = int(round(target["carbon"] * nvox))
+        form = c_p["form"]
+        attach = fraction("carbon.attach", c_p["attach"], allow_one=True)
+        kw: dict[str, Any] = {}
+        if form == "agglomerates":
+            kw["size"] = from_spec(c_p["size"], name="carbon.size").scaled(1.0 / vs)
+        elif form == "fibres":
+            kw["diameter"] = positive("carbon.diameter_um", c_p["diameter_um"], "µm") * to_vox
+            if kw["diameter"] < 1.0:
+                raise InputError(
+                    f"carbon.diameter_um: fibres of {c_p['diameter_um']} µm are thinner than a voxel "
+                    f"({vs * 1e6:.3g} µm); use a smaller voxel size")
+            kw["length"] = from_spec(c_p["length"], name="carbon.length").scaled(1.0 / vs)
+        else:
+            raise InputError(f"carbon.form: expected 'agglomerates', 'fibres' or 'host', got {form!r}")
+        shell = sum(t for _m, t, _p in drawn) * to_vox
+        idx = _carbon.place_carbon(free, n_c, form=form, orientation=str(c_p["orientation"]),
+                                   spread_deg=nonnegative("carbon.spread_deg", c_p["spread_deg"]),
+                                   attach=attach, packing=packing, shell=shell, periodic=periodic,
+                                   rng=gen, **kw)
+        labels.ravel()[idx] = LABEL_CARBON
+        timings["carbon"] = time.perf_counter() - t0
+
+    # ---------------------------------------------------------------- electrolyte and pores
+    t0 = time.perf_counter()
+    free = labels == 255
+    n_free = int(np.count_nonzero(free))
+    n_pore = int(round(target["pore"] * nvox))
+    if n_pore > n_free:
+        raise InputError(
+            f"porosity: {target['pore']:.3f} asked for but only {n_free / nvox:.3f} of the volume is left "
+            "after active material, coatings and carbon; lower the porosity or the solid fractions")
+    if e_p["mode"] == "matrix":
+        labels[free] = LABEL_SE
+        pore_d = positive("electrolyte.pore_size_um", e_p["pore_size_um"], "µm") * to_vox
+        idx = _electrolyte.carve_pores(labels == LABEL_SE, n_pore, pore_d, periodic=periodic, rng=gen)
+        labels.ravel()[idx] = LABEL_PORE
+    elif e_p["mode"] == "particles":
+        se_size = from_spec(e_p["size"], name="electrolyte.size").scaled(1.0 / vs)
+        idx = _electrolyte.electrolyte_particles(free, n_free - n_pore, se_size, periodic=periodic, rng=gen)
+        labels.ravel()[idx] = LABEL_SE
+        labels[labels == 255] = LABEL_PORE
+    else:
+        raise InputError(f"electrolyte.mode: expected 'matrix' or 'particles', got {e_p['mode']!r}")
+    timings["electrolyte"] = time.perf_counter() - t0
+
+    # ---------------------------------------------------------------- report
+    counts_all = np.bincount(labels.ravel(), minlength=256)
+    fr_target = {mats["active"].name: target["active"],
+                 mats["electrolyte"].name: target["electrolyte"] - sum(coat_target.values()),
+                 "pore": target["pore"]}
+    if mats["carbon"] is not None:
+        fr_target[mats["carbon"].name] = target["carbon"]
+    fractions = {}
+    for lab, ph in phases.items():
+        fractions[ph.name] = {"target": fr_target.get(ph.name, coat_target.get(ph.name)),
+                              "achieved": float(counts_all[lab]) / nvox}
+    if coat_target:
+        notes.append(f"electrolyte target = {target['electrolyte']:.4f} minus the drawn shells")
+    r_eq = equivalent_radii(pid, packing.n)
+    sizes = {f"{core_role} d50 (drawn) [µm]": {"target": size.d50 / to_vox,
+                                               "achieved": float(np.median(d)) / to_vox},
+             f"{core_role} d50 (voxels, eq. sphere) [µm]": {"target": size.d50 / to_vox,
+                                                             "achieved": float(np.median(2 * r_eq)) / to_vox}}
+    pack_info = {"algorithm": packing.algorithm, "fraction": packing.fraction,
+                 "max_overlap": packing.max_overlap, "tol": packing.tol, "n_iter": packing.n_iter,
+                 "walls": packing.walls}
+    timings["total"] = time.perf_counter() - t_all
+    report = GenerationReport(fractions=fractions, sizes=sizes, counts=counts, packing=pack_info,
+                              timings=timings, notes=tuple(notes))
+    for name, v in fractions.items():
+        if v["target"] is not None and abs(v["achieved"] - v["target"]) > TOLERANCE:
+            raise InputError(
+                f"{name}: volume fraction {v['achieved']:.4f} missed the target {v['target']:.4f} by more "
+                f"than {TOLERANCE}; the box is too small for these particle sizes (use a larger shape "
+                "or smaller particles)")
+    provenance = {"generator": "microcath.geometries.generate", "recipe": rec.name,
+                  "recipe_path": rec.path, "parameters": jsonable(p), "seed": seed,
+                  "shape": list(shp), "voxel_size_m": vs, "microcath_version": __version__,
+                  "report": report.to_dict()}
+    return GenerationResult(labels=labels, voxel_size=vs, phases=phases, grains=grains,
+                            orientations=orientations, particles=particles,
+                            coatings=tuple(coatings_rec), provenance=provenance, report=report)
