@@ -546,7 +546,7 @@ def _solve_axis(labels: np.ndarray, sig: np.ndarray, rint: np.ndarray, a: int, v
     perm = (a,) + tuple(i for i in range(3) if i != a)
     lab_t = np.ascontiguousarray(labels.transpose(perm))
     nx, ny, nz = lab_t.shape
-    conducting = sig[lab_t] > 0
+    conducting = (sig > 0)[lab_t]  # bool lookup: 1 byte per voxel
     n_cond = int(np.count_nonzero(conducting))
     eps = n_cond / lab_t.size
     cond_labels = [int(v) for v in np.flatnonzero(np.bincount(lab_t.ravel(), minlength=256)) if sig[v] > 0]

@@ -1,0 +1,114 @@
+"""Speed, iterations and memory of the conduction solver on a three-phase composite.
+
+Structure: solid-electrolyte matrix (sigma = 1 S/m) with overlapping active
+spheres (radius 6 voxels, ~35 %, sigma = 1e-3 S/m) and pores (radius 3, ~7 %,
+sigma = 0): three phases, conductivity contrast 1e3. Transport along x,
+tol 1e-6, float32 fields. Every size runs in its own subprocess so that the
+peak resident memory (``ru_maxrss``) measured before and after the solve gives
+the memory the solve adds beyond the input labels.
+
+Usage::
+
+    python benchmarks/bench_conductivity.py              # 64^3, 128^3, 256^3
+    python benchmarks/bench_conductivity.py --sizes 64 128 --arch cpu
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+SIGMA = {0: 0.0, 1: 1.0, 2: 1e-3}  # pore, electrolyte matrix, active material
+
+
+def overlapping_spheres(shape, radius, fraction, rng):
+    """Boolean mask of overlapping spheres (centres uniform) covering ~``fraction``."""
+    from scipy import ndimage
+
+    vol = float(np.prod(shape))
+    n = int(round(-np.log(1.0 - fraction) * vol / (4.0 / 3.0 * np.pi * radius**3)))
+    seeds = np.ones(shape, bool)
+    idx = tuple(rng.integers(0, s, n) for s in shape)
+    seeds[idx] = False
+    return ndimage.distance_transform_edt(seeds) < radius
+
+
+def composite(n: int, seed: int = 0, *, three_phase: bool = True) -> np.ndarray:
+    """Labels: 1 matrix, 2 active spheres, 0 pores (three_phase) -- uint8, shape (n, n, n)."""
+    rng = np.random.default_rng(seed)
+    shape = (n, n, n)
+    lab = np.ones(shape, np.uint8)
+    lab[overlapping_spheres(shape, 6.0, 0.37 if not three_phase else 0.35, rng)] = 2
+    if three_phase:
+        lab[overlapping_spheres(shape, 3.0, 0.07, rng)] = 0
+    return lab
+
+
+def _maxrss_bytes() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def worker(path: str, dtype: str) -> dict:
+    from microcath.transport import conductivity_of_labels
+
+    lab = np.load(path)  # the structure is built by the parent: only the labels are resident here
+    n = lab.shape[0]
+    # compile the kernels on a small problem so that the timing is the solve only
+    conductivity_of_labels(composite(16, 1), SIGMA, dtype=dtype)
+    rss0 = _maxrss_bytes()
+    t0 = time.perf_counter()
+    r = conductivity_of_labels(lab, SIGMA, dtype=dtype, tol=1e-6)
+    wall = time.perf_counter() - t0
+    rss1 = _maxrss_bytes()
+    return {
+        "n": n, "dtype": dtype, "arch": r.arch, "time_s": wall, "iterations": r.n_iter,
+        "sigma_eff": r.sigma_eff, "converged": r.converged, "residual": r.residual,
+        "flux_balance": r.flux_balance, "extra_bytes_per_voxel": (rss1 - rss0) / lab.size,
+        "fractions": {int(k): float(np.mean(lab == k)) for k in (0, 1, 2)},
+    }
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[64, 128, 256])
+    ap.add_argument("--dtype", default="float32", choices=["float32", "float64"])
+    ap.add_argument("--arch", default=None, help="cpu or cuda (default $MICROCATH_ARCH or auto)")
+    ap.add_argument("--worker", default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.arch:
+        os.environ["MICROCATH_ARCH"] = args.arch
+    if args.worker is not None:
+        print(json.dumps(worker(args.worker, args.dtype)))
+        return 0
+    rows = []
+    print(f"{'size':>6} {'arch':>5} {'time s':>8} {'iter':>5} {'sigma_eff S/m':>14} {'conv':>5} "
+          f"{'flux bal':>9} {'B/voxel':>8}")
+    for n in args.sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, f"composite_{n}.npy")
+            np.save(path, composite(n))
+            out = subprocess.run([sys.executable, __file__, "--worker", path, "--dtype", args.dtype],
+                                 capture_output=True, text=True, env=os.environ.copy(), check=True)
+        row = json.loads(out.stdout.strip().splitlines()[-1])
+        rows.append(row)
+        print(f"{n:>5}^3 {row['arch']:>5} {row['time_s']:8.2f} {row['iterations']:5d} "
+              f"{row['sigma_eff']:14.6g} "
+              f"{str(row['converged']):>5} {row['flux_balance']:9.1e} {row['extra_bytes_per_voxel']:8.1f}",
+              flush=True)
+    if len(rows) > 1:
+        growth = rows[-1]["iterations"] / max(rows[0]["iterations"], 1)
+        print(f"iteration growth {rows[0]['n']}^3 -> {rows[-1]['n']}^3: {growth:.2f}x (target < 2x)")
+    print(f"load average during the run: {os.getloadavg()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
