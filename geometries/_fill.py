@@ -21,16 +21,21 @@ def fill_to_target(target: np.ndarray, paint: Callable[[int], np.ndarray], want:
     claimed = np.zeros(target.size, bool)
     have = 0
     gain = 1.0  # observed new voxels per object / mean_volume
+    k_prev = None
     for _ in range(max_rounds):
         deficit = want - have
         if deficit <= 0.5 * mean_volume * gain or deficit <= 0:
             break
         k = max(1, int(0.7 * deficit / max(mean_volume * gain, 1e-9)))
+        if k_prev is not None:
+            k = min(k, 2 * k_prev)  # never jump on a noisy gain estimate
         idx = paint(k)
         new = idx[target[idx] & ~claimed[idx]]
         claimed[new] = True
         have += new.size
-        gain = max(new.size / (k * mean_volume), 1e-3)
+        if k >= 50:  # small batches give a noisy gain; keep the last good estimate
+            gain = max(new.size / (k * mean_volume), 1e-3)
+        k_prev = k
     else:
         raise InputError(
             f"{what}: could not reach the target of {want} voxels (reached {have}); the space left for it "

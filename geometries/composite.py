@@ -224,6 +224,9 @@ def generate(recipe: str | Recipe | dict = "default", *, shape: tuple[int, int, 
     if rng is None and seed is None:
         seed = 0
     gen = as_rng(rng, seed)
+    # one independent stream per stage: changing the grains (single- vs polycrystalline) or the
+    # carbon leaves every other stage's draws, and so the rest of the structure, unchanged
+    rng_pack, rng_grains, rng_carbon, rng_se = gen.spawn(4)
     if materials is None:
         from microcath.materials import default_library
 
@@ -284,11 +287,11 @@ def generate(recipe: str | Recipe | dict = "default", *, shape: tuple[int, int, 
     phi_core = target[core_role]
     if phi_core <= 0:
         raise InputError(f"{core_role}.fraction: must be > 0 to place particles")
-    d = draw_to_volume(size, phi_core * nvox, gen)
+    d = draw_to_volume(size, phi_core * nvox, rng_pack)
     aspect = positive("active.aspect_ratio", a_p["aspect_ratio"]) if not host_mode else 1.0
     tol = fraction("active.overlap_tolerance", a_p["overlap_tolerance"])
     packing = pack(0.5 * d, box, walls=walls, aspect_ratio=aspect, orientation=str(a_p["orientation"]),
-                   tol=tol, rng=gen, progress=progress)
+                   tol=tol, rng=rng_pack, progress=progress)
     timings["packing"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -340,7 +343,8 @@ def generate(recipe: str | Recipe | dict = "default", *, shape: tuple[int, int, 
         grains, orientations = _grains.tessellate_grains(
             particles, packing.centres if not host_mode else _sulfur.owner_centres(packing),
             grain_size=gsize, texture=str(g["texture"]),
-            spread_deg=nonnegative("active.grains.spread_deg", g["spread_deg"]), periodic=periodic, rng=gen)
+            spread_deg=nonnegative("active.grains.spread_deg", g["spread_deg"]), periodic=periodic,
+            rng=rng_grains)
         counts["grains"] = int(orientations.shape[0])
         timings["grains"] = time.perf_counter() - t0
 
@@ -390,7 +394,7 @@ def generate(recipe: str | Recipe | dict = "default", *, shape: tuple[int, int, 
         idx = _carbon.place_carbon(free, n_c, form=form, orientation=str(c_p["orientation"]),
                                    spread_deg=nonnegative("carbon.spread_deg", c_p["spread_deg"]),
                                    attach=attach, packing=packing, shell=shell, periodic=periodic,
-                                   rng=gen, **kw)
+                                   rng=rng_carbon, **kw)
         labels.ravel()[idx] = LABEL_CARBON
         timings["carbon"] = time.perf_counter() - t0
 
@@ -406,11 +410,12 @@ def generate(recipe: str | Recipe | dict = "default", *, shape: tuple[int, int, 
     if e_p["mode"] == "matrix":
         labels[free] = LABEL_SE
         pore_d = positive("electrolyte.pore_size_um", e_p["pore_size_um"], "µm") * to_vox
-        idx = _electrolyte.carve_pores(labels == LABEL_SE, n_pore, pore_d, periodic=periodic, rng=gen)
+        idx = _electrolyte.carve_pores(labels == LABEL_SE, n_pore, pore_d, periodic=periodic, rng=rng_se)
         labels.ravel()[idx] = LABEL_PORE
     elif e_p["mode"] == "particles":
         se_size = from_spec(e_p["size"], name="electrolyte.size").scaled(1.0 / vs)
-        idx = _electrolyte.electrolyte_particles(free, n_free - n_pore, se_size, periodic=periodic, rng=gen)
+        idx = _electrolyte.electrolyte_particles(free, n_free - n_pore, se_size, periodic=periodic,
+                                                  rng=rng_se)
         labels.ravel()[idx] = LABEL_SE
         labels[labels == 255] = LABEL_PORE
     else:

@@ -156,6 +156,8 @@ def tessellate_grains(particles: np.ndarray, centres: np.ndarray, *, grain_size:
             pick = rng.choice(vox.size, size=k, replace=False)
             seeds = xyz[np.sort(pick)] + rng.uniform(-0.5, 0.5, (k, 3))
             _, nearest = cKDTree(seeds).query(xyz, workers=-1)
+            used, nearest = np.unique(nearest, return_inverse=True)  # drop seeds that won no voxel
+            seeds, k = seeds[used], used.size
             grains[vox] = next_id + nearest.astype(np.int32)
         if texture == "random":
             quats.append(random_quaternions(k, rng))
