@@ -222,16 +222,12 @@ def particle_table(ms: Microstructure, ionic: PercolationResult, electronic: Per
     ion_conn = ionic.connected_mask("inlet")
     el_conn = electronic.connected_mask("outlet")
 
-    cls = np.zeros(ms.shape, dtype=np.uint8)
-    ionic_nonactive = ion_lut[ms.labels]
-    cls[ionic_nonactive] |= _B_IONIC
-    cls[ion_conn & ionic_nonactive] |= _B_IONIC_CONN
-    cls[el_conn & el_lut[ms.labels]] |= _B_ELEC_CONN
-    cls[active] |= _B_ACTIVE
+    base = (np.where(ion_lut, _B_IONIC, 0) | np.where(active_lut, _B_ACTIVE, 0)).astype(np.uint8)
+    cls = base[ms.labels]
+    cls |= (ion_conn & ion_lut[ms.labels]).view(np.uint8)  # _B_IONIC_CONN == 1
+    cls |= (el_conn & el_lut[ms.labels]).view(np.uint8) << 2  # _B_ELEC_CONN == 4
     if carbon_labels:
-        near = _dilate26(np.isin(ms.labels, carbon_labels))
-        cls[near] |= _B_CARBON_NEAR
-        del near
+        cls |= _dilate26(np.isin(ms.labels, carbon_labels)).view(np.uint8) << 3  # _B_CARBON_NEAR == 8
 
     n_reg = int(pid.max()) + 1
     area, count = region_contact_areas(pid, cls, n_regions=n_reg, n_classes=_N_CLS, skip_zero=True)
@@ -249,7 +245,7 @@ def particle_table(ms: Microstructure, ionic: PercolationResult, electronic: Per
 
     ionic_ok = ion_contact > 0
     if set(active_labels) & set(ionic_labels):
-        in_ion = np.bincount(pid[ionic.connected_mask("inlet") & active], minlength=n_reg)[ids] > 0
+        in_ion = np.bincount(pid[ion_conn & active], minlength=n_reg)[ids] > 0
         ionic_ok |= in_ion
     if set(active_labels) & set(electronic_labels):
         in_el = np.bincount(pid[el_conn & active], minlength=n_reg)[ids] > 0
