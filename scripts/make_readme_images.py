@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
 
     OUT.mkdir(parents=True, exist_ok=True)
     ms = _generate(DEFAULT_RECIPE, tuple(args.shape) if args.shape else None, args.seed, {})
-    print(ms)
+    print(f"structure {ms.shape}, voxel {ms.voxel_size * 1e6:.3g} µm")
     p = OUT / "composite.png"
     viz.render_phases(ms, filename=p, window_size=(900, 700))
     _shrink(p)
@@ -78,14 +78,16 @@ def main(argv: list[str] | None = None) -> int:
         values, bounds, best = {}, {}, {}
         for carrier in ("ionic", "electronic"):
             r = conductivity(ms, carrier=carrier, axis="all")
-            per = getattr(r, "per_axis", None) or getattr(r, "results", None)
-            if isinstance(per, dict):
-                values[carrier] = {ax: float(v.sigma_eff) for ax, v in per.items()}
-            else:
-                values[carrier] = {ax: float(getattr(r, ax).sigma_eff) for ax in "xyz"}
+            per = {ax: getattr(r, ax) for ax in "xyz"}
+            if not all(getattr(v, "converged", True) for v in per.values()):
+                print(f"conductivity: the {carrier} solve did not converge; left out of the plot")
+                continue
+            values[carrier] = {ax: float(v.sigma_eff) for ax, v in per.items()}
             sig = _phase_sigmas(ms, carrier, None)
             bounds[carrier] = viz.hashin_shtrikman_bounds([fr[n] for n in sig], list(sig.values()))
             best[carrier] = max(sig.values())
+        if not values:
+            raise _NotBuilt("no converged conductivity to plot")
         p = OUT / "conductivity.png"
         viz.plot_conductivity(values, bounds=bounds, phase_sigma=best, filename=p)
         _shrink(p)

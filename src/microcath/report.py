@@ -234,7 +234,7 @@ body {{ font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width
 h1 {{ margin-bottom: 0.2em; }} .meta {{ color: #666; margin-top: 0; }}
 table {{ border-collapse: collapse; margin: 0.5em 0 1.5em; }}
 th, td {{ border: 1px solid #ccc; padding: 0.3em 0.7em; text-align: left; vertical-align: top; }}
-th {{ background: #f3f3f3; }} td.num {{ text-align: right; }}
+th {{ background: #f3f3f3; }} td.num {{ text-align: right; white-space: nowrap; }}
 td.ok {{ color: #00734f; font-weight: 600; }} td.skip {{ color: #8a6d00; font-weight: 600; }}
 td.fail {{ color: #b00020; font-weight: 600; }}
 .figs {{ display: grid; grid-template-columns: repeat(auto-fill, minmax(480px, 1fr)); gap: 1.2em; }}

@@ -20,7 +20,9 @@ def _built(module: str, attr: str) -> bool:
 
 def test_run_tiny_completes_and_reports_every_stage(tmp_path, capsys):
     out = tmp_path / "run"
-    code = main(["run", "-o", str(out), "--shape", "24", "24", "24", "--seed", "1", "--size", "240", "200"])
+    # small particles so that a tiny box holds a few of them
+    code = main(["run", "-o", str(out), "--shape", "24", "24", "24", "--seed", "1", "--size", "240", "200",
+                 "--set", "active.size.d50_um=1.2", "--set", "voxel_size_um=0.25"])
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert (out / "report.html").is_file() and (out / "results.json").is_file()

@@ -32,7 +32,7 @@ def parse_set(items: tuple[str, ...]) -> dict:
 @click.option("-o", "--out", "out_dir", default="microcath-run", show_default=True,
               type=click.Path(file_okay=False), help="Results folder to create.")
 @click.option("--shape", nargs=3, type=int, default=None, metavar="NX NY NZ",
-              help="Voxel count per axis (default: the recipe's; 96 96 96 for the default recipe).")
+              help="Voxel count per axis (default: 128 128 128 for the default recipe, else the recipe's).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed of the generator.")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
               help="Change a recipe parameter (repeatable), e.g. --set carbon_fraction=0.05.")
@@ -57,4 +57,4 @@ def command(recipe: str, out_dir: str, shape, seed: int, sets: tuple[str, ...], 
     if not result.ok:
         failed = [s.name for s in result.stages if s.status == "failed"]
         raise RuntimeError(f"stage(s) failed: {', '.join(failed)}; the report at {result.report_html} "
-                           "names the error (rerun with --debug for the traceback)")
+                           "names the error")
