@@ -121,3 +121,16 @@ def test_no_carbon_no_tpb_and_absent_phase_zero(ti_cpu):
     assert m.volume_fractions["carbon"] == 0.0 and m.volume_fractions["pore"] == 0.0
     assert "NMC811|carbon" not in m.interface_area
     assert PORE == 0
+
+
+def test_interface_areas_rejects_out_of_range_labels():
+    from microcath import InputError
+
+    lab = np.zeros((3, 3, 3), np.int32)
+    lab[0] = 5
+    with pytest.raises(InputError, match="labels"):
+        interface_areas(lab, 3)
+    with pytest.raises(InputError, match="labels"):
+        interface_areas(-lab)
+    with pytest.raises(InputError, match="labels"):
+        interface_areas(np.zeros((3, 3), np.int32))

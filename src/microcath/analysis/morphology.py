@@ -89,9 +89,14 @@ def interface_areas(labels: np.ndarray, n_labels: int | None = None) -> tuple[np
     from ..gpu_kernels.surface import region_contact_areas
 
     lab = np.asarray(labels)
-    n = int(lab.max()) + 1 if n_labels is None else int(n_labels)
-    if n > 255:
-        raise InputError(f"labels: at most 255 labels for interface areas, got {n}")
+    if lab.ndim != 3 or not np.issubdtype(lab.dtype, np.integer) or lab.size == 0:
+        raise InputError(f"labels: expected a non-empty 3-D integer array, got {lab.dtype} shape {lab.shape}")
+    lo, hi = int(lab.min()), int(lab.max())
+    n = hi + 1 if n_labels is None else int(n_labels)
+    if lo < 0 or hi >= n or n > 256:
+        raise InputError(
+            f"labels: expected values in 0..{min(n, 256) - 1} (at most 256 labels), got {lo}..{hi}"
+        )
     area, faces = region_contact_areas(lab.astype(np.int32, copy=False), lab.astype(np.uint8, copy=False),
                                        n_regions=n, n_classes=n)
     return area, faces

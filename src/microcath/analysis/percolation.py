@@ -32,8 +32,9 @@ def resolve_phase_set(ms: Microstructure, phases, *, name: str = "phases") -> tu
     Raises :class:`InputError` for an unknown phase, an empty selection, or a
     selection with no voxel in the structure.
     """
-    if phases is None or (isinstance(phases, Iterable) and not isinstance(phases, (str, bytes))
-                          and len(list(phases)) == 0):
+    if isinstance(phases, Iterable) and not isinstance(phases, (str, bytes)):
+        phases = list(phases)
+    if phases is None or (isinstance(phases, list) and not phases):
         raise InputError(f"{name}: expected one or more phase names, labels or kinds, got {phases!r}")
     labels = ms.phases.resolve_many(phases)
     if not labels:
