@@ -17,21 +17,23 @@ Discretisation (cell-centred finite volumes, lengths in voxels, ``h = 1``):
   excluded by giving all their faces conductance 0 (their equation is
   skipped), which keeps the operator SPD.
 
-Storage per level: ``gx`` (nx+1, ny, nz) with ``gx[i]`` the face between
-voxels ``i-1`` and ``i`` (``gx[0]``, ``gx[nx]`` the electrode faces);
-``gy``, ``gz`` (nx, ny, nz) with ``gy[:, j]`` the face between ``j-1``
-(wrapping) and ``j``.
+Storage per level (flat 1-D arrays, C order): ``gx`` (nx+1, ny, nz) with
+``gx[i]`` the face between voxels ``i-1`` and ``i`` (``gx[0]``, ``gx[nx]``
+the electrode faces); ``gy``, ``gz`` (nx, ny, nz) with ``gy[:, j]`` the face
+between ``j-1`` (wrapping) and ``j``.
 
 Coarsening (2x2x2 aggregation, the last coarse cell takes one voxel when a
 size is odd): a coarse face conductance is the sum of the fine face
 conductances that cross it (the Galerkin operator ``P^T A P`` of
 piecewise-constant interpolation, which keeps every thin channel and every
-contrast exactly connected) times ``1/2`` along coarsened directions (the
-factor that makes it equal to re-discretisation on the doubled grid in a
-uniform medium). Restriction sums the residual of the eight children
-(``P^T``), prolongation injects (``P``). Smoother: red-black Gauss-Seidel,
-forward (red, black) before and backward (black, red) after the coarse
-correction, so one V-cycle is symmetric.
+contrast exactly connected) times the ratio of the fine to the coarse
+centre-to-centre distance across that face (1/2 for two cells of width 2;
+other values next to the 1-voxel cells that odd sizes leave), which makes it
+equal to re-discretisation on the coarse grid in a uniform medium.
+Restriction sums the residual of the eight children (``P^T``), prolongation
+injects (``P``). Smoother: red-black Gauss-Seidel, forward (red, black)
+before and backward (black, red) after the coarse correction, so one V-cycle
+is symmetric.
 """
 
 
@@ -56,14 +58,15 @@ _TI_DTYPES = {"float32": ti.f32, "float64": ti.f64}
 
 
 # --------------------------------------------------------------------------- kernels
-# CPU loops: parallel over (i, j), serial along k (see krylov.py for why);
-# GPU loops: one thread per voxel.
+# All arrays are flat: voxel (i, j, k) of an (nx, ny, nz) level is entry
+# (i * ny + j) * nz + k (``gx`` has nx + 1 planes). CPU loops run in parallel
+# over (i, j) and serially (vectorised) along k; GPU loops use one thread per voxel.
 
 
 @ti.func
-def _face_g(lab: ti.template(), sig: ti.template(), rint: ti.template(), ia, ja, ka, ib, jb, kb):
-    la = ti.cast(lab[ia, ja, ka], ti.i32)
-    lb = ti.cast(lab[ib, jb, kb], ti.i32)
+def _face_g(lab: ti.template(), sig: ti.template(), rint: ti.template(), ca, cb):
+    la = ti.cast(lab[ca], ti.i32)
+    lb = ti.cast(lab[cb], ti.i32)
     return 1.0 / (0.5 / sig[la] + 0.5 / sig[lb] + rint[la, lb])
 
 
@@ -73,43 +76,46 @@ def _build_one(lab: ti.template(), keep: ti.template(), sig: ti.template(), rint
                off: ti.i32, i, j, k, nx, ny, nz):
     # (i, j, k): unknown index; the labels are offset by ``off`` layers along x when the
     # first and last layers are Dirichlet layers (potential fixed at their centres)
-    il = i + off
-    kept = keep[il, j, k] != 0
-    # x face below voxel i (and the outlet face above the last voxel)
+    sx = ny * nz
+    c = (i * ny + j) * nz + k  # unknown / face index
+    cl = c + off * sx  # label index
+    kept = keep[cl] != 0
     g = ti.cast(0.0, ti.f64)
     if kept:
         if i > 0 or off != 0:
-            if keep[il - 1, j, k] != 0:
-                g = _face_g(lab, sig, rint, il - 1, j, k, il, j, k)
+            if keep[cl - sx] != 0:
+                g = _face_g(lab, sig, rint, cl - sx, cl)
         else:
-            g = 2.0 * sig[ti.cast(lab[il, j, k], ti.i32)]
-    gx[i, j, k] = g
+            g = 2.0 * sig[ti.cast(lab[cl], ti.i32)]
+    gx[c] = g
     if i == nx - 1:
         gout = ti.cast(0.0, ti.f64)
         if kept:
             if off != 0:
-                if keep[il + 1, j, k] != 0:
-                    gout = _face_g(lab, sig, rint, il, j, k, il + 1, j, k)
+                if keep[cl + sx] != 0:
+                    gout = _face_g(lab, sig, rint, cl, cl + sx)
             else:
-                gout = 2.0 * sig[ti.cast(lab[il, j, k], ti.i32)]
-        gx[nx, j, k] = gout
+                gout = 2.0 * sig[ti.cast(lab[cl], ti.i32)]
+        gx[c + sx] = gout
     jm = ti.select(j == 0, ny - 1, j - 1)
+    cjm = cl + (jm - j) * nz
     gyv = ti.cast(0.0, ti.f64)
-    if kept and (j > 0 or per_y != 0) and keep[il, jm, k] != 0:
-        gyv = _face_g(lab, sig, rint, il, jm, k, il, j, k)
-    gy[i, j, k] = gyv
+    if kept and (j > 0 or per_y != 0) and keep[cjm] != 0:
+        gyv = _face_g(lab, sig, rint, cjm, cl)
+    gy[c] = gyv
     km = ti.select(k == 0, nz - 1, k - 1)
+    ckm = cl + (km - k)
     gzv = ti.cast(0.0, ti.f64)
-    if kept and (k > 0 or per_z != 0) and keep[il, j, km] != 0:
-        gzv = _face_g(lab, sig, rint, il, j, km, il, j, k)
-    gz[i, j, k] = gzv
+    if kept and (k > 0 or per_z != 0) and keep[ckm] != 0:
+        gzv = _face_g(lab, sig, rint, ckm, cl)
+    gz[c] = gzv
 
 
 @ti.kernel
-def _build_faces(lab: ti.types.ndarray(), keep: ti.types.ndarray(), sig: ti.types.ndarray(),
-                 rint: ti.types.ndarray(), gx: ti.types.ndarray(), gy: ti.types.ndarray(),
-                 gz: ti.types.ndarray(), per_y: ti.i32, per_z: ti.i32, off: ti.i32):
-    nx, ny, nz = gy.shape[0], gy.shape[1], gy.shape[2]
+def _build_faces(lab: ti.types.ndarray(ndim=1), keep: ti.types.ndarray(ndim=1), sig: ti.types.ndarray(),
+                 rint: ti.types.ndarray(), gx: ti.types.ndarray(ndim=1), gy: ti.types.ndarray(ndim=1),
+                 gz: ti.types.ndarray(ndim=1), nx: ti.i32, ny: ti.i32, nz: ti.i32, per_y: ti.i32,
+                 per_z: ti.i32, off: ti.i32):
     if ti.static(_cpu()):
         for i, j in ti.ndrange(nx, ny):
             for k in range(nz):
@@ -123,23 +129,41 @@ def _build_faces(lab: ti.types.ndarray(), keep: ti.types.ndarray(), sig: ti.type
 def _stencil(x: ti.template(), gx: ti.template(), gy: ti.template(), gz: ti.template(),
              i, j, k, nx, ny, nz):
     """(diagonal, sum of g * neighbour) of voxel (i, j, k); Dirichlet 0 outside x."""
-    jm = ti.select(j == 0, ny - 1, j - 1)
-    jp = ti.select(j == ny - 1, 0, j + 1)
-    km = ti.select(k == 0, nz - 1, k - 1)
-    kp = ti.select(k == nz - 1, 0, k + 1)
-    gxm = gx[i, j, k]
-    gxp = gx[i + 1, j, k]
-    gym = gy[i, j, k]
-    gyp = gy[i, jp, k]
-    gzm = gz[i, j, k]
-    gzp = gz[i, j, kp]
+    sx = ny * nz
+    c = (i * ny + j) * nz + k
+    cjm = c + (ti.select(j == 0, ny - 1, j - 1) - j) * nz
+    cjp = c + (ti.select(j == ny - 1, 0, j + 1) - j) * nz
+    ckm = c + (ti.select(k == 0, nz - 1, k - 1) - k)
+    ckp = c + (ti.select(k == nz - 1, 0, k + 1) - k)
+    gxm = gx[c]
+    gxp = gx[c + sx]
+    gym = gy[c]
+    gyp = gy[cjp]
+    gzm = gz[c]
+    gzp = gz[ckp]
     d = gxm + gxp + gym + gyp + gzm + gzp
-    s = gym * x[i, jm, k] + gyp * x[i, jp, k] + gzm * x[i, j, km] + gzp * x[i, j, kp]
+    s = gym * x[cjm] + gyp * x[cjp] + gzm * x[ckm] + gzp * x[ckp]
     if i > 0:
-        s += gxm * x[i - 1, j, k]
+        s += gxm * x[c - sx]
     if i < nx - 1:
-        s += gxp * x[i + 1, j, k]
+        s += gxp * x[c + sx]
     return d, s
+
+
+@ti.kernel
+def _apply(x: ti.types.ndarray(ndim=1), y: ti.types.ndarray(ndim=1), gx: ti.types.ndarray(ndim=1),
+           gy: ti.types.ndarray(ndim=1), gz: ti.types.ndarray(ndim=1), nx: ti.i32, ny: ti.i32, nz: ti.i32):
+    if ti.static(_cpu()):
+        for i, j in ti.ndrange(nx, ny):
+            for k in range(nz):
+                d, s = _stencil(x, gx, gy, gz, i, j, k, nx, ny, nz)
+                c = (i * ny + j) * nz + k
+                y[c] = d * x[c] - s
+    else:
+        for i, j, k in ti.ndrange(nx, ny, nz):
+            d, s = _stencil(x, gx, gy, gz, i, j, k, nx, ny, nz)
+            c = (i * ny + j) * nz + k
+            y[c] = d * x[c] - s
 
 
 @ti.func
@@ -147,58 +171,48 @@ def _residual_one(x: ti.template(), b: ti.template(), gx: ti.template(), gy: ti.
                   gz: ti.template(), i, j, k, nx, ny, nz):
     """b - A x at voxel (i, j, k) with every product and sum in float64, written as
     flux differences so that the residuals of all voxels sum exactly to inflow - outflow."""
-    jm = ti.select(j == 0, ny - 1, j - 1)
-    jp = ti.select(j == ny - 1, 0, j + 1)
-    km = ti.select(k == 0, nz - 1, k - 1)
-    kp = ti.select(k == nz - 1, 0, k + 1)
-    xc = ti.cast(x[i, j, k], ti.f64)
+    sx = ny * nz
+    c = (i * ny + j) * nz + k
+    cjm = c + (ti.select(j == 0, ny - 1, j - 1) - j) * nz
+    cjp = c + (ti.select(j == ny - 1, 0, j + 1) - j) * nz
+    ckm = c + (ti.select(k == 0, nz - 1, k - 1) - k)
+    ckp = c + (ti.select(k == nz - 1, 0, k + 1) - k)
+    xc = ti.cast(x[c], ti.f64)
     xm = ti.cast(0.0, ti.f64)
     xq = ti.cast(0.0, ti.f64)
     if i > 0:
-        xm = ti.cast(x[i - 1, j, k], ti.f64)
+        xm = ti.cast(x[c - sx], ti.f64)
     if i < nx - 1:
-        xq = ti.cast(x[i + 1, j, k], ti.f64)
-    v = (ti.cast(gx[i, j, k], ti.f64) * (xm - xc) + ti.cast(gx[i + 1, j, k], ti.f64) * (xq - xc)
-         + ti.cast(gy[i, j, k], ti.f64) * (ti.cast(x[i, jm, k], ti.f64) - xc)
-         + ti.cast(gy[i, jp, k], ti.f64) * (ti.cast(x[i, jp, k], ti.f64) - xc)
-         + ti.cast(gz[i, j, k], ti.f64) * (ti.cast(x[i, j, km], ti.f64) - xc)
-         + ti.cast(gz[i, j, kp], ti.f64) * (ti.cast(x[i, j, kp], ti.f64) - xc))
-    return ti.cast(b[i, j, k], ti.f64) + v
+        xq = ti.cast(x[c + sx], ti.f64)
+    v = (ti.cast(gx[c], ti.f64) * (xm - xc) + ti.cast(gx[c + sx], ti.f64) * (xq - xc)
+         + ti.cast(gy[c], ti.f64) * (ti.cast(x[cjm], ti.f64) - xc)
+         + ti.cast(gy[cjp], ti.f64) * (ti.cast(x[cjp], ti.f64) - xc)
+         + ti.cast(gz[c], ti.f64) * (ti.cast(x[ckm], ti.f64) - xc)
+         + ti.cast(gz[ckp], ti.f64) * (ti.cast(x[ckp], ti.f64) - xc))
+    rhs = ti.cast(0.0, ti.f64)
+    if i == 0:
+        rhs = ti.cast(b[j * nz + k], ti.f64)  # the right-hand side lives on the inlet plane only
+    return rhs + v
 
 
 @ti.kernel
-def _apply(x: ti.types.ndarray(), y: ti.types.ndarray(), gx: ti.types.ndarray(),
-           gy: ti.types.ndarray(), gz: ti.types.ndarray()):
-    nx, ny, nz = x.shape[0], x.shape[1], x.shape[2]
-    if ti.static(_cpu()):
-        for i, j in ti.ndrange(nx, ny):
-            for k in range(nz):
-                d, s = _stencil(x, gx, gy, gz, i, j, k, nx, ny, nz)
-                y[i, j, k] = d * x[i, j, k] - s
-    else:
-        for i, j, k in ti.ndrange(nx, ny, nz):
-            d, s = _stencil(x, gx, gy, gz, i, j, k, nx, ny, nz)
-            y[i, j, k] = d * x[i, j, k] - s
-
-
-@ti.kernel
-def _residual(x: ti.types.ndarray(), b: ti.types.ndarray(), r: ti.types.ndarray(),
-              gx: ti.types.ndarray(), gy: ti.types.ndarray(), gz: ti.types.ndarray()) -> ti.f64:
+def _residual(x: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1), r: ti.types.ndarray(ndim=1),
+              gx: ti.types.ndarray(ndim=1), gy: ti.types.ndarray(ndim=1), gz: ti.types.ndarray(ndim=1),
+              nx: ti.i32, ny: ti.i32, nz: ti.i32) -> ti.f64:
     """r = b - A x evaluated in float64; returns ||r||^2."""
-    nx, ny, nz = x.shape[0], x.shape[1], x.shape[2]
     acc = ti.cast(0.0, ti.f64)
     if ti.static(_cpu()):
         for i, j in ti.ndrange(nx, ny):
             loc = ti.cast(0.0, ti.f64)
             for k in range(nz):
                 v = _residual_one(x, b, gx, gy, gz, i, j, k, nx, ny, nz)
-                r[i, j, k] = v
+                r[(i * ny + j) * nz + k] = v
                 loc += v * v
             acc += loc
     else:
         for i, j, k in ti.ndrange(nx, ny, nz):
             v = _residual_one(x, b, gx, gy, gz, i, j, k, nx, ny, nz)
-            r[i, j, k] = v
+            r[(i * ny + j) * nz + k] = v
             acc += v * v
     return acc
 
@@ -208,13 +222,14 @@ def _gs_one(x: ti.template(), b: ti.template(), gx: ti.template(), gy: ti.templa
             i, j, k, nx, ny, nz):
     d, s = _stencil(x, gx, gy, gz, i, j, k, nx, ny, nz)
     if d > 0:
-        x[i, j, k] = (b[i, j, k] + s) / d
+        c = (i * ny + j) * nz + k
+        x[c] = (b[c] + s) / d
 
 
 @ti.kernel
-def _gs_color(x: ti.types.ndarray(), b: ti.types.ndarray(), gx: ti.types.ndarray(),
-              gy: ti.types.ndarray(), gz: ti.types.ndarray(), color: ti.i32):
-    nx, ny, nz = x.shape[0], x.shape[1], x.shape[2]
+def _gs_color(x: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1), gx: ti.types.ndarray(ndim=1),
+              gy: ti.types.ndarray(ndim=1), gz: ti.types.ndarray(ndim=1), nx: ti.i32, ny: ti.i32,
+              nz: ti.i32, color: ti.i32):
     if ti.static(_cpu()):
         for i, j in ti.ndrange(nx, ny):
             k0 = (i + j + color) & 1
@@ -229,7 +244,7 @@ def _gs_color(x: ti.types.ndarray(), b: ti.types.ndarray(), gx: ti.types.ndarray
 
 @ti.func
 def _restrict_one(x: ti.template(), b: ti.template(), gx: ti.template(), gy: ti.template(),
-                  gz: ti.template(), bc: ti.template(), ci, cj, ck, nx, ny, nz):
+                  gz: ti.template(), bc: ti.template(), ci, cj, ck, nx, ny, nz, ncy, ncz):
     acc = ti.cast(0.0, ti.f64)
     for di, dj, dk in ti.static(ti.ndrange(2, 2, 2)):
         i = 2 * ci + di
@@ -237,50 +252,56 @@ def _restrict_one(x: ti.template(), b: ti.template(), gx: ti.template(), gy: ti.
         k = 2 * ck + dk
         if i < nx and j < ny and k < nz:
             d, s = _stencil(x, gx, gy, gz, i, j, k, nx, ny, nz)
-            acc += ti.cast(b[i, j, k] - (d * x[i, j, k] - s), ti.f64)
-    bc[ci, cj, ck] = acc
+            c = (i * ny + j) * nz + k
+            acc += ti.cast(b[c] - (d * x[c] - s), ti.f64)
+    bc[(ci * ncy + cj) * ncz + ck] = acc
 
 
 @ti.kernel
-def _restrict_residual(x: ti.types.ndarray(), b: ti.types.ndarray(), gx: ti.types.ndarray(),
-                       gy: ti.types.ndarray(), gz: ti.types.ndarray(), bc: ti.types.ndarray()):
-    nx, ny, nz = x.shape[0], x.shape[1], x.shape[2]
+def _restrict_residual(x: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1),
+                       gx: ti.types.ndarray(ndim=1), gy: ti.types.ndarray(ndim=1),
+                       gz: ti.types.ndarray(ndim=1), bc: ti.types.ndarray(ndim=1), nx: ti.i32, ny: ti.i32,
+                       nz: ti.i32, ncx: ti.i32, ncy: ti.i32, ncz: ti.i32):
     if ti.static(_cpu()):
-        for ci, cj in ti.ndrange(bc.shape[0], bc.shape[1]):
-            for ck in range(bc.shape[2]):
-                _restrict_one(x, b, gx, gy, gz, bc, ci, cj, ck, nx, ny, nz)
+        for ci, cj in ti.ndrange(ncx, ncy):
+            for ck in range(ncz):
+                _restrict_one(x, b, gx, gy, gz, bc, ci, cj, ck, nx, ny, nz, ncy, ncz)
     else:
-        for ci, cj, ck in ti.ndrange(bc.shape[0], bc.shape[1], bc.shape[2]):
-            _restrict_one(x, b, gx, gy, gz, bc, ci, cj, ck, nx, ny, nz)
+        for ci, cj, ck in ti.ndrange(ncx, ncy, ncz):
+            _restrict_one(x, b, gx, gy, gz, bc, ci, cj, ck, nx, ny, nz, ncy, ncz)
 
 
 @ti.kernel
-def _prolong_add(xc: ti.types.ndarray(), x: ti.types.ndarray()):
+def _prolong_add(xc: ti.types.ndarray(ndim=1), x: ti.types.ndarray(ndim=1), nx: ti.i32, ny: ti.i32,
+                 nz: ti.i32, ncy: ti.i32, ncz: ti.i32):
     if ti.static(_cpu()):
-        for i, j in ti.ndrange(x.shape[0], x.shape[1]):
-            for k in range(x.shape[2]):
-                x[i, j, k] += xc[i // 2, j // 2, k // 2]
+        for i, j in ti.ndrange(nx, ny):
+            base = (i * ny + j) * nz
+            cbase = ((i // 2) * ncy + j // 2) * ncz
+            for k in range(nz):
+                x[base + k] += xc[cbase + k // 2]
     else:
-        for i, j, k in ti.ndrange(x.shape[0], x.shape[1], x.shape[2]):
-            x[i, j, k] += xc[i // 2, j // 2, k // 2]
+        for i, j, k in ti.ndrange(nx, ny, nz):
+            x[(i * ny + j) * nz + k] += xc[((i // 2) * ncy + j // 2) * ncz + k // 2]
 
 
 @ti.kernel
-def _coarsen_faces(gx: ti.types.ndarray(), gy: ti.types.ndarray(), gz: ti.types.ndarray(),
-                   gxc: ti.types.ndarray(), gyc: ti.types.ndarray(), gzc: ti.types.ndarray(),
-                   sx: ti.f64, sy: ti.f64, sz: ti.f64):
+def _coarsen_faces(gx: ti.types.ndarray(ndim=1), gy: ti.types.ndarray(ndim=1), gz: ti.types.ndarray(ndim=1),
+                   gxc: ti.types.ndarray(ndim=1), gyc: ti.types.ndarray(ndim=1),
+                   gzc: ti.types.ndarray(ndim=1), nx: ti.i32, ny: ti.i32, nz: ti.i32, ncx: ti.i32,
+                   ncy: ti.i32, ncz: ti.i32, sx: ti.types.ndarray(), sy: ti.types.ndarray(),
+                   sz: ti.types.ndarray()):
     # runs once per level at set-up: plain 3-D loops are fine here
-    nx, ny, nz = gy.shape[0], gy.shape[1], gy.shape[2]
-    for ci, cj, ck in ti.ndrange(gxc.shape[0], gxc.shape[1], gxc.shape[2]):
+    for ci, cj, ck in ti.ndrange(ncx + 1, ncy, ncz):
         fi = ti.min(2 * ci, nx)
         acc = ti.cast(0.0, ti.f64)
         for dj, dk in ti.static(ti.ndrange(2, 2)):
             j = 2 * cj + dj
             k = 2 * ck + dk
             if j < ny and k < nz:
-                acc += ti.cast(gx[fi, j, k], ti.f64)
-        gxc[ci, cj, ck] = sx * acc
-    for ci, cj, ck in ti.ndrange(gyc.shape[0], gyc.shape[1], gyc.shape[2]):
+                acc += ti.cast(gx[(fi * ny + j) * nz + k], ti.f64)
+        gxc[(ci * ncy + cj) * ncz + ck] = sx[ci] * acc
+    for ci, cj, ck in ti.ndrange(ncx, ncy, ncz):
         acc_y = ti.cast(0.0, ti.f64)
         acc_z = ti.cast(0.0, ti.f64)
         for da, db in ti.static(ti.ndrange(2, 2)):
@@ -288,45 +309,69 @@ def _coarsen_faces(gx: ti.types.ndarray(), gy: ti.types.ndarray(), gz: ti.types.
             i = 2 * ci + da
             k = 2 * ck + db
             if i < nx and k < nz:
-                acc_y += ti.cast(gy[i, 2 * cj, k], ti.f64)
+                acc_y += ti.cast(gy[(i * ny + 2 * cj) * nz + k], ti.f64)
             j = 2 * cj + db
             if i < nx and j < ny:
-                acc_z += ti.cast(gz[i, j, 2 * ck], ti.f64)
-        gyc[ci, cj, ck] = sy * acc_y
-        gzc[ci, cj, ck] = sz * acc_z
+                acc_z += ti.cast(gz[(i * ny + j) * nz + 2 * ck], ti.f64)
+        c = (ci * ncy + cj) * ncz + ck
+        gyc[c] = sy[cj] * acc_y
+        gzc[c] = sz[ck] * acc_z
 
 
 @ti.kernel
-def _rhs_and_guess(b: ti.types.ndarray(), x: ti.types.ndarray(), gx: ti.types.ndarray(),
-                   gy: ti.types.ndarray(), gz: ti.types.ndarray()):
-    """b: inlet potential 1 times the inlet conductance; x: linear profile on conducting voxels."""
-    nx, ny, nz = b.shape[0], b.shape[1], b.shape[2]
+def _rhs_and_guess(b: ti.types.ndarray(ndim=1), x: ti.types.ndarray(ndim=1), gx: ti.types.ndarray(ndim=1),
+                   gy: ti.types.ndarray(ndim=1), gz: ti.types.ndarray(ndim=1), nx: ti.i32, ny: ti.i32,
+                   nz: ti.i32):
+    """b (inlet plane, ny*nz entries): inlet potential 1 times the inlet conductance -- the
+    right-hand side is zero elsewhere; x: linear profile on conducting voxels."""
+    sx = ny * nz
+    for c in range(sx):
+        b[c] = gx[c]
     for i, j, k in ti.ndrange(nx, ny, nz):
-        v = ti.cast(0.0, ti.f64)
-        if i == 0:
-            v = gx[0, j, k]
-        b[i, j, k] = v
-        jp = ti.select(j == ny - 1, 0, j + 1)
-        kp = ti.select(k == nz - 1, 0, k + 1)
-        d = gx[i, j, k] + gx[i + 1, j, k] + gy[i, j, k] + gy[i, jp, k] + gz[i, j, k] + gz[i, j, kp]
+        c = (i * ny + j) * nz + k
+        cjp = c + (ti.select(j == ny - 1, 0, j + 1) - j) * nz
+        ckp = c + (ti.select(k == nz - 1, 0, k + 1) - k)
+        d = gx[c] + gx[c + sx] + gy[c] + gy[cjp] + gz[c] + gz[ckp]
         u = ti.cast(0.0, ti.f64)
         if d > 0:
             u = 1.0 - (i + 0.5) / nx
-        x[i, j, k] = u
+        x[c] = u
 
 
 @ti.kernel
-def _fluxes(x: ti.types.ndarray(), gx: ti.types.ndarray()) -> ti.types.vector(2, ti.f64):
-    nx = x.shape[0]
+def _fluxes(x: ti.types.ndarray(ndim=1), gx: ti.types.ndarray(ndim=1), nx: ti.i32, ny: ti.i32,
+            nz: ti.i32) -> ti.types.vector(2, ti.f64):
+    sx = ny * nz
     f_in = ti.cast(0.0, ti.f64)
     f_out = ti.cast(0.0, ti.f64)
-    for j, k in ti.ndrange(x.shape[1], x.shape[2]):
-        f_in += ti.cast(gx[0, j, k], ti.f64) * (1.0 - ti.cast(x[0, j, k], ti.f64))
-        f_out += ti.cast(gx[nx, j, k], ti.f64) * ti.cast(x[nx - 1, j, k], ti.f64)
+    for c in range(sx):
+        last = (nx - 1) * sx + c
+        f_in += ti.cast(gx[c], ti.f64) * (1.0 - ti.cast(x[c], ti.f64))
+        f_out += ti.cast(gx[last + sx], ti.f64) * ti.cast(x[last], ti.f64)
     return ti.Vector([f_in, f_out])
 
 
-# --------------------------------------------------------------------------- level
+def _face_scales(w: np.ndarray, wc: np.ndarray, *, dirichlet: bool) -> np.ndarray:
+    """Ratio fine/coarse centre-to-centre distance across each coarse face.
+
+    ``w``/``wc``: cell widths (in finest voxels) of the fine and coarse level along one
+    axis. Along the transport axis (``dirichlet``) there are ``nc + 1`` faces and the
+    end faces reach the electrode half a cell away; across it the ``nc`` faces wrap.
+    """
+    n, nc = len(w), len(wc)
+    if dirichlet:
+        idx = np.minimum(2 * np.arange(nc + 1), n)
+        wf = np.concatenate([[0.0], w, [0.0]])
+        wcc = np.concatenate([[0.0], wc, [0.0]])
+        d_f = 0.5 * (wf[idx] + wf[idx + 1])
+        d_c = 0.5 * (wcc[:-1] + wcc[1:])
+    else:
+        idx = 2 * np.arange(nc)
+        d_f = 0.5 * (w[idx - 1] + w[idx])  # idx - 1 = -1 wraps to the last cell
+        d_c = 0.5 * (wc[np.arange(nc) - 1] + wc)
+    return d_f / d_c
+
+
 class ConductionLevel:
     """One grid level of the conduction operator (implements the multigrid ``Level``
     protocol and the Krylov ``LinearOperator`` protocol).
@@ -334,57 +379,74 @@ class ConductionLevel:
     Parameters
     ----------
     gx, gy, gz : ti.ndarray
-        Face conductances (see the module docstring for the layout) [S/m].
+        Flat face conductances (see the module docstring for the layout) [S/m].
+    shape : (int, int, int)
+        Cells of this level.
     dtype : ti dtype
         Storage type of vectors (``ti.f32`` or ``ti.f64``).
     min_coarse : int
         Stop coarsening once every side is at most this many cells.
+    widths : tuple of 3 arrays, optional
+        Cell widths along each axis in finest voxels (default 1).
     """
 
-    def __init__(self, gx, gy, gz, dtype, *, min_coarse: int = 4):
+    def __init__(self, gx, gy, gz, shape, dtype, *, min_coarse: int = 4, widths=None):
         self.gx, self.gy, self.gz = gx, gy, gz
         self.dtype = dtype
-        self.shape = tuple(int(s) for s in gy.shape)
+        self.shape = tuple(int(s) for s in shape)
+        self.size = int(np.prod(self.shape))
         self.min_coarse = int(min_coarse)
+        # cell widths along each axis in finest voxels (odd sizes leave 1-voxel-wide cells)
+        self.widths = widths or tuple(np.ones(n) for n in self.shape)
 
     def new_vector(self, dtype=None):
-        a = ti.ndarray(dtype or self.dtype, self.shape)
+        a = ti.ndarray(dtype or self.dtype, (self.size,))
         krylov.fill(a, 0.0)
         return a
 
     def apply(self, x, y) -> None:
-        _apply(x, y, self.gx, self.gy, self.gz)
+        _apply(x, y, self.gx, self.gy, self.gz, *self.shape)
 
     def residual(self, x, b, r) -> float:
-        return float(_residual(x, b, r, self.gx, self.gy, self.gz))
+        return float(_residual(x, b, r, self.gx, self.gy, self.gz, *self.shape))
 
     def smooth(self, x, b, *, forward: bool) -> None:
         order = (0, 1) if forward else (1, 0)
         for c in order:
-            _gs_color(x, b, self.gx, self.gy, self.gz, c)
+            _gs_color(x, b, self.gx, self.gy, self.gz, *self.shape, c)
 
     def restrict_residual(self, x, b, coarse_b) -> None:
-        _restrict_residual(x, b, self.gx, self.gy, self.gz, coarse_b)
+        _restrict_residual(x, b, self.gx, self.gy, self.gz, coarse_b, *self.shape, *self._coarse_shape())
 
     def prolong_add(self, coarse_x, x) -> None:
-        _prolong_add(coarse_x, x)
+        nc = self._coarse_shape()
+        _prolong_add(coarse_x, x, *self.shape, nc[1], nc[2])
+
+    def _coarse_shape(self) -> tuple[int, int, int]:
+        return tuple((n + 1) // 2 for n in self.shape)  # type: ignore[return-value]
 
     def coarsen(self) -> "ConductionLevel | None":
         if max(self.shape) <= self.min_coarse:
             return None
-        nc = tuple((n + 1) // 2 for n in self.shape)
-        scale = [0.5 if c < n else 1.0 for c, n in zip(nc, self.shape, strict=True)]
-        gxc = ti.ndarray(self.dtype, (nc[0] + 1, nc[1], nc[2]))
-        gyc = ti.ndarray(self.dtype, nc)
-        gzc = ti.ndarray(self.dtype, nc)
-        _coarsen_faces(self.gx, self.gy, self.gz, gxc, gyc, gzc, *scale)
-        return ConductionLevel(gxc, gyc, gzc, self.dtype, min_coarse=self.min_coarse)
+        nc = self._coarse_shape()
+        wc = tuple(np.add.reduceat(w, np.arange(0, len(w), 2)) for w in self.widths)
+        scales = []
+        for d in range(3):
+            sc = _face_scales(self.widths[d], wc[d], dirichlet=(d == 0))
+            arr = ti.ndarray(ti.f64, sc.shape)
+            arr.from_numpy(sc)
+            scales.append(arr)
+        gxc = ti.ndarray(self.dtype, ((nc[0] + 1) * nc[1] * nc[2],))
+        gyc = ti.ndarray(self.dtype, (nc[0] * nc[1] * nc[2],))
+        gzc = ti.ndarray(self.dtype, (nc[0] * nc[1] * nc[2],))
+        _coarsen_faces(self.gx, self.gy, self.gz, gxc, gyc, gzc, *self.shape, *nc, *scales)
+        return ConductionLevel(gxc, gyc, gzc, nc, self.dtype, min_coarse=self.min_coarse, widths=wc)
 
 
 def bytes_per_voxel(dtype: str = "float32") -> float:
     """Device memory the solver needs per voxel (fine level + coarse levels) [bytes]."""
     w = 4 if dtype == "float32" else 8
-    fine = 8 + 3 * w + 3 * w  # x (float64), r, p, z/q and three face arrays
+    fine = 8 + 3 * w + 3 * w  # x (float64), r, p, z/q and three face arrays (b: inlet plane only)
     coarse = (2 * w + 3 * w) / 7.0  # x, b and faces of all coarse levels (geometric sum 1/8 + 1/64 ...)
     setup = 2  # labels and the kept-voxel mask while the faces are built
     return fine + coarse + setup
@@ -411,7 +473,7 @@ class ConductionSolution:
 
 def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, rint: np.ndarray, *,
                      periodic: tuple[bool, bool] = (False, False), dtype: str = "float32",
-                     tol: float = 1e-6, flux_tol: float = 1e-4, maxiter: int = 500, nu: int = 1,
+                     tol: float = 1e-6, flux_tol: float = 1e-4, maxiter: int = 500, nu: int = 2,
                      want_potential: bool = False, dirichlet_layers: bool = False) -> ConductionSolution:
     """Solve the conduction problem along axis 0 with MG-preconditioned CG.
 
@@ -446,41 +508,43 @@ def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, ri
     off = 1 if dirichlet_layers else 0
     nx = shape[0] - 2 * off
     sshape = (nx, shape[1], shape[2])
-    lab_d = ti.ndarray(ti.u8, shape)
-    lab_d.from_numpy(np.ascontiguousarray(labels, dtype=np.uint8))
-    keep_d = ti.ndarray(ti.u8, shape)
-    keep_d.from_numpy(np.ascontiguousarray(keep, dtype=np.uint8))
+    ny, nz = shape[1], shape[2]
+    lab_d = ti.ndarray(ti.u8, (labels.size,))
+    lab_d.from_numpy(np.ascontiguousarray(labels, dtype=np.uint8).ravel())
+    keep_d = ti.ndarray(ti.u8, (labels.size,))
+    keep_d.from_numpy(np.ascontiguousarray(keep, dtype=np.uint8).ravel())
     sig_d = ti.ndarray(ti.f64, (256,))
     sig_d.from_numpy(np.ascontiguousarray(sigma, dtype=np.float64))
     r_d = ti.ndarray(ti.f64, (256, 256))
     r_d.from_numpy(np.ascontiguousarray(rint, dtype=np.float64))
-    gx = ti.ndarray(tdt, (nx + 1, shape[1], shape[2]))
-    gy = ti.ndarray(tdt, sshape)
-    gz = ti.ndarray(tdt, sshape)
-    _build_faces(lab_d, keep_d, sig_d, r_d, gx, gy, gz, int(periodic[0]), int(periodic[1]), off)
+    gx = ti.ndarray(tdt, ((nx + 1) * ny * nz,))
+    gy = ti.ndarray(tdt, (nx * ny * nz,))
+    gz = ti.ndarray(tdt, (nx * ny * nz,))
+    _build_faces(lab_d, keep_d, sig_d, r_d, gx, gy, gz, nx, ny, nz, int(periodic[0]), int(periodic[1]), off)
     del lab_d, keep_d
-    fine = ConductionLevel(gx, gy, gz, tdt)
+    fine = ConductionLevel(gx, gy, gz, sshape, tdt)
     levels = build_hierarchy(fine)
     vcycle = VCycle(levels, nu=nu)
-    b = fine.new_vector()
+    b = ti.ndarray(tdt, (ny * nz,))  # right-hand side: non-zero on the inlet plane only
     x = fine.new_vector(ti.f64)  # float64 accumulator of the solution (mixed precision)
     # initial guess: the linear profile of a uniform medium, restricted to conducting voxels
-    _rhs_and_guess(b, x, gx, gy, gz)
+    _rhs_and_guess(b, x, gx, gy, gz, nx, ny, nz)
     t1 = time.perf_counter()
 
     def balanced(xv) -> bool:
-        f = _fluxes(xv, gx)
+        f = _fluxes(xv, gx, nx, ny, nz)
         fin, fout = float(f[0]), float(f[1])
         scale = max(abs(fin), abs(fout), 1e-300)
         return abs(fin - fout) / scale <= flux_tol
 
     info = krylov.pcg(fine, vcycle, b, x, tol=tol, maxiter=maxiter, accept=balanced)
-    f = _fluxes(x, gx)
+    f = _fluxes(x, gx, nx, ny, nz)
     t2 = time.perf_counter()
     pot = faces = None
     if want_potential:
-        pot = x.to_numpy()
-        faces = (gx.to_numpy(), gy.to_numpy(), gz.to_numpy())
+        pot = x.to_numpy().reshape(sshape)
+        faces = (gx.to_numpy().reshape((nx + 1, ny, nz)), gy.to_numpy().reshape(sshape),
+                 gz.to_numpy().reshape(sshape))
     log.debug("conduction %s: %d levels, %d iterations, residual %.3g, setup %.2f s, solve %.2f s",
               shape, len(levels), info.n_iter, info.residual, t1 - t0, t2 - t1)
     return ConductionSolution(

@@ -1,14 +1,14 @@
 """Generic vector kernels and a preconditioned conjugate-gradient loop.
 
-Everything here works on Taichi ndarrays of any rank and dtype (``f32`` or
-``f64``): the kernels are compiled once per (rank, dtype) and reused for every
-shape, and the unknowns stay on the device for the whole solve. Reductions
+Everything here works on flat (1-D) Taichi ndarrays of either dtype (``f32``
+or ``f64``): the kernels are compiled once per dtype and reused for every
+size, and the unknowns stay on the device for the whole solve. Reductions
 (dot products) accumulate in float64 whatever the storage dtype.
 
 The loop takes an *operator* and a *preconditioner* through a small protocol
 (see :class:`LinearOperator`), so the conduction solver (one unknown per
-voxel) and the elasticity solver (three unknowns per voxel, a 4-D ndarray)
-share the same code.
+voxel) and the elasticity solver (three unknowns per voxel, stored as a flat
+vector of length 3 N) share the same code.
 """
 
 
@@ -31,11 +31,9 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- kernels
-# On the CPU the loops run in parallel over the two outer axes and serially
-# (vectorised) along the last ones: Taichi's index decomposition of a full
-# 3-D ``ndrange`` over an ndarray costs ~10x the memory traffic there. On GPUs
-# every entry is its own thread. Ranks 3 (scalar per voxel) and 4 (vector per
-# voxel, e.g. displacements) are supported.
+# Vectors are flat 1-D ndarrays (one entry per unknown, any number of unknowns per
+# voxel): on the CPU backend Taichi's index arithmetic for a 3-D ndarray costs 3-5x
+# the memory traffic of the loop, while 1-D loops vectorise.
 
 
 def _cpu() -> bool:
@@ -43,106 +41,42 @@ def _cpu() -> bool:
 
 
 @ti.kernel
-def _dot(a: ti.types.ndarray(), b: ti.types.ndarray()) -> ti.f64:
+def _dot(a: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1)) -> ti.f64:
     s = ti.cast(0.0, ti.f64)
-    if ti.static(len(a.shape) == 3 and _cpu()):
-        for i, j in ti.ndrange(a.shape[0], a.shape[1]):
-            loc = ti.cast(0.0, ti.f64)
-            for k in range(a.shape[2]):
-                loc += ti.cast(a[i, j, k], ti.f64) * ti.cast(b[i, j, k], ti.f64)
-            s += loc
-    elif ti.static(len(a.shape) == 4 and _cpu()):
-        for i, j in ti.ndrange(a.shape[0], a.shape[1]):
-            loc = ti.cast(0.0, ti.f64)
-            for k in range(a.shape[2]):
-                for c in range(a.shape[3]):
-                    loc += ti.cast(a[i, j, k, c], ti.f64) * ti.cast(b[i, j, k, c], ti.f64)
-            s += loc
-    else:
-        for I in ti.grouped(a):
-            s += ti.cast(a[I], ti.f64) * ti.cast(b[I], ti.f64)
+    for i in range(a.shape[0]):
+        s += ti.cast(a[i], ti.f64) * ti.cast(b[i], ti.f64)
     return s
 
 
 @ti.kernel
-def _fill(a: ti.types.ndarray(), v: ti.f64):
-    if ti.static(len(a.shape) == 3 and _cpu()):
-        for i, j in ti.ndrange(a.shape[0], a.shape[1]):
-            for k in range(a.shape[2]):
-                a[i, j, k] = v
-    elif ti.static(len(a.shape) == 4 and _cpu()):
-        for i, j in ti.ndrange(a.shape[0], a.shape[1]):
-            for k in range(a.shape[2]):
-                for c in range(a.shape[3]):
-                    a[i, j, k, c] = v
-    else:
-        for I in ti.grouped(a):
-            a[I] = v
+def _fill(a: ti.types.ndarray(ndim=1), v: ti.f64):
+    for i in range(a.shape[0]):
+        a[i] = v
 
 
 @ti.kernel
-def _copy(dst: ti.types.ndarray(), src: ti.types.ndarray()):
-    if ti.static(len(dst.shape) == 3 and _cpu()):
-        for i, j in ti.ndrange(dst.shape[0], dst.shape[1]):
-            for k in range(dst.shape[2]):
-                dst[i, j, k] = src[i, j, k]
-    elif ti.static(len(dst.shape) == 4 and _cpu()):
-        for i, j in ti.ndrange(dst.shape[0], dst.shape[1]):
-            for k in range(dst.shape[2]):
-                for c in range(dst.shape[3]):
-                    dst[i, j, k, c] = src[i, j, k, c]
-    else:
-        for I in ti.grouped(dst):
-            dst[I] = src[I]
-
-
-@ti.func
-def _xr_one(x: ti.template(), r: ti.template(), p: ti.template(), q: ti.template(), alpha: ti.f64, I):
-    x[I] += alpha * p[I]
-    rn = r[I] - alpha * q[I]
-    r[I] = rn
-    return ti.cast(r[I], ti.f64) * ti.cast(r[I], ti.f64)
+def _copy(dst: ti.types.ndarray(ndim=1), src: ti.types.ndarray(ndim=1)):
+    for i in range(dst.shape[0]):
+        dst[i] = src[i]
 
 
 @ti.kernel
-def _update_xr(x: ti.types.ndarray(), r: ti.types.ndarray(), p: ti.types.ndarray(),
-               q: ti.types.ndarray(), alpha: ti.f64) -> ti.f64:
+def _update_xr(x: ti.types.ndarray(ndim=1), r: ti.types.ndarray(ndim=1), p: ti.types.ndarray(ndim=1),
+               q: ti.types.ndarray(ndim=1), alpha: ti.f64) -> ti.f64:
     """x += alpha p; r -= alpha q; return r.r (float64)."""
     s = ti.cast(0.0, ti.f64)
-    if ti.static(len(x.shape) == 3 and _cpu()):
-        for i, j in ti.ndrange(x.shape[0], x.shape[1]):
-            loc = ti.cast(0.0, ti.f64)
-            for k in range(x.shape[2]):
-                loc += _xr_one(x, r, p, q, alpha, ti.Vector([i, j, k]))
-            s += loc
-    elif ti.static(len(x.shape) == 4 and _cpu()):
-        for i, j in ti.ndrange(x.shape[0], x.shape[1]):
-            loc = ti.cast(0.0, ti.f64)
-            for k in range(x.shape[2]):
-                for c in range(x.shape[3]):
-                    loc += _xr_one(x, r, p, q, alpha, ti.Vector([i, j, k, c]))
-            s += loc
-    else:
-        for I in ti.grouped(x):
-            s += _xr_one(x, r, p, q, alpha, I)
+    for i in range(x.shape[0]):
+        x[i] += alpha * p[i]
+        r[i] = r[i] - alpha * q[i]
+        s += ti.cast(r[i], ti.f64) * ti.cast(r[i], ti.f64)
     return s
 
 
 @ti.kernel
-def _update_p(p: ti.types.ndarray(), z: ti.types.ndarray(), beta: ti.f64):
+def _update_p(p: ti.types.ndarray(ndim=1), z: ti.types.ndarray(ndim=1), beta: ti.f64):
     """p = z + beta p."""
-    if ti.static(len(p.shape) == 3 and _cpu()):
-        for i, j in ti.ndrange(p.shape[0], p.shape[1]):
-            for k in range(p.shape[2]):
-                p[i, j, k] = z[i, j, k] + beta * p[i, j, k]
-    elif ti.static(len(p.shape) == 4 and _cpu()):
-        for i, j in ti.ndrange(p.shape[0], p.shape[1]):
-            for k in range(p.shape[2]):
-                for c in range(p.shape[3]):
-                    p[i, j, k, c] = z[i, j, k, c] + beta * p[i, j, k, c]
-    else:
-        for I in ti.grouped(p):
-            p[I] = z[I] + beta * p[I]
+    for i in range(p.shape[0]):
+        p[i] = z[i] + beta * p[i]
 
 
 def dot(a, b) -> float:
@@ -213,7 +147,10 @@ def pcg(op: LinearOperator, precond: Preconditioner | None, b, x, *, tol: float 
     precond : callable or None
         ``precond(r, z)`` writes ``z = M^{-1} r``; ``None`` means no preconditioning.
     b, x : ndarray
-        Right-hand side and initial guess (overwritten with the solution).
+        Right-hand side and initial guess (overwritten with the solution). ``b`` is
+        only read by ``op.residual`` and for its 2-norm, so an operator may store it
+        compactly (the conduction operator keeps only the inlet plane, where it is
+        non-zero) as long as the 2-norm is that of the full vector.
     tol : float
         True relative residual ``||b - A x|| / ||b||`` to reach [-].
     maxiter : int
