@@ -242,6 +242,22 @@ def _gs_color(x: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1), gx: ti.t
                 _gs_one(x, b, gx, gy, gz, i, j, k, nx, ny, nz)
 
 
+@ti.kernel
+def _coarse_solve(x: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1), gx: ti.types.ndarray(ndim=1),
+                  gy: ti.types.ndarray(ndim=1), gz: ti.types.ndarray(ndim=1), nx: ti.i32, ny: ti.i32,
+                  nz: ti.i32, sweeps: ti.i32):
+    """``sweeps`` symmetric (forward then backward lexicographic) Gauss-Seidel sweeps in one
+    serial launch: the coarsest level has a few dozen cells, so launches, not flops, cost."""
+    n = nx * ny * nz
+    ti.loop_config(serialize=True)
+    for _ in range(sweeps):
+        for c in range(n):
+            _gs_one(x, b, gx, gy, gz, c // (ny * nz), (c // nz) % ny, c % nz, nx, ny, nz)
+        for c2 in range(n):
+            c = n - 1 - c2
+            _gs_one(x, b, gx, gy, gz, c // (ny * nz), (c // nz) % ny, c % nz, nx, ny, nz)
+
+
 @ti.func
 def _restrict_one(x: ti.template(), b: ti.template(), gx: ti.template(), gy: ti.template(),
                   gz: ti.template(), bc: ti.template(), ci, cj, ck, nx, ny, nz, ncy, ncz):
@@ -414,6 +430,9 @@ class ConductionLevel:
         order = (0, 1) if forward else (1, 0)
         for c in order:
             _gs_color(x, b, self.gx, self.gy, self.gz, *self.shape, c)
+
+    def coarse_solve(self, x, b, sweeps: int) -> None:
+        _coarse_solve(x, b, self.gx, self.gy, self.gz, *self.shape, int(sweeps))
 
     def restrict_residual(self, x, b, coarse_b) -> None:
         _restrict_residual(x, b, self.gx, self.gy, self.gz, coarse_b, *self.shape, *self._coarse_shape())

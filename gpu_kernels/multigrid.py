@@ -48,6 +48,9 @@ class Level(Protocol):
     def coarsen(self) -> Level | None:  # pragma: no cover - protocol
         """The next coarser level, or None when this one is the coarsest."""
 
+    # optional: ``coarse_solve(x, b, sweeps)`` -- ``sweeps`` symmetric sweeps in one launch
+    # on the coarsest level (else the driver calls ``smooth`` 2 * sweeps times)
+
 
 def build_hierarchy(finest: Level, *, max_levels: int = 20) -> list[Level]:
     """Coarsen ``finest`` until the level reports it is the coarsest (or ``max_levels``)."""
@@ -89,10 +92,13 @@ class VCycle:
         lv = self.levels[k]
         krylov.fill(x, 0.0)
         if k == len(self.levels) - 1:
-            for _ in range(self.coarse_sweeps):
-                lv.smooth(x, b, forward=True)
-            for _ in range(self.coarse_sweeps):
-                lv.smooth(x, b, forward=False)
+            if hasattr(lv, "coarse_solve"):
+                lv.coarse_solve(x, b, self.coarse_sweeps)
+            else:
+                for _ in range(self.coarse_sweeps):
+                    lv.smooth(x, b, forward=True)
+                for _ in range(self.coarse_sweeps):
+                    lv.smooth(x, b, forward=False)
             return
         for _ in range(self.nu):
             lv.smooth(x, b, forward=True)
