@@ -43,18 +43,18 @@ STRUCTURES = {
 }
 
 
-def run_microcath(lab, sig, *, match_taufactor: bool):
+def run_microcath(lab, sig, *, match_taufactor: bool, tol: float = 1e-6):
     from microcath.transport import conductivity_of_labels
 
     if match_taufactor:
         padded = np.concatenate([lab[:1], lab, lab[-1:]], axis=0)
         t0 = time.perf_counter()
-        r = conductivity_of_labels(padded, sig, boundary="centres", tol=1e-6)
+        r = conductivity_of_labels(padded, sig, boundary="centres", tol=tol)
         wall = time.perf_counter() - t0
         # the padded problem has length N + 1 between the Dirichlet nodes, as TauFactor's
         return r.sigma_eff, wall, r.n_iter, r.converged
     t0 = time.perf_counter()
-    r = conductivity_of_labels(lab, sig, tol=1e-6)
+    r = conductivity_of_labels(lab, sig, tol=tol)
     return r.sigma_eff, time.perf_counter() - t0, r.n_iter, r.converged
 
 
@@ -82,6 +82,7 @@ def main(argv=None) -> int:
     ap.add_argument("--match-taufactor", action="store_true",
                     help="also run microcath in TauFactor's boundary convention")
     ap.add_argument("--structures", nargs="+", default=list(STRUCTURES))
+    ap.add_argument("--tol", type=float, default=1e-6, help="microcath relative residual tolerance")
     args = ap.parse_args(argv)
     os.environ.setdefault("MICROCATH_ARCH", "cpu")
     try:
@@ -101,7 +102,7 @@ def main(argv=None) -> int:
         for n in args.sizes:
             lab = composite(n, seed=7, three_phase=three)
             variants = [("faces", False)] + ([("tf-conv", True)] if args.match_taufactor else [])
-            ours = {v: run_microcath(lab, sig, match_taufactor=m) for v, m in variants}
+            ours = {v: run_microcath(lab, sig, match_taufactor=m, tol=args.tol) for v, m in variants}
             for cc in args.conv_crit:
                 d_tf, t_tf, it_tf, conv_tf = run_taufactor(lab, sig, conv_crit=cc,
                                                            iter_limit=args.iter_limit)

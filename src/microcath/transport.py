@@ -349,7 +349,8 @@ def conductivity_of_labels(labels: np.ndarray, sigma_per_label: Mapping[int, flo
     if missing:
         raise InputError(
             f"sigma_per_label: labels {missing} occur in the image but have no conductivity; "
-            "give one for every label (0 for insulators), e.g. {0: 0.0, 1: 0.13}"
+            "give one for every label (0 for insulators), e.g. {0: 0.0, 1: 0.13} "
+            "(CLI: --sigma 0=0 --sigma 1=0.13)"
         )
     for k, v in given.items():
         if 0 <= k <= 255:
