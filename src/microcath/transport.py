@@ -368,7 +368,7 @@ def conductivity_of_labels(labels: np.ndarray, sigma_per_label: Mapping[int, flo
         if a != b:
             rint[b, a] += r / vs
     axes = _parse_axes(axis)
-    if 1 < boundary_min_size(boundary) and min(labels.shape[a] for a in axes) < 3:
+    if 1 < _boundary_min_size(boundary) and min(labels.shape[a] for a in axes) < 3:
         raise InputError("boundary: 'centres' needs at least 3 voxels along the transport axis")
     _check_memory(labels.shape, dtype)
     results = [
@@ -381,7 +381,7 @@ def conductivity_of_labels(labels: np.ndarray, sigma_per_label: Mapping[int, flo
     return TensorResult(*results)
 
 
-def boundary_min_size(boundary: str) -> int:
+def _boundary_min_size(boundary: str) -> int:
     return 3 if boundary == "centres" else 1
 
 
