@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 
 CARRIERS = ("ionic", "electronic")
 DTYPES = ("float32", "float64")
-BOUNDARIES = ("faces", "centres")
+BOUNDARIES = ("faces", "centres", "taufactor")
 #: fraction of the device memory a solve may plan to use
 MEMORY_FRACTION = 0.8
 
@@ -101,8 +101,9 @@ class ConductivityResult(ResultMixin):
     dtype : str
         Storage precision of the solver fields.
     boundary : str
-        ``'faces'`` (potential fixed on the outer faces) or ``'centres'``
-        (fixed at the centres of the first and last voxel layers).
+        ``'faces'`` (potential fixed on the outer faces), ``'centres'`` (fixed at
+        the centres of the first and last voxel layers) or ``'taufactor'`` (at the
+        centres of copies of the end layers placed outside the sample).
     shape : tuple of int
         Shape of the structure (original axis order).
     voxel_size : float
@@ -275,7 +276,7 @@ def _check_options(tol: float, dtype: str, boundary: str, maxiter: int) -> None:
     if dtype not in DTYPES:
         raise InputError(f"dtype: expected 'float32' or 'float64', got {dtype!r}")
     if boundary not in BOUNDARIES:
-        raise InputError(f"boundary: expected 'faces' or 'centres', got {boundary!r}")
+        raise InputError(f"boundary: expected 'faces', 'centres' or 'taufactor', got {boundary!r}")
     if not (isinstance(maxiter, (int, np.integer)) and maxiter > 0):
         raise InputError(f"maxiter: expected a positive integer, got {maxiter!r}")
 
@@ -306,10 +307,11 @@ def conductivity_of_labels(labels: np.ndarray, sigma_per_label: Mapping[int, flo
         on every face between the two labels (symmetric).
     periodic : bool
         Periodic sides (default no-flux).
-    boundary : {'faces', 'centres'}
+    boundary : {'faces', 'centres', 'taufactor'}
         Where the potential is fixed: on the outer faces (default; a uniform block
-        gives exactly sigma) or at the centres of the first and last voxel layers
-        (the convention of some peers; length ``(n - 1) h``).
+        gives exactly sigma), at the centres of the first and last voxel layers
+        (length ``(n - 1) h``), or TauFactor's convention: at the centres of one
+        extra layer outside each end copying the end layer (length ``(n + 1) h``).
     tol : float
         Relative residual to reach; the inlet and outlet currents must also agree to 1e-4.
     dtype : {'float32', 'float64'}
@@ -546,10 +548,13 @@ def _solve_axis(labels: np.ndarray, sig: np.ndarray, rint: np.ndarray, a: int, v
     arch = ensure_initialized()
     perm = (a,) + tuple(i for i in range(3) if i != a)
     lab_t = np.ascontiguousarray(labels.transpose(perm))
+    n_cond = int(np.count_nonzero((sig > 0)[lab_t]))
+    eps = n_cond / lab_t.size
+    pad = boundary == "taufactor"
+    if pad:  # TauFactor: one layer copying each end layer, potential fixed at its centre
+        lab_t = np.concatenate([lab_t[:1], lab_t, lab_t[-1:]])
     nx, ny, nz = lab_t.shape
     conducting = (sig > 0)[lab_t]  # bool lookup: 1 byte per voxel
-    n_cond = int(np.count_nonzero(conducting))
-    eps = n_cond / lab_t.size
     cond_labels = [int(v) for v in np.flatnonzero(np.bincount(lab_t.ravel(), minlength=256)) if sig[v] > 0]
     sig_values = {float(sig[v]) for v in cond_labels}
     if len(sig_values) == 1:
@@ -561,7 +566,7 @@ def _solve_axis(labels: np.ndarray, sig: np.ndarray, rint: np.ndarray, a: int, v
         tau_note = (f"tau is defined for a single conducting phase; conducting phases here: {which}"
                     if cond_labels else "no conducting phase")
     keep = _spanning_mask(conducting, periodic)
-    n_keep = int(np.count_nonzero(keep))
+    n_keep = int(np.count_nonzero(keep[1:-1] if pad else keep))
     common = dict(axis=AXES[a], carrier=carrier, volume_fraction=eps,
                   percolating_fraction=(n_keep / n_cond) if n_cond else 0.0, sigma_phase=sigma_phase,
                   tau_note=tau_note, arch=arch, dtype=dtype, boundary=boundary,
@@ -578,11 +583,11 @@ def _solve_axis(labels: np.ndarray, sig: np.ndarray, rint: np.ndarray, a: int, v
             wall_time=time.perf_counter() - t0, potential=pot, current_density=cur, **common,
         )
     del conducting
-    off = 1 if boundary == "centres" else 0
+    off = 0 if boundary == "faces" else 1
     sol = solve_conduction(lab_t, keep.view(np.uint8), sig, rint, periodic=(periodic, periodic),
                            dtype=dtype, tol=tol, maxiter=maxiter, want_potential=fields,
                            dirichlet_layers=bool(off))
-    length = nx - 1 if off else nx  # [voxels]
+    length = nx - 1 if off else nx  # [voxels] between the Dirichlet positions (N + 1 for 'taufactor')
     scale = length / (ny * nz)
     sigma_eff = 0.5 * (sol.flux_in + sol.flux_out) * scale
     fb = abs(sol.flux_in - sol.flux_out) / max(abs(sol.flux_in), abs(sol.flux_out), 1e-300)
@@ -600,6 +605,9 @@ def _solve_axis(labels: np.ndarray, sig: np.ndarray, rint: np.ndarray, a: int, v
     pot = cur = None
     if fields:
         pot, cur = _fields(sol, keep, off, vs, perm)
+        if pad:
+            pot = np.ascontiguousarray(np.take(pot, np.arange(1, nx - 1), axis=a))
+            cur = np.ascontiguousarray(np.take(cur, np.arange(1, nx - 1), axis=a + 1))
     return ConductivityResult(
         sigma_eff=float(sigma_eff), tau=tau, macmullin=macm, percolating=True,
         converged=sol.converged, n_iter=sol.n_iter, residual=float(sol.residual),

@@ -206,6 +206,10 @@ def test_boundary_conventions(ti_cpu):
     assert faces.sigma_eff == pytest.approx(10 / (5 + 50), rel=1e-5)
     assert centres.sigma_eff == pytest.approx(9 / (4.5 / 1.0 + 4.5 / 0.1), rel=1e-5)
     assert centres.boundary == "centres"
+    # TauFactor: end layers copied outside, potential at their centres: length N + 1
+    tf = conductivity_of_labels(lab, sig, boundary="taufactor", fields=True)
+    assert tf.sigma_eff == pytest.approx(11 / (5.5 / 1.0 + 5.5 / 0.1), rel=1e-5)
+    assert tf.potential.shape == lab.shape and tf.volume_fraction == 1.0
 
 
 def test_periodic_sides(ti_cpu):

@@ -100,8 +100,10 @@ def _axis_record(r) -> dict:
 @click.option("--tol", type=float, default=1e-6, show_default=True, help="Relative residual tolerance.")
 @click.option("--float64", "float64", is_flag=True, help="Solve in float64 (default float32 fields).")
 @click.option("--periodic", is_flag=True, help="Periodic sides (default no-flux).")
-@click.option("--boundary", type=click.Choice(["faces", "centres"]), default="faces", show_default=True,
-              help="Potential fixed on the outer faces, or at the centres of the first/last layers.")
+@click.option("--boundary", type=click.Choice(["faces", "centres", "taufactor"]), default="faces",
+              show_default=True,
+              help="Potential fixed on the outer faces, at the centres of the first/last layers, or "
+                   "TauFactor's way (at the centres of copies of the end layers outside the sample).")
 @click.option("--maxiter", type=int, default=1000, show_default=True, help="Iteration limit.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
 @click.option("--fields", "fields_out", type=click.Path(path_type=Path), default=None, metavar="OUT.vti",
