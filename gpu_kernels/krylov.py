@@ -103,8 +103,9 @@ def copy(dst, src) -> None:
 class LinearOperator(Protocol):
     """What :func:`pcg` needs from an SPD operator ``A``."""
 
-    def apply(self, x, y) -> None:  # pragma: no cover - protocol
-        """``y = A x``."""
+    def apply(self, x, y) -> float | None:  # pragma: no cover - protocol
+        """``y = A x``. May return ``x.A.x`` evaluated robustly (e.g. face by face as a
+        sum of squares); otherwise :func:`pcg` uses ``dot(x, y)``."""
 
     def residual(self, x, b, r) -> float:  # pragma: no cover - protocol
         """``r = b - A x`` computed in float64 (``x`` may be float64, ``r`` the working
@@ -193,8 +194,9 @@ def pcg(op: LinearOperator, precond: Preconditioner | None, b, x, *, tol: float 
     _copy(p, zq)
     rz = dot(r, zq)
     for it in range(1, maxiter + 1):
-        op.apply(p, zq)  # zq holds q = A p
-        pq = dot(p, zq)
+        pq = op.apply(p, zq)  # zq holds q = A p
+        if pq is None:
+            pq = dot(p, zq)
         if not (pq > 0.0) or not (rz > 0.0):
             info.reason = f"breakdown (p.Ap={pq:.3g}, r.z={rz:.3g}): operator or preconditioner not SPD"
             break
