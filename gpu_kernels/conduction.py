@@ -274,19 +274,24 @@ def _gs_one(x: ti.template(), b: ti.template(), gx: ti.template(), gy: ti.templa
 
 
 @ti.kernel
-def _gs_color(x: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1), gx: ti.types.ndarray(ndim=1),
-              gy: ti.types.ndarray(ndim=1), gz: ti.types.ndarray(ndim=1), nx: ti.i32, ny: ti.i32,
-              nz: ti.i32, color: ti.i32):
-    if ti.static(_cpu()):
-        for i, j in ti.ndrange(nx, ny):
-            k0 = (i + j + color) & 1
-            for kk in range((nz - k0 + 1) // 2):
-                _gs_one(x, b, gx, gy, gz, i, j, k0 + 2 * kk, nx, ny, nz)
-    else:
-        for i, j, kk in ti.ndrange(nx, ny, (nz + 1) // 2):
-            k = 2 * kk + ((i + j + color) & 1)
-            if k < nz:
-                _gs_one(x, b, gx, gy, gz, i, j, k, nx, ny, nz)
+def _smooth(x: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1), gx: ti.types.ndarray(ndim=1),
+            gy: ti.types.ndarray(ndim=1), gz: ti.types.ndarray(ndim=1), nx: ti.i32, ny: ti.i32,
+            nz: ti.i32, forward: ti.template(), sweeps: ti.template()):
+    """``sweeps`` red-black Gauss-Seidel sweeps, red then black (``forward``) or black then
+    red; every colour pass is a top-level loop, so Taichi runs them in order in one launch."""
+    for _sweep in ti.static(range(sweeps)):
+        for half in ti.static(range(2)):
+            color = half if ti.static(forward) else 1 - half
+            if ti.static(_cpu()):
+                for i, j in ti.ndrange(nx, ny):
+                    k0 = (i + j + color) & 1
+                    for kk in range((nz - k0 + 1) // 2):
+                        _gs_one(x, b, gx, gy, gz, i, j, k0 + 2 * kk, nx, ny, nz)
+            else:
+                for i, j, kk in ti.ndrange(nx, ny, (nz + 1) // 2):
+                    k = 2 * kk + ((i + j + color) & 1)
+                    if k < nz:
+                        _gs_one(x, b, gx, gy, gz, i, j, k, nx, ny, nz)
 
 
 @ti.kernel
@@ -473,10 +478,8 @@ class ConductionLevel:
     def residual(self, x, b, r) -> float:
         return float(_residual(x, b, r, self.gx, self.gy, self.gz, *self.shape))
 
-    def smooth(self, x, b, *, forward: bool) -> None:
-        order = (0, 1) if forward else (1, 0)
-        for c in order:
-            _gs_color(x, b, self.gx, self.gy, self.gz, *self.shape, c)
+    def smooth(self, x, b, *, forward: bool, sweeps: int = 1) -> None:
+        _smooth(x, b, self.gx, self.gy, self.gz, *self.shape, bool(forward), int(sweeps))
 
     def coarse_solve(self, x, b, sweeps: int) -> None:
         _coarse_solve(x, b, self.gx, self.gy, self.gz, *self.shape, int(sweeps))

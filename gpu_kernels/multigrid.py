@@ -36,8 +36,8 @@ class Level(Protocol):
     def apply(self, x, y) -> None:  # pragma: no cover - protocol
         """``y = A x``."""
 
-    def smooth(self, x, b, *, forward: bool) -> None:  # pragma: no cover - protocol
-        """One smoothing sweep on ``A x = b``; ``forward=False`` is its adjoint order."""
+    def smooth(self, x, b, *, forward: bool, sweeps: int = 1) -> None:  # pragma: no cover
+        """``sweeps`` smoothing sweeps on ``A x = b``; ``forward=False`` is the adjoint order."""
 
     def restrict_residual(self, x, b, coarse_b) -> None:  # pragma: no cover - protocol
         """``coarse_b = R (b - A x)`` with ``R`` proportional to ``P^T``."""
@@ -49,7 +49,7 @@ class Level(Protocol):
         """The next coarser level, or None when this one is the coarsest."""
 
     # optional: ``coarse_solve(x, b, sweeps)`` -- ``sweeps`` symmetric sweeps in one launch
-    # on the coarsest level (else the driver calls ``smooth`` 2 * sweeps times)
+    # on the coarsest level (else the driver calls ``smooth`` forward and backward)
 
 
 def build_hierarchy(finest: Level, *, max_levels: int = 20) -> list[Level]:
@@ -95,16 +95,12 @@ class VCycle:
             if hasattr(lv, "coarse_solve"):
                 lv.coarse_solve(x, b, self.coarse_sweeps)
             else:
-                for _ in range(self.coarse_sweeps):
-                    lv.smooth(x, b, forward=True)
-                for _ in range(self.coarse_sweeps):
-                    lv.smooth(x, b, forward=False)
+                lv.smooth(x, b, forward=True, sweeps=self.coarse_sweeps)
+                lv.smooth(x, b, forward=False, sweeps=self.coarse_sweeps)
             return
-        for _ in range(self.nu):
-            lv.smooth(x, b, forward=True)
+        lv.smooth(x, b, forward=True, sweeps=self.nu)
         bc, xc = self._b[k + 1], self._x[k + 1]
         lv.restrict_residual(x, b, bc)
         self._cycle(k + 1, bc, xc)
         lv.prolong_add(xc, x)
-        for _ in range(self.nu):
-            lv.smooth(x, b, forward=False)
+        lv.smooth(x, b, forward=False, sweeps=self.nu)
