@@ -304,7 +304,8 @@ def conductivity_of_labels(labels: np.ndarray, sigma_per_label: Mapping[int, flo
         Transport axis; ``'all'`` returns a :class:`TensorResult`.
     interface_resistance : mapping, optional
         ``{(label_a, label_b): R}`` area-specific resistance [ohm m^2] added in series
-        on every face between the two labels (symmetric).
+        on every face between the two labels (symmetric: give each pair once; entries
+        for ``(a, b)`` and ``(b, a)`` add up).
     periodic : bool
         Periodic sides (default no-flux).
     boundary : {'faces', 'centres', 'taufactor'}
@@ -365,6 +366,8 @@ def conductivity_of_labels(labels: np.ndarray, sigma_per_label: Mapping[int, flo
             raise InputError(
                 f"interface_resistance: keys must be label pairs (a, b), got {pair!r}"
             ) from None
+        if not (0 <= a <= 255 and 0 <= b <= 255):
+            raise InputError(f"interface_resistance: labels must lie in 0..255, got pair {pair!r}")
         r = _check_resistance(f"pair {pair}", value)
         rint[a, b] += r / vs
         if a != b:
