@@ -227,8 +227,10 @@ def pcg(op: LinearOperator, precond: Preconditioner | None, b, x, *, tol: float 
         beta = 0.0 if restart else rz_new / rz
         rz = rz_new
         _update_p(p, zq, beta)
-    if not info.converged and not info.reason:
-        info.reason = f"iteration limit {maxiter} reached"
+    if not info.converged:
+        res = math.sqrt(op.residual(x, b, r)) / bnorm  # report the true residual, not the recursive one
+        if not info.reason:
+            info.reason = f"iteration limit {maxiter} reached"
     info.residual = res
     return info
 
