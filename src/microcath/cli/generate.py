@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ..errors import InputError
+from ._io_options import check_output
 
 
 @click.command("generate")
@@ -18,8 +19,9 @@ from ..errors import InputError
               help="Voxels per axis (default: the recipe's).")
 @click.option("--voxel-size-um", type=float, default=None, help="Voxel edge [µm] (default: the recipe's).")
 @click.option("--list", "list_", is_flag=True, help="List the shipped recipes and exit.")
+@click.option("--overwrite", is_flag=True, help="Replace OUT if it exists.")
 def command(recipe: str | None, out: str | None, sets: tuple[str, ...], seed: int, shape,
-            voxel_size_um: float | None, list_: bool) -> None:
+            voxel_size_um: float | None, list_: bool, overwrite: bool) -> None:
     """Generate a composite from RECIPE (a shipped name, 'default', or a .toml file).
 
     Prints the achieved volume fractions, sizes and counts next to the targets.
@@ -36,6 +38,7 @@ def command(recipe: str | None, out: str | None, sets: tuple[str, ...], seed: in
         raise InputError("RECIPE: give a recipe name or .toml file (see `microcath generate --list`)")
     if out is None:
         raise InputError("--out: give the output file, e.g. -o structure.mcath")
+    out = check_output(out, overwrite)  # refuse before spending time on generation
     overrides = {}
     for s in sets:
         if "=" not in s:

@@ -7,6 +7,7 @@ traceback only with ``--debug``), 1 internal failure.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import logging
 import os
 import sys

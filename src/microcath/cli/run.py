@@ -36,7 +36,8 @@ def parse_set(items: tuple[str, ...]) -> dict:
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed of the generator.")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
               help="Change a recipe parameter (repeatable), e.g. --set carbon_fraction=0.05.")
-@click.option("--force", is_flag=True, help="Replace an existing non-empty results folder.")
+@click.option("--overwrite", "--force", "force", is_flag=True,
+              help="Replace an existing non-empty results folder.")
 @click.option("--size", "window", nargs=2, type=int, default=(900, 720), show_default=True,
               metavar="W H", help="Size of the 3-D renders in pixels.")
 def command(recipe: str, out_dir: str, shape, seed: int, sets: tuple[str, ...], force: bool,
