@@ -37,3 +37,12 @@ def test_set_and_errors(tmp_path, capsys):
     assert main(["generate", "default", "-o", str(out), "--set", "active.fraction=2"]) == 2
     assert main(["generate", "no_such", "-o", str(out)]) == 2
     assert "error:" in capsys.readouterr().err
+
+
+def test_existing_output_is_refused_before_generating(tmp_path, capsys):
+    out = tmp_path / "exists.mcath"
+    out.write_bytes(b"keep me")
+    assert main(["generate", "default", "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "--overwrite" in err and "exists" in err
+    assert out.read_bytes() == b"keep me"
