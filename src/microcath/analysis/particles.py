@@ -162,16 +162,22 @@ def watershed_particles(active: np.ndarray, *, min_distance: int = 3) -> np.ndar
     return ws.astype(np.int32)
 
 
-def particle_ids(ms: Microstructure) -> tuple[np.ndarray, str]:
-    """Particle ids of ``ms`` (``ms.particles``) or from a watershed, and which it was."""
+def require_active(ms: Microstructure, purpose: str) -> tuple[int, ...]:
+    """Labels of the active phases; ``InputError`` if the structure holds no active voxel."""
     active_labels = ms.phases.labels_of_kind(PhaseKind.ACTIVE)
     counts = ms.label_counts()
     if not active_labels or sum(counts[label] for label in active_labels) == 0:
         raise InputError(
             "structure: it holds no active material (no phase of kind 'active' with voxels; phases: "
             + ", ".join(f"{p.name} ({p.kind.value})" for p in ms.phases.values())
-            + "); per-particle analysis needs active particles"
+            + f"); {purpose} needs active particles"
         )
+    return active_labels
+
+
+def particle_ids(ms: Microstructure) -> tuple[np.ndarray, str]:
+    """Particle ids of ``ms`` (``ms.particles``) or from a watershed, and which it was."""
+    active_labels = require_active(ms, "per-particle analysis")
     if ms.particles is not None and int(ms.particles.max()) > 0:
         return ms.particles, "particles"
     log.info("no particle ids in the structure: separating active particles by watershed")

@@ -5,18 +5,16 @@ from __future__ import annotations
 import csv
 import logging
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
 from ..microstructure import AXES, Microstructure, axis_index
-from ..phases import PhaseKind
 from ..progress import stage
 from ..results import ResultMixin, jsonable
 from .components import check_connectivity
 from .morphology import MorphologyResult, morphology
-from .particles import ParticleTable, particle_table
+from .particles import ParticleTable, particle_table, require_active
 from .percolation import PercolationResult, percolation_of_mask, resolve_phase_set
 
 __all__ = ["AnalysisResult", "analyze", "particle_report", "default_networks"]
@@ -46,14 +44,7 @@ def default_networks(ms: Microstructure, *, ionic_phases=None, electronic_phases
 
 
 def _check_active(ms: Microstructure) -> None:
-    labels = ms.phases.labels_of_kind(PhaseKind.ACTIVE)
-    counts = ms.label_counts()
-    if not labels or sum(counts[label] for label in labels) == 0:
-        raise InputError(
-            "structure: it holds no active material (no phase of kind 'active' with voxels; phases: "
-            + ", ".join(f"{p.name} ({p.kind.value})" for p in ms.phases.values())
-            + "); the analysis of a cathode needs active particles"
-        )
+    require_active(ms, "the analysis of a cathode")
 
 
 @dataclass(frozen=True)
@@ -144,18 +135,13 @@ class AnalysisResult(ResultMixin):
                  "ionic_contact_area": "ionic_contact_area_m2"}
         cols = list(self.particles.columns)
         data = [getattr(self.particles, c).tolist() for c in cols]
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-        try:
-            with os.fdopen(fd, "w", newline="") as fh:
-                w = csv.writer(fh)
-                w.writerow([units.get(c, c) for c in cols])
-                for row in zip(*data, strict=True):
-                    w.writerow([repr(v) if isinstance(v, float) else v for v in row])
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        from ..io.atomic import atomic_path
+
+        with atomic_path(path) as tmp, open(tmp, "w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow([units.get(c, c) for c in cols])
+            for row in zip(*data, strict=True):
+                w.writerow([repr(v) if isinstance(v, float) else v for v in row])
         return path
 
 
