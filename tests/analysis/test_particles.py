@@ -117,6 +117,7 @@ def test_csv_and_dict(ti_cpu, tmp_path):
     assert not list(tmp_path.glob(".*tmp"))
     d = res.to_dict(per_particle=True)
     assert d["status_counts"]["dead"] == 1 and len(d["particles"]) == 5
+    assert d["arch"] == ti_cpu == "cpu"  # the backend the kernels ran on is reported
     import json
 
     json.dumps(d)

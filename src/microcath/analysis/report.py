@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
+from ..gpu_kernels.runtime import current_arch
 from ..microstructure import AXES, Microstructure, axis_index
 from ..progress import stage
 from ..results import ResultMixin, jsonable
@@ -88,6 +89,8 @@ class AnalysisResult(ResultMixin):
     size_distribution : dict
         ``n``, number ``mean`` and volume-weighted ``d10``/``d50``/``d90`` of the
         equivalent diameter [m].
+    arch : str
+        Taichi backend the labelling and area kernels ran on (``cpu``, ``cuda``, ...).
     """
 
     shape: tuple
@@ -108,6 +111,7 @@ class AnalysisResult(ResultMixin):
     contact_fraction: float
     mean_triphase_fraction: float
     size_distribution: dict
+    arch: str = "cpu"
 
     def to_dict(self, *, per_particle: bool = False) -> dict:
         """JSON-ready summary (arrays dropped); ``per_particle=True`` adds the particle rows."""
@@ -120,7 +124,7 @@ class AnalysisResult(ResultMixin):
         for name in ("ionic_connected_fraction", "electronic_connected_fraction", "n_particles",
                      "status_counts", "status_volume_fractions", "utilisable_fraction",
                      "mean_contact_fraction", "contact_fraction", "mean_triphase_fraction",
-                     "size_distribution"):
+                     "size_distribution", "arch"):
             out[name] = jsonable(getattr(self, name))
         out["particle_source"] = self.particles.source
         if per_particle:
@@ -223,6 +227,7 @@ def analyze(ms: Microstructure, *, axis: str | int = "x", connectivity: int = 6,
         contact_fraction=float(table.electrolyte_contact_area.sum()) / tot_surface if tot_surface else 0.0,
         mean_triphase_fraction=float(table.triphase_fraction.mean()) if n else 0.0,
         size_distribution=table.size_distribution(),
+        arch=current_arch() or "cpu",
     )
 
 
