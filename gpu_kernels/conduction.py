@@ -50,7 +50,8 @@ from .krylov import _cpu
 from .multigrid import VCycle, build_hierarchy
 from .runtime import ensure_initialized
 
-__all__ = ["ConductionLevel", "ConductionSolution", "solve_conduction", "bytes_per_voxel"]
+__all__ = ["ConductionLevel", "ConductionSolution", "IslandCorrection", "solve_conduction",
+           "bytes_per_voxel"]
 
 log = logging.getLogger(__name__)
 
@@ -214,10 +215,10 @@ def _apply(x: ti.types.ndarray(ndim=1), y: ti.types.ndarray(ndim=1), gx: ti.type
 
 
 @ti.func
-def _residual_one(x: ti.template(), b: ti.template(), gx: ti.template(), gy: ti.template(),
-                  gz: ti.template(), i, j, k, nx, ny, nz):
-    """b - A x at voxel (i, j, k) with every product and sum in float64, written as
-    flux differences so that the residuals of all voxels sum exactly to inflow - outflow."""
+def _flux64(x: ti.template(), gx: ti.template(), gy: ti.template(), gz: ti.template(), i, j, k, nx, ny, nz):
+    """-(A x) at voxel (i, j, k), every product and sum in float64, as the sum of the face
+    fluxes into the voxel (potential 0 beyond the electrodes): summed over a set of voxels,
+    the fluxes of the faces inside the set cancel exactly."""
     sx = ny * nz
     c = (i * ny + j) * nz + k
     cjm = c + (ti.select(j == 0, ny - 1, j - 1) - j) * nz
@@ -231,11 +232,19 @@ def _residual_one(x: ti.template(), b: ti.template(), gx: ti.template(), gy: ti.
         xm = ti.cast(x[c - sx], ti.f64)
     if i < nx - 1:
         xq = ti.cast(x[c + sx], ti.f64)
-    v = (ti.cast(gx[c], ti.f64) * (xm - xc) + ti.cast(gx[c + sx], ti.f64) * (xq - xc)
-         + ti.cast(gy[c], ti.f64) * (ti.cast(x[cjm], ti.f64) - xc)
-         + ti.cast(gy[cjp], ti.f64) * (ti.cast(x[cjp], ti.f64) - xc)
-         + ti.cast(gz[c], ti.f64) * (ti.cast(x[ckm], ti.f64) - xc)
-         + ti.cast(gz[ckp], ti.f64) * (ti.cast(x[ckp], ti.f64) - xc))
+    return (ti.cast(gx[c], ti.f64) * (xm - xc) + ti.cast(gx[c + sx], ti.f64) * (xq - xc)
+            + ti.cast(gy[c], ti.f64) * (ti.cast(x[cjm], ti.f64) - xc)
+            + ti.cast(gy[cjp], ti.f64) * (ti.cast(x[cjp], ti.f64) - xc)
+            + ti.cast(gz[c], ti.f64) * (ti.cast(x[ckm], ti.f64) - xc)
+            + ti.cast(gz[ckp], ti.f64) * (ti.cast(x[ckp], ti.f64) - xc))
+
+
+@ti.func
+def _residual_one(x: ti.template(), b: ti.template(), gx: ti.template(), gy: ti.template(),
+                  gz: ti.template(), i, j, k, nx, ny, nz):
+    """b - A x at voxel (i, j, k) with every product and sum in float64, written as
+    flux differences so that the residuals of all voxels sum exactly to inflow - outflow."""
+    v = _flux64(x, gx, gy, gz, i, j, k, nx, ny, nz)
     rhs = ti.cast(0.0, ti.f64)
     if i == 0:
         rhs = ti.cast(b[j * nz + k], ti.f64)  # the right-hand side lives on the inlet plane only
@@ -350,6 +359,97 @@ def _prolong_add(xc: ti.types.ndarray(ndim=1), x: ti.types.ndarray(ndim=1), nx: 
     else:
         for i, j, k in ti.ndrange(nx, ny, nz):
             x[(i * ny + j) * nz + k] += xc[((i // 2) * ncy + j // 2) * ncz + k // 2]
+
+
+@ti.kernel
+def _island_setup(u: ti.types.ndarray(ndim=1), idx: ti.types.ndarray(ndim=1), cid: ti.types.ndarray(ndim=1),
+                  inv_e: ti.types.ndarray(ndim=1), gx: ti.types.ndarray(ndim=1), gy: ti.types.ndarray(ndim=1),
+                  gz: ti.types.ndarray(ndim=1), nx: ti.i32, ny: ti.i32, nz: ti.i32):
+    """inv_e[m] = 1 / (Z^T A Z)_mm for the cluster indicators Z. With u = 1 on every island
+    voxel (distinct clusters share no face), sum_{i in m} (A u)_i is the conductance of the
+    faces leaving cluster m, electrode faces included."""
+    for c in range(u.shape[0]):
+        u[c] = 0
+    for t in range(idx.shape[0]):
+        u[idx[t]] = 1
+    for m in range(inv_e.shape[0]):
+        inv_e[m] = 0.0
+    for t in range(idx.shape[0]):
+        c = idx[t]
+        inv_e[cid[t]] -= _flux64(u, gx, gy, gz, c // (ny * nz), (c // nz) % ny, c % nz, nx, ny, nz)
+    for m in range(inv_e.shape[0]):
+        e = inv_e[m]
+        inv_e[m] = ti.select(e > 0, 1.0 / e, 0.0)
+
+
+@ti.kernel
+def _island_correct(x: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1), idx: ti.types.ndarray(ndim=1),
+                    cid: ti.types.ndarray(ndim=1), inv_e: ti.types.ndarray(ndim=1),
+                    s: ti.types.ndarray(ndim=1), gx: ti.types.ndarray(ndim=1), gy: ti.types.ndarray(ndim=1),
+                    gz: ti.types.ndarray(ndim=1), nx: ti.i32, ny: ti.i32, nz: ti.i32):
+    """x += Z (Z^T A Z)^{-1} Z^T (b - A x): the residual summed over each cluster (atomic adds
+    into the cluster-sized ``s``, float64) divided by the cluster's outgoing conductance,
+    added uniformly to the cluster. Top-level loops run in order within the launch."""
+    for m in range(s.shape[0]):
+        s[m] = 0.0
+    for t in range(idx.shape[0]):
+        c = idx[t]
+        s[cid[t]] += ti.cast(b[c], ti.f64) + _flux64(x, gx, gy, gz, c // (ny * nz), (c // nz) % ny, c % nz,
+                                                     nx, ny, nz)
+    for t in range(idx.shape[0]):
+        m = cid[t]
+        x[idx[t]] += s[m] * inv_e[m]
+
+
+class IslandCorrection:
+    """Exact coarse correction on the constant modes of conducting clusters ("islands").
+
+    A cluster of highly conducting voxels embedded in a poorly conducting matrix is
+    nearly an equipotential body, and its constant mode is an eigenvector of ``A``
+    with a tiny eigenvalue (faces leaving the cluster / faces inside it) that neither
+    Gauss-Seidel nor piecewise-constant 2x2x2 aggregates represent: one slow CG
+    direction per island. With ``Z`` the cluster-indicator matrix, ``Z^T A Z`` is
+    diagonal (two clusters of a face-connected labelling never share a face), so the
+    Galerkin correction ``x += Z (Z^T A Z)^{-1} Z^T (b - A x)`` is exact and costs one
+    pass over the island voxels. Used as the ``correction`` of :class:`VCycle`.
+
+    Parameters
+    ----------
+    level : ConductionLevel
+        The finest level.
+    idx : ndarray of int32
+        Flat indices of the island voxels (unknown grid of ``level``).
+    cid : ndarray of int32
+        Cluster of each entry of ``idx``, ``0 .. n_clusters - 1``; distinct clusters
+        must not share a face with non-zero conductance.
+    n_clusters : int
+        Number of clusters.
+    inv_e : ndarray of float64, optional
+        ``1 / (Z^T A Z)_mm`` per cluster; computed on the device when omitted (exact only
+        when distinct clusters share no face, as on the finest level).
+    """
+
+    def __init__(self, level: "ConductionLevel", idx: np.ndarray, cid: np.ndarray, n_clusters: int,
+                 inv_e: np.ndarray | None = None):
+        self.level = level
+        self.n_voxels = int(idx.size)
+        self.n_clusters = int(n_clusters)
+        self.idx = ti.ndarray(ti.i32, (self.n_voxels,))
+        self.idx.from_numpy(np.ascontiguousarray(idx, dtype=np.int32))
+        self.cid = ti.ndarray(ti.i32, (self.n_voxels,))
+        self.cid.from_numpy(np.ascontiguousarray(cid, dtype=np.int32))
+        self.inv_e = ti.ndarray(ti.f64, (self.n_clusters,))
+        self.sums = ti.ndarray(ti.f64, (self.n_clusters,))
+        if inv_e is None:
+            u = level.new_vector()
+            _island_setup(u, self.idx, self.cid, self.inv_e, level.gx, level.gy, level.gz, *level.shape)
+            del u
+        else:
+            self.inv_e.from_numpy(np.ascontiguousarray(inv_e, dtype=np.float64))
+
+    def __call__(self, x, b) -> None:
+        lv = self.level
+        _island_correct(x, b, self.idx, self.cid, self.inv_e, self.sums, lv.gx, lv.gy, lv.gz, *lv.shape)
 
 
 @ti.kernel
@@ -543,7 +643,8 @@ class ConductionSolution:
 def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, rint: np.ndarray, *,
                      periodic: tuple[bool, bool] = (False, False), dtype: str = "float32",
                      tol: float = 1e-6, flux_tol: float = 1e-4, maxiter: int = 500, nu: int = 2,
-                     want_potential: bool = False, dirichlet_layers: bool = False) -> ConductionSolution:
+                     want_potential: bool = False, dirichlet_layers: bool = False,
+                     islands: tuple[np.ndarray, np.ndarray, int] | None = None) -> ConductionSolution:
     """Solve the conduction problem along axis 0 with MG-preconditioned CG.
 
     Parameters
@@ -569,6 +670,10 @@ def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, ri
     dirichlet_layers : bool
         Fix the potential at the centres of the first and last layers (which are then
         not unknowns: the solution has ``nx - 2`` layers) instead of on the outer faces.
+    islands : (idx, cid, n_clusters), optional
+        Highly conducting clusters for :class:`IslandCorrection` (flat indices into the
+        unknown grid, cluster per index, number of clusters); ``None`` or an empty
+        ``idx``: plain V-cycle.
     """
     ensure_initialized()
     tdt = _TI_DTYPES[dtype]
@@ -593,7 +698,10 @@ def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, ri
     del lab_d, keep_d
     fine = ConductionLevel(gx, gy, gz, sshape, tdt)
     levels = build_hierarchy(fine)
-    vcycle = VCycle(levels, nu=nu)
+    correction = None
+    if islands is not None and len(islands[0]) > 0:
+        correction = IslandCorrection(fine, *islands)
+    vcycle = VCycle(levels, nu=nu, corrections=[correction])
     b = ti.ndarray(tdt, (ny * nz,))  # right-hand side: non-zero on the inlet plane only
     x = fine.new_vector(ti.f64)  # float64 accumulator of the solution (mixed precision)
     # initial guess: the linear profile of a uniform medium, restricted to conducting voxels
@@ -606,7 +714,11 @@ def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, ri
         scale = max(abs(fin), abs(fout), 1e-300)
         return abs(fin - fout) / scale <= flux_tol
 
-    info = krylov.pcg(fine, vcycle, b, x, tol=tol, maxiter=maxiter, accept=balanced)
+    def current(xv) -> float:
+        f = _fluxes(xv, gx, nx, ny, nz)
+        return max(abs(float(f[0])), abs(float(f[1])), 1e-300)
+
+    info = krylov.pcg(fine, vcycle, b, x, tol=tol, maxiter=maxiter, accept=balanced, scale=current)
     f = _fluxes(x, gx, nx, ny, nz)
     t2 = time.perf_counter()
     pot = faces = None
@@ -614,8 +726,10 @@ def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, ri
         pot = x.to_numpy().reshape(sshape)
         faces = (gx.to_numpy().reshape((nx + 1, ny, nz)), gy.to_numpy().reshape(sshape),
                  gz.to_numpy().reshape(sshape))
-    log.debug("conduction %s: %d levels, %d iterations, residual %.3g, setup %.2f s, solve %.2f s",
-              shape, len(levels), info.n_iter, info.residual, t1 - t0, t2 - t1)
+    log.debug("conduction %s: %d levels, %d islands (%d voxels), %d iterations, residual %.3g, "
+              "setup %.2f s, solve %.2f s", shape, len(levels),
+              correction.n_clusters if correction else 0, correction.n_voxels if correction else 0,
+              info.n_iter, info.residual, t1 - t0, t2 - t1)
     return ConductionSolution(
         flux_in=float(f[0]), flux_out=float(f[1]), converged=info.converged, n_iter=info.n_iter,
         residual=info.residual if math.isfinite(info.residual) else math.inf, history=info.history,

@@ -135,7 +135,8 @@ class PCGInfo:
 
 def pcg(op: LinearOperator, precond: Preconditioner | None, b, x, *, tol: float = 1e-6,
         maxiter: int = 500, accept: Callable[[object], bool] | None = None,
-        replace_every: int = 0, floor: float = 1e-13) -> PCGInfo:
+        replace_every: int = 0, floor: float = 1e-13,
+        scale: Callable[[object], float] | None = None) -> PCGInfo:
     """Solve ``A x = b`` by preconditioned conjugate gradients, all on the device.
 
     Three working vectors (``r``, ``p`` and one shared by ``z = M^{-1} r`` and
@@ -171,6 +172,12 @@ def pcg(op: LinearOperator, precond: Preconditioner | None, b, x, *, tol: float 
         one restarts the recurrence (``p = z``).
     floor : float
         Smallest relative residual the target is tightened to.
+    scale : callable, optional
+        ``scale(x)``: a second scale of the residual, e.g. the current through the sample
+        for a unit potential drop. Convergence then also needs ``||b - A x|| <= tol *
+        scale(x)``: when a few entries of ``b`` are huge (electrode faces of highly
+        conducting voxels) ``||b||`` says nothing about the residual in the rest of the
+        volume, while the current does.
 
     Returns
     -------
@@ -211,7 +218,9 @@ def pcg(op: LinearOperator, precond: Preconditioner | None, b, x, *, tol: float 
             # a recursive residual that drifted from the true one (float32 round-off)
             # spoils the conjugacy of p: restart the recurrence from the true residual
             restart = res > 2.0 * res_rec
-            if res < target:
+            if res < target and scale is not None and res * bnorm > tol * scale(x):
+                target = max(target * 0.1, floor)  # residual large against the second scale
+            elif res < target:
                 if accept is None or accept(x):
                     info.converged = True
                     info.history.append(res)

@@ -11,11 +11,20 @@ The cycle is symmetric (``nu`` forward smoothing sweeps before the coarse
 correction, ``nu`` backward sweeps after it, transfer operators that are
 transposes of each other up to a positive factor, a fixed coarsest-level
 treatment), so one V-cycle is a fixed SPD operator and CG stays valid.
+
+Optional *subspace corrections* per level (``VCycle(..., corrections=[c0,
+c1, ...])``, ``c(x, b)`` adds ``Z (Z^T A Z)^{-1} Z^T (b - A x)`` to ``x`` for a
+set of vectors ``Z`` of that level) run before the pre-smoothing and after the
+post-smoothing, so the cycle stays symmetric. The conduction solver uses it for
+the constant modes of highly conducting islands, which piecewise-constant
+aggregates do not represent (``conduction.IslandCorrection``); the elasticity
+solver can pass the rigid-body modes of stiff inclusions the same way.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Protocol
 
 from . import krylov
@@ -75,12 +84,19 @@ class VCycle:
         Smoothing sweeps before (forward) and after (backward) each coarse correction.
     coarse_sweeps : int
         Symmetric sweep pairs on the coarsest level (it is small: a few cells a side).
+    corrections : list, optional
+        One entry per level, ``None`` or a callable ``c(x, b)`` that adds an exact (or
+        Jacobi, i.e. A-norm non-expansive) Galerkin correction on a subspace of that level
+        to ``x``; it runs before the pre-smoothing and after the post-smoothing of its
+        level (a symmetric multiplicative combination: the cycle stays SPD).
     """
 
-    def __init__(self, levels: list[Level], *, nu: int = 1, coarse_sweeps: int = 30):
+    def __init__(self, levels: list[Level], *, nu: int = 1, coarse_sweeps: int = 30,
+                 corrections: list[Callable[[object, object], None] | None] | None = None):
         self.levels = levels
         self.nu = int(nu)
         self.coarse_sweeps = int(coarse_sweeps)
+        self.corrections = list(corrections or []) + [None] * (len(levels) - len(corrections or []))
         # solution and right-hand side of every coarse level, allocated once
         self._x = [None] + [lv.new_vector() for lv in levels[1:]]
         self._b = [None] + [lv.new_vector() for lv in levels[1:]]
@@ -90,17 +106,22 @@ class VCycle:
 
     def _cycle(self, k: int, b, x) -> None:
         lv = self.levels[k]
+        corr = self.corrections[k]
         krylov.fill(x, 0.0)
+        if corr is not None:
+            corr(x, b)
         if k == len(self.levels) - 1:
             if hasattr(lv, "coarse_solve"):
                 lv.coarse_solve(x, b, self.coarse_sweeps)
             else:
                 lv.smooth(x, b, forward=True, sweeps=self.coarse_sweeps)
                 lv.smooth(x, b, forward=False, sweeps=self.coarse_sweeps)
-            return
-        lv.smooth(x, b, forward=True, sweeps=self.nu)
-        bc, xc = self._b[k + 1], self._x[k + 1]
-        lv.restrict_residual(x, b, bc)
-        self._cycle(k + 1, bc, xc)
-        lv.prolong_add(xc, x)
-        lv.smooth(x, b, forward=False, sweeps=self.nu)
+        else:
+            lv.smooth(x, b, forward=True, sweeps=self.nu)
+            bc, xc = self._b[k + 1], self._x[k + 1]
+            lv.restrict_residual(x, b, bc)
+            self._cycle(k + 1, bc, xc)
+            lv.prolong_add(xc, x)
+            lv.smooth(x, b, forward=False, sweeps=self.nu)
+        if corr is not None:
+            corr(x, b)

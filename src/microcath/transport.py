@@ -52,6 +52,9 @@ DTYPES = ("float32", "float64")
 BOUNDARIES = ("faces", "centres", "taufactor")
 #: fraction of the device memory a solve may plan to use
 MEMORY_FRACTION = 0.8
+#: conductivity ratio between neighbouring values in use above which the clusters of the
+#: more conducting phases get the island correction of the preconditioner
+ISLAND_CONTRAST = 1e2
 
 
 # --------------------------------------------------------------------------- results
@@ -495,20 +498,19 @@ def _with_time(r: ConductivityResult, wall: float) -> ConductivityResult:
     return dataclasses.replace(r, wall_time=wall)
 
 
-def _spanning_mask(conducting: np.ndarray, periodic: bool) -> np.ndarray:
-    """Voxels of the face-connected conducting clusters that touch both x faces."""
+def _clusters(mask: np.ndarray, periodic: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Face-connected clusters of ``mask``: (labels, roots) with ``roots[labels]`` one id per
+    cluster (clusters that meet across the periodic sides merged), 0 outside ``mask``."""
     try:
         from .analysis import connected_components
     except ImportError:  # pragma: no cover - analysis not installed
         connected_components = None
     if connected_components is not None:
-        lab, n = connected_components(conducting, connectivity=6)
+        lab, n = connected_components(mask, connectivity=6)
     else:  # pragma: no cover
         from scipy import ndimage
 
-        lab, n = ndimage.label(conducting)
-    if n == 0:
-        return np.zeros(conducting.shape, bool)
+        lab, n = ndimage.label(mask)
     parent = np.arange(n + 1)
 
     def find(a: int) -> int:
@@ -517,7 +519,7 @@ def _spanning_mask(conducting: np.ndarray, periodic: bool) -> np.ndarray:
             a = parent[a]
         return a
 
-    if periodic:
+    if periodic and n:
         for ax in (1, 2):
             a = np.take(lab, 0, axis=ax).ravel()
             b = np.take(lab, -1, axis=ax).ravel()
@@ -529,14 +531,74 @@ def _spanning_mask(conducting: np.ndarray, periodic: bool) -> np.ndarray:
         roots = np.array([find(i) for i in range(n + 1)])
     else:
         roots = np.arange(n + 1)
+    return lab, roots
+
+
+def _spanning_ids(lab: np.ndarray, roots: np.ndarray) -> set:
+    """Cluster ids (roots) present on both the first and the last layer along axis 0."""
     first = set(roots[np.unique(lab[0])].tolist()) - {0}
     last = set(roots[np.unique(lab[-1])].tolist()) - {0}
-    span = first & last
+    return first & last
+
+
+def _spanning_mask(conducting: np.ndarray, periodic: bool) -> np.ndarray:
+    """Voxels of the face-connected conducting clusters that touch both x faces."""
+    lab, roots = _clusters(conducting, periodic)
+    span = _spanning_ids(lab, roots)
     if not span:
         return np.zeros(conducting.shape, bool)
     keep_label = np.isin(roots, list(span))
     keep_label[0] = False
     return keep_label[lab]
+
+
+def _island_threshold(sig: np.ndarray, present: np.ndarray) -> float | None:
+    """Conductivity above which voxels count as "strong" for the island correction.
+
+    The distinct positive conductivities in use are sorted and split at the largest ratio
+    between neighbours; when that ratio exceeds :data:`ISLAND_CONTRAST` the threshold is
+    the geometric mean of the two values (e.g. electrons: carbon 300 S/m vs NMC 1e-5 S/m
+    and electrolyte 3e-7 S/m -> 0.05 S/m), else None (no islands to treat)."""
+    vals = np.unique(sig[present])
+    vals = vals[vals > 0]
+    if vals.size < 2:
+        return None
+    ratios = vals[1:] / vals[:-1]
+    g = int(np.argmax(ratios))
+    if ratios[g] < ISLAND_CONTRAST:
+        return None
+    return float(math.sqrt(vals[g] * vals[g + 1]))
+
+
+def _islands(lab_t: np.ndarray, keep: np.ndarray, sig: np.ndarray, off: int,
+             periodic: bool) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """Clusters of strongly conducting kept voxels that do not span the axis, on the
+    unknown grid (Dirichlet layers ``off`` removed): (flat indices, cluster per index,
+    number of clusters) for ``conduction.IslandCorrection``, or None."""
+    present = np.flatnonzero(np.bincount(lab_t.ravel(), minlength=256))
+    thr = _island_threshold(sig, present)
+    if thr is None:
+        return None
+    n = lab_t.shape[0]
+    strong_lut = sig > thr
+    strong = strong_lut[lab_t[off:n - off]]
+    strong &= keep[off:n - off]
+    if not strong.any():
+        return None
+    lab, roots = _clusters(strong, periodic)
+    del strong
+    span = _spanning_ids(lab, roots)
+    flat = lab.ravel()
+    idx = np.flatnonzero(flat)
+    ids = roots[flat[idx]]
+    del lab, flat
+    if span:
+        sel = ~np.isin(ids, list(span))
+        idx, ids = idx[sel], ids[sel]
+    if idx.size == 0:
+        return None
+    uniq, cid = np.unique(ids, return_inverse=True)
+    return idx.astype(np.int32), cid.astype(np.int32), int(uniq.size)
 
 
 def _solve_axis(labels: np.ndarray, sig: np.ndarray, rint: np.ndarray, a: int, vs: float, *,
@@ -587,9 +649,10 @@ def _solve_axis(labels: np.ndarray, sig: np.ndarray, rint: np.ndarray, a: int, v
         )
     del conducting
     off = 0 if boundary == "faces" else 1
+    islands = _islands(lab_t, keep, sig, off, periodic)
     sol = solve_conduction(lab_t, keep.view(np.uint8), sig, rint, periodic=(periodic, periodic),
                            dtype=dtype, tol=tol, maxiter=maxiter, want_potential=fields,
-                           dirichlet_layers=bool(off))
+                           dirichlet_layers=bool(off), islands=islands)
     length = nx - 1 if off else nx  # [voxels] between the Dirichlet positions (N + 1 for 'taufactor')
     scale = length / (ny * nz)
     sigma_eff = 0.5 * (sol.flux_in + sol.flux_out) * scale
