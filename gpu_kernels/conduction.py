@@ -441,7 +441,7 @@ class IslandCorrection:
         self.inv_e = ti.ndarray(ti.f64, (self.n_clusters,))
         self.sums = ti.ndarray(ti.f64, (self.n_clusters,))
         if inv_e is None:
-            u = level.new_vector()
+            u = ti.ndarray(ti.u8, (level.size,))  # island marker: 1 B/voxel, not a full vector
             _island_setup(u, self.idx, self.cid, self.inv_e, level.gx, level.gy, level.gz, *level.shape)
             del u
         else:

@@ -587,16 +587,16 @@ def _islands(lab_t: np.ndarray, keep: np.ndarray, sig: np.ndarray, off: int,
         return None
     lab, roots = _clusters(strong, periodic)
     del strong
-    span = _spanning_ids(lab, roots)
+    # island = a strong cluster that does not span; a per-label lookup keeps the
+    # temporaries at 1 B/voxel (spanning clusters, often most of the volume, drop out)
+    island_label = ~np.isin(roots, list(_spanning_ids(lab, roots)))
+    island_label[0] = False
+    if not island_label.any():
+        return None
     flat = lab.ravel()
-    idx = np.flatnonzero(flat)
+    idx = np.flatnonzero(island_label[flat])
     ids = roots[flat[idx]]
     del lab, flat
-    if span:
-        sel = ~np.isin(ids, list(span))
-        idx, ids = idx[sel], ids[sel]
-    if idx.size == 0:
-        return None
     uniq, cid = np.unique(ids, return_inverse=True)
     return idx.astype(np.int32), cid.astype(np.int32), int(uniq.size)
 
