@@ -127,15 +127,23 @@ def _build_faces(lab: ti.types.ndarray(ndim=1), keep: ti.types.ndarray(ndim=1), 
 
 
 @ti.func
-def _stencil(x: ti.template(), gx: ti.template(), gy: ti.template(), gz: ti.template(),
-             i, j, k, nx, ny, nz):
-    """(diagonal, sum of g * neighbour) of voxel (i, j, k); Dirichlet 0 outside x."""
-    sx = ny * nz
+def _neighbours(i, j, k, ny, nz):
+    """Flat index of voxel (i, j, k) and of its -y, +y, -z, +z neighbours; the y and z
+    sides wrap around (a no-flux side has zero conductance on its wrapping face)."""
     c = (i * ny + j) * nz + k
     cjm = c + (ti.select(j == 0, ny - 1, j - 1) - j) * nz
     cjp = c + (ti.select(j == ny - 1, 0, j + 1) - j) * nz
     ckm = c + (ti.select(k == 0, nz - 1, k - 1) - k)
     ckp = c + (ti.select(k == nz - 1, 0, k + 1) - k)
+    return c, cjm, cjp, ckm, ckp
+
+
+@ti.func
+def _stencil(x: ti.template(), gx: ti.template(), gy: ti.template(), gz: ti.template(),
+             i, j, k, nx, ny, nz):
+    """(diagonal, sum of g * neighbour) of voxel (i, j, k); Dirichlet 0 outside x."""
+    sx = ny * nz
+    c, cjm, cjp, ckm, ckp = _neighbours(i, j, k, ny, nz)
     gxm = gx[c]
     gxp = gx[c + sx]
     gym = gy[c]
@@ -157,11 +165,7 @@ def _ax(x: ti.template(), gx: ti.template(), gy: ti.template(), gz: ti.template(
     differences of nearly equal potentials are exact in floating point, so high contrasts
     (1e9 and more) do not drown the small fluxes in the round-off of d * x_c - s."""
     sx = ny * nz
-    c = (i * ny + j) * nz + k
-    cjm = c + (ti.select(j == 0, ny - 1, j - 1) - j) * nz
-    cjp = c + (ti.select(j == ny - 1, 0, j + 1) - j) * nz
-    ckm = c + (ti.select(k == 0, nz - 1, k - 1) - k)
-    ckp = c + (ti.select(k == nz - 1, 0, k + 1) - k)
+    c, cjm, cjp, ckm, ckp = _neighbours(i, j, k, ny, nz)
     xc = x[c]
     xm = xc * 0
     xp = xc * 0
@@ -220,11 +224,7 @@ def _flux64(x: ti.template(), gx: ti.template(), gy: ti.template(), gz: ti.templ
     fluxes into the voxel (potential 0 beyond the electrodes): summed over a set of voxels,
     the fluxes of the faces inside the set cancel exactly."""
     sx = ny * nz
-    c = (i * ny + j) * nz + k
-    cjm = c + (ti.select(j == 0, ny - 1, j - 1) - j) * nz
-    cjp = c + (ti.select(j == ny - 1, 0, j + 1) - j) * nz
-    ckm = c + (ti.select(k == 0, nz - 1, k - 1) - k)
-    ckp = c + (ti.select(k == nz - 1, 0, k + 1) - k)
+    c, cjm, cjp, ckm, ckp = _neighbours(i, j, k, ny, nz)
     xc = ti.cast(x[c], ti.f64)
     xm = ti.cast(0.0, ti.f64)
     xq = ti.cast(0.0, ti.f64)
