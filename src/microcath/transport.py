@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -32,7 +31,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ConvergenceWarning, InputError, MemoryBudgetError
+from .errors import ConvergenceWarning, InputError
+from .memory import available_memory as _available_memory
+from .memory import check_memory
 from .microstructure import AXES, Microstructure, axis_index
 from .results import ResultMixin
 
@@ -50,8 +51,6 @@ log = logging.getLogger(__name__)
 CARRIERS = ("ionic", "electronic")
 DTYPES = ("float32", "float64")
 BOUNDARIES = ("faces", "centres", "taufactor")
-#: fraction of the device memory a solve may plan to use
-MEMORY_FRACTION = 0.8
 #: conductivity ratio between neighbouring values in use above which the clusters of the
 #: more conducting phases get the island correction of the preconditioner
 ISLAND_CONTRAST = 1e2
@@ -188,14 +187,10 @@ class TensorResult(ResultMixin):
 # --------------------------------------------------------------------------- memory
 def available_memory() -> tuple[int, str]:
     """Memory the solve may use on the current backend [bytes] and its name."""
-    from .gpu_kernels.runtime import current_arch, device_memory_bytes, ensure_initialized
+    from .gpu_kernels.runtime import ensure_initialized
 
     ensure_initialized()
-    if current_arch() == "cuda":
-        dev = device_memory_bytes()
-        if dev:
-            return int(dev), "CUDA device memory"
-    return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")), "physical memory"
+    return _available_memory()
 
 
 def memory_required(shape: tuple[int, ...], dtype: str = "float32") -> int:
@@ -206,19 +201,11 @@ def memory_required(shape: tuple[int, ...], dtype: str = "float32") -> int:
 
 
 def _check_memory(shape: tuple[int, ...], dtype: str) -> None:
-    need = memory_required(shape, dtype)
-    avail, what = available_memory()
-    budget = MEMORY_FRACTION * avail
-    if need > budget:
-        from .gpu_kernels.conduction import bytes_per_voxel
+    from .gpu_kernels.conduction import bytes_per_voxel
 
-        side = int((budget / bytes_per_voxel(dtype)) ** (1.0 / 3.0))
-        raise MemoryBudgetError(
-            f"labels: a {'x'.join(map(str, shape))} volume needs about {need / 2**30:.1f} GiB for the "
-            f"{dtype} conduction solver, more than {MEMORY_FRACTION:.0%} of the {avail / 2**30:.1f} GiB "
-            f"of {what}; the largest cube that fits is about {side}^3 voxels (crop or downsample the "
-            "structure, or use a device with more memory)"
-        )
+    check_memory(shape, bytes_per_voxel(dtype), f"the {dtype} conduction solver", parameter="labels",
+                 available=available_memory(),
+                 fix="crop or downsample the structure, or use a device with more memory")
 
 
 # --------------------------------------------------------------------------- validation
