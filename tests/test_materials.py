@@ -13,7 +13,6 @@ except ModuleNotFoundError:  # Python 3.10
 from microcath import FileFormatError, InputError, MaterialError, PhaseKind
 from microcath.data import materials_path
 from microcath.materials import STATUSES, default_library, load_library
-from microcath.microstructure import simple_phase_table
 
 REQUIRED = ["NMC811", "NMC532", "LiCoO2", "sulfur", "Li2S", "selenium", "SeS2", "Li6PS5Cl", "Li3PS4",
             "Li10GeP2S12", "Li10SnP2S12", "Li3InCl6", "carbon_black", "VGCF", "CNT", "LiNbO3", "Li3PO4",
@@ -254,9 +253,11 @@ def test_missing_user_file(tmp_path):
         load_library(tmp_path / "nope.toml")
 
 
-def test_default_library_cached_and_simple_phase_table(lib):
+def test_default_library_cached_and_phase_spec_kinds(lib):
+    from microcath.io import parse_phase_spec
+
     assert default_library() is lib
-    table = simple_phase_table({0: "pore", 1: "NMC811", 2: "LPSCl", 3: "binder"})
+    _, table = parse_phase_spec({0: "pore", 1: "NMC811", 2: "LPSCl", 3: "binder"})
     assert [(p.name, p.kind.value) for p in table.values()] == [
         ("pore", "pore"), ("NMC811", "active"), ("Li6PS5Cl", "electrolyte"), ("binder", "binder")]
 

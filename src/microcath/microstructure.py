@@ -17,7 +17,7 @@ import numpy as np
 
 from ._version import __version__
 from .errors import InputError
-from .phases import Phase, PhaseKind, PhaseTable
+from .phases import PhaseKind, PhaseTable
 
 __all__ = ["Microstructure", "Coating", "AXES", "axis_index"]
 
@@ -313,17 +313,3 @@ class Microstructure:
             f"phases={list(self.phases.names)}, n_grains={self.n_grains})"
         )
 
-
-def simple_phase_table(spec: Mapping[int, str], *, materials: Any = None) -> PhaseTable:
-    """Phase table from ``{label: material_or_kind_name}`` (helper for imports)."""
-    from .materials import default_library  # local import: materials load TOML
-
-    lib = materials or default_library()
-    phases: dict[int, Phase] = {}
-    for label, name in spec.items():
-        if name.lower() in {k.value for k in PhaseKind}:
-            phases[int(label)] = Phase(name.lower(), name.lower(), None)
-        else:
-            mat = lib.get(name)
-            phases[int(label)] = Phase(mat.name, mat.kind, mat.name)
-    return PhaseTable(phases)
