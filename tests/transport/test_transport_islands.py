@@ -86,7 +86,9 @@ def test_generated_composite_electronic_converges(ti_cpu):
     r = transport.conductivity(ms, carrier="electronic", axis="x")
     # before the island correction: 1000 iterations, converged=False, flux balance 0.2 (64^3)
     assert r.converged and r.flux_balance < 1e-4
-    assert r.n_iter < 1000
+    # float32 faces with float64 Krylov vectors at this contrast (3e7): 77 iterations, as many
+    # as a float64 solve; with float32 vectors 496 (they lose conjugacy)
+    assert r.n_iter < 200
     ref = transport.conductivity(ms, carrier="electronic", axis="x", dtype="float64", tol=1e-7)
     assert ref.converged
     assert r.sigma_eff == pytest.approx(ref.sigma_eff, rel=1e-4)
