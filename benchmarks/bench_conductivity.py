@@ -20,13 +20,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 
 import numpy as np
+from _rss import maxrss_bytes  # noqa: E402 (scripts run from benchmarks/)
 
 SIGMA = {0: 0.0, 1: 1.0, 2: 1e-3}  # pore, electrolyte matrix, active material
 
@@ -54,19 +54,6 @@ def composite(n: int, seed: int = 0, *, three_phase: bool = True) -> np.ndarray:
     return lab
 
 
-def _maxrss_bytes() -> int:
-    """Peak resident memory of this process [bytes]: VmHWM (reset at exec, unlike ru_maxrss,
-    which a child inherits from its parent on Linux), else ru_maxrss."""
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-
 def worker(path: str, dtype: str) -> dict:
     from microcath.transport import conductivity_of_labels
 
@@ -74,11 +61,11 @@ def worker(path: str, dtype: str) -> dict:
     n = lab.shape[0]
     # compile the kernels on a small problem so that the timing is the solve only
     conductivity_of_labels(composite(16, 1), SIGMA, dtype=dtype)
-    rss0 = _maxrss_bytes()
+    rss0 = maxrss_bytes()
     t0 = time.perf_counter()
     r = conductivity_of_labels(lab, SIGMA, dtype=dtype, tol=1e-6)
     wall = time.perf_counter() - t0
-    rss1 = _maxrss_bytes()
+    rss1 = maxrss_bytes()
     return {
         "n": n, "dtype": dtype, "arch": r.arch, "time_s": wall, "iterations": r.n_iter,
         "sigma_eff": r.sigma_eff, "converged": r.converged, "residual": r.residual,

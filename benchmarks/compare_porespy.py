@@ -47,7 +47,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -56,6 +55,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _rss import maxrss_bytes  # noqa: E402 (scripts run from benchmarks/)
 from bench_conductivity import overlapping_spheres  # noqa: E402
 
 # name: (sphere volume fraction, conducting phase)
@@ -72,18 +72,6 @@ def structure(name: str, n: int, seed: int = SEED) -> np.ndarray:
     frac, phase = STRUCTURES[name]
     spheres = overlapping_spheres((n, n, n), 6.0, frac, np.random.default_rng(seed))
     return spheres if phase == "spheres" else ~spheres
-
-
-def _maxrss_bytes() -> int:
-    """Peak resident memory of this process [bytes] (VmHWM, else ru_maxrss)."""
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def _run_microcath(im: np.ndarray, boundary: str, tight: bool = False) -> dict:
@@ -124,9 +112,9 @@ def worker(tool: str, path: str) -> dict:
         def run(x):
             return _run_microcath(x, base, tight)
     run(warm)
-    rss0 = _maxrss_bytes()
+    rss0 = maxrss_bytes()
     out = run(im)
-    rss1 = _maxrss_bytes()
+    rss1 = maxrss_bytes()
     out.update(tool=tool, peak_rss_mb=rss1 / 2**20, added_rss_mb=(rss1 - rss0) / 2**20)
     return out
 
