@@ -46,7 +46,7 @@ import numpy as np
 import taichi as ti
 
 from . import krylov
-from .krylov import _cpu
+from .grid import cpu_loops
 from .multigrid import VCycle, build_hierarchy
 from .runtime import ensure_initialized
 
@@ -117,7 +117,7 @@ def _build_faces(lab: ti.types.ndarray(ndim=1), keep: ti.types.ndarray(ndim=1), 
                  rint: ti.types.ndarray(), gx: ti.types.ndarray(ndim=1), gy: ti.types.ndarray(ndim=1),
                  gz: ti.types.ndarray(ndim=1), nx: ti.i32, ny: ti.i32, nz: ti.i32, per_y: ti.i32,
                  per_z: ti.i32, off: ti.i32):
-    if ti.static(_cpu()):
+    if ti.static(cpu_loops()):
         for i, j in ti.ndrange(nx, ny):
             for k in range(nz):
                 _build_one(lab, keep, sig, rint, gx, gy, gz, per_y, per_z, off, i, j, k, nx, ny, nz)
@@ -206,7 +206,7 @@ def _apply(x: ti.types.ndarray(ndim=1), y: ti.types.ndarray(ndim=1), gx: ti.type
            nz: ti.i32) -> ti.f64:
     """y = A x; returns x.A.x in float64 evaluated face by face (always >= 0)."""
     acc = ti.cast(0.0, ti.f64)
-    if ti.static(_cpu()):
+    if ti.static(cpu_loops()):
         for i, j in ti.ndrange(nx, ny):
             loc = ti.cast(0.0, ti.f64)
             for k in range(nz):
@@ -257,7 +257,7 @@ def _residual(x: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1), r: ti.ty
               nx: ti.i32, ny: ti.i32, nz: ti.i32) -> ti.f64:
     """r = b - A x evaluated in float64; returns ||r||^2."""
     acc = ti.cast(0.0, ti.f64)
-    if ti.static(_cpu()):
+    if ti.static(cpu_loops()):
         for i, j in ti.ndrange(nx, ny):
             loc = ti.cast(0.0, ti.f64)
             for k in range(nz):
@@ -291,7 +291,7 @@ def _smooth(x: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1), gx: ti.typ
     for _sweep in ti.static(range(sweeps)):
         for half in ti.static(range(2)):
             color = half if ti.static(forward) else 1 - half
-            if ti.static(_cpu()):
+            if ti.static(cpu_loops()):
                 for i, j in ti.ndrange(nx, ny):
                     k0 = (i + j + color) & 1
                     for kk in range((nz - k0 + 1) // 2):
@@ -338,7 +338,7 @@ def _restrict_residual(x: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1),
                        gx: ti.types.ndarray(ndim=1), gy: ti.types.ndarray(ndim=1),
                        gz: ti.types.ndarray(ndim=1), bc: ti.types.ndarray(ndim=1), nx: ti.i32, ny: ti.i32,
                        nz: ti.i32, ncx: ti.i32, ncy: ti.i32, ncz: ti.i32):
-    if ti.static(_cpu()):
+    if ti.static(cpu_loops()):
         for ci, cj in ti.ndrange(ncx, ncy):
             for ck in range(ncz):
                 _restrict_one(x, b, gx, gy, gz, bc, ci, cj, ck, nx, ny, nz, ncy, ncz)
@@ -350,7 +350,7 @@ def _restrict_residual(x: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1),
 @ti.kernel
 def _prolong_add(xc: ti.types.ndarray(ndim=1), x: ti.types.ndarray(ndim=1), nx: ti.i32, ny: ti.i32,
                  nz: ti.i32, ncy: ti.i32, ncz: ti.i32):
-    if ti.static(_cpu()):
+    if ti.static(cpu_loops()):
         for i, j in ti.ndrange(nx, ny):
             base = (i * ny + j) * nz
             cbase = ((i // 2) * ncy + j // 2) * ncz

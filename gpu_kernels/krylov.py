@@ -13,7 +13,6 @@ vector of length 3 N) share the same code.
 
 
 import math
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -35,14 +34,6 @@ __all__ = [
 # Vectors are flat 1-D ndarrays (one entry per unknown, any number of unknowns per
 # voxel): on the CPU backend Taichi's index arithmetic for a 3-D ndarray costs 3-5x
 # the memory traffic of the loop, while 1-D loops vectorise.
-
-
-def _cpu() -> bool:
-    """Compile-time switch for the loop layout. ``MICROCATH_GPU_LOOPS=1`` forces the GPU
-    layout on the CPU backend (lets CPU-only CI check the GPU code paths)."""
-    if os.environ.get("MICROCATH_GPU_LOOPS") == "1":
-        return False
-    return ti.lang.impl.current_cfg().arch in (ti.x64, ti.arm64)
 
 
 @ti.kernel
