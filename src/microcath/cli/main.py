@@ -27,6 +27,7 @@ COMMANDS = [
     "generate",
     "analyze",
     "conductivity",
+    "stress",
     "render",
     "run",
 ]

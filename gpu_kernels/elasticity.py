@@ -1,0 +1,739 @@
+"""Small-strain linear elasticity with eigenstrain on a voxel grid: operator, multigrid levels.
+
+Discretisation (lengths in voxels, ``h = 1``; stresses in Pa):
+
+* every voxel is one trilinear hexahedral element (Q1, 8 nodes, full 2x2x2
+  Gauss integration, so no hourglass modes next to pores); the stiffness of an
+  isotropic element is ``lam * K_lam + mu * K_mu`` with two constant 24x24
+  matrices of the unit cube;
+* nodes sit on voxel corners. Along axes 1 and 2 the grid is periodic (``ny``,
+  ``nz`` nodes). Along axis 0 it is periodic (``nx`` nodes) or bounded by two
+  rigid frictionless plates (``nx + 1`` node planes, ``u_x`` prescribed on the
+  first and the last plane, ``u_y``, ``u_z`` free);
+* a dof that is prescribed, or that belongs to a node touching no solid
+  element (pores have zero stiffness exactly), is removed by an identity row
+  (its value stays 0 through the whole solve);
+* the load of a uniform eigenstrain in one element is ``V B0^T (C eps*)``
+  (``B0`` at the element centre), computed by the front-end.
+
+Multigrid (the shared :class:`multigrid.VCycle` driver): trilinear
+prolongation on a node grid coarsened 2x per axis. Trilinear interpolation of
+a coarse element is local to that element, so the Galerkin operator
+``P^T A P`` is again a sum of element matrices: a coarse element matrix is
+``sum_c P_c^T K_c P_c`` over its eight children ``c``. The coarse levels store
+those 24x24 matrices (symmetric, 36 blocks of 3x3 = 324 numbers per coarse
+element); the finest level stores only a label per voxel. So every coarse
+level sees all rigid-body modes and constant strains, pores have exactly zero
+stiffness on every level (no stiff bridges), and the hierarchy is exact
+Galerkin. Smoother: Chebyshev polynomial in ``D^-1 A`` with ``D`` the 3x3
+nodal diagonal blocks (symmetric, needs only operator applications; red-black
+Gauss-Seidel is not a valid ordering for the 27-point coupling). Coarsest
+level: a dense pseudo-inverse (exact on the range, which handles the rigid
+modes of floating pieces and the translations of a periodic cell).
+"""
+
+
+import logging
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import taichi as ti
+
+from . import krylov
+from .grid import cpu_loops
+from .multigrid import VCycle, build_hierarchy
+from .runtime import ensure_initialized
+
+__all__ = ["element_matrices", "ElasticityLevel", "ElasticSolution", "solve_elasticity",
+           "bytes_per_voxel", "centre_gradients", "MAX_DENSE_DOFS"]
+
+log = logging.getLogger(__name__)
+
+_TI_DTYPES = {"float32": ti.f32, "float64": ti.f64}
+#: largest coarsest level solved by a dense pseudo-inverse [dofs]
+MAX_DENSE_DOFS = 3000
+
+
+# --------------------------------------------------------------------------- element constants
+def _corner(a: int) -> tuple[int, int, int]:
+    return (a >> 2) & 1, (a >> 1) & 1, a & 1
+
+
+def element_matrices() -> tuple[np.ndarray, np.ndarray]:
+    """``(K_lam, K_mu)``: the 24x24 stiffness matrices of the unit cube for ``lam = 1`` and
+    ``mu = 1`` (trilinear brick, 2x2x2 Gauss points; dof ``3 a + p``, node ``a = 4 di + 2 dj + dk``)."""
+    g = 0.5 + np.array([-1.0, 1.0]) / (2.0 * math.sqrt(3.0))
+    kl = np.zeros((24, 24))
+    km = np.zeros((24, 24))
+    for x in g:
+        for y in g:
+            for z in g:
+                pt = (x, y, z)
+                grad = np.zeros((8, 3))
+                for a in range(8):
+                    c = _corner(a)
+                    f = [pt[d] if c[d] else 1.0 - pt[d] for d in range(3)]
+                    s = [1.0 if c[d] else -1.0 for d in range(3)]
+                    grad[a] = [s[0] * f[1] * f[2], f[0] * s[1] * f[2], f[0] * f[1] * s[2]]
+                B = np.zeros((6, 24))  # Voigt: xx yy zz yz xz xy (engineering shear)
+                for a in range(8):
+                    gx, gy, gz = grad[a]
+                    B[0, 3 * a], B[1, 3 * a + 1], B[2, 3 * a + 2] = gx, gy, gz
+                    B[3, 3 * a + 1], B[3, 3 * a + 2] = gz, gy
+                    B[4, 3 * a], B[4, 3 * a + 2] = gz, gx
+                    B[5, 3 * a], B[5, 3 * a + 1] = gy, gx
+                m = np.array([1.0, 1, 1, 0, 0, 0])
+                kl += 0.125 * B.T @ np.outer(m, m) @ B
+                km += 0.125 * B.T @ np.diag([2.0, 2, 2, 1, 1, 1]) @ B
+    return kl, km
+
+
+def centre_gradients() -> np.ndarray:
+    """(8, 3): gradient of each node's shape function at the element centre (``B0``)."""
+    out = np.zeros((8, 3))
+    for a in range(8):
+        s = [1.0 if c else -1.0 for c in _corner(a)]
+        out[a] = [0.25 * s[0], 0.25 * s[1], 0.25 * s[2]]
+    return out
+
+
+def _child_prolongations() -> np.ndarray:
+    """(8 children, 8 fine nodes, 8 coarse nodes): trilinear weights inside a coarse element."""
+    w1 = {0: (1.0, 0.0), 1: (0.5, 0.5), 2: (0.0, 1.0)}
+    P = np.zeros((8, 8, 8))
+    for c in range(8):
+        cc = _corner(c)
+        for b in range(8):
+            bb = _corner(b)
+            for A in range(8):
+                AA = _corner(A)
+                P[c, b, A] = np.prod([w1[cc[d] + bb[d]][AA[d]] for d in range(3)])
+    return P
+
+
+def _bidx(a: int, b: int) -> int:
+    """Packed index of block (a, b), a <= b, of a symmetric 8x8 block matrix (36 blocks)."""
+    return a * 8 - a * (a - 1) // 2 + (b - a)
+
+
+def _pack(K: np.ndarray) -> np.ndarray:
+    out = np.zeros(324)
+    for a in range(8):
+        for b in range(a, 8):
+            out[_bidx(a, b) * 9:(_bidx(a, b) + 1) * 9] = K[3 * a:3 * a + 3, 3 * b:3 * b + 3].ravel()
+    return out
+
+
+def unpack(packed: np.ndarray) -> np.ndarray:
+    """(..., 324) packed element matrices -> (..., 24, 24)."""
+    out = np.zeros(packed.shape[:-1] + (24, 24))
+    for a in range(8):
+        for b in range(a, 8):
+            blk = packed[..., _bidx(a, b) * 9:(_bidx(a, b) + 1) * 9].reshape(packed.shape[:-1] + (3, 3))
+            out[..., 3 * a:3 * a + 3, 3 * b:3 * b + 3] = blk
+            if a != b:
+                out[..., 3 * b:3 * b + 3, 3 * a:3 * a + 3] = np.swapaxes(blk, -1, -2)
+    return out
+
+
+_KL, _KM = element_matrices()
+_PC = _child_prolongations()
+# Galerkin children of the finest level: P_c^T K P_c for lam = 1 and mu = 1, packed
+_GL = np.stack([_pack(np.kron(_PC[c], np.eye(3)).T @ _KL @ np.kron(_PC[c], np.eye(3))) for c in range(8)])
+_GM = np.stack([_pack(np.kron(_PC[c], np.eye(3)).T @ _KM @ np.kron(_PC[c], np.eye(3))) for c in range(8)])
+_KLL = [[float(v) for v in row] for row in _KL]
+_KMM = [[float(v) for v in row] for row in _KM]
+
+
+def _fetch_index(a: int, b: int, p: int, q: int) -> int:
+    """Position of K[3a+p, 3b+q] in the packed 324 numbers."""
+    if a <= b:
+        return _bidx(a, b) * 9 + p * 3 + q
+    return _bidx(b, a) * 9 + q * 3 + p
+
+
+# --------------------------------------------------------------------------- grid helpers
+@ti.func
+def _wrap(v, n):
+    r = v
+    if r < 0:
+        r += n
+    elif r >= n:
+        r -= n
+    return r
+
+
+@ti.func
+def _elem_of(i, j, k, ai: ti.template(), aj: ti.template(), ak: ti.template(), nex, ny, nz, per_x):
+    """Flat element whose local corner (ai, aj, ak) is node (i, j, k), or -1."""
+    ei = i - ai
+    ok = True
+    if per_x != 0:
+        ei = _wrap(ei, nex)
+    elif ei < 0 or ei >= nex:
+        ok = False
+    e = -1
+    if ok:
+        e = (ei * ny + _wrap(j - aj, ny)) * nz + _wrap(k - ak, nz)
+    return e
+
+
+@ti.func
+def _node(i, j, k, di: ti.template(), dj: ti.template(), dk: ti.template(), mx, ny, nz, per_x):
+    """Flat node (i + di, j + dj, k + dk) with periodic wrap (axis 0 only when per_x)."""
+    ii = i + di
+    if per_x != 0:
+        ii = _wrap(ii, mx)
+    return (ii * ny + _wrap(j + dj, ny)) * nz + _wrap(k + dk, nz)
+
+
+@ti.func
+def _row(x: ti.template(), lab: ti.template(), lam: ti.template(), mu: ti.template(), ke: ti.template(),
+         i, j, k, mx, nex, ny, nz, per_x, fine: ti.template(), acc: ti.template()):
+    """Row block ``(A x)`` of node (i, j, k) accumulated in dtype ``acc`` (3-vector)."""
+    y = ti.Vector([0.0, 0.0, 0.0], dt=acc)
+    for a in ti.static(range(8)):
+        ai, aj, ak = ti.static((a >> 2) & 1, (a >> 1) & 1, a & 1)
+        e = _elem_of(i, j, k, ai, aj, ak, nex, ny, nz, per_x)
+        if e >= 0:
+            ei = e // (ny * nz)
+            ej = (e // nz) % ny
+            ek = e % nz
+            if ti.static(fine):
+                lb = ti.cast(lab[e], ti.i32)
+                l_ = ti.cast(lam[lb], acc)
+                m_ = ti.cast(mu[lb], acc)
+                if l_ != 0.0 or m_ != 0.0:
+                    for b in ti.static(range(8)):
+                        bi, bj, bk = ti.static((b >> 2) & 1, (b >> 1) & 1, b & 1)
+                        n = _node(ei, ej, ek, bi, bj, bk, mx, ny, nz, per_x)
+                        for q in ti.static(range(3)):
+                            xv = ti.cast(x[3 * n + q], acc)
+                            for p in ti.static(range(3)):
+                                cl = ti.static(_KLL[3 * a + p][3 * b + q])
+                                cm = ti.static(_KMM[3 * a + p][3 * b + q])
+                                if ti.static(cl != 0.0 or cm != 0.0):
+                                    y[p] += (l_ * cl + m_ * cm) * xv
+            else:
+                base = e * 324
+                for b in ti.static(range(8)):
+                    bi, bj, bk = ti.static((b >> 2) & 1, (b >> 1) & 1, b & 1)
+                    n = _node(ei, ej, ek, bi, bj, bk, mx, ny, nz, per_x)
+                    for q in ti.static(range(3)):
+                        xv = ti.cast(x[3 * n + q], acc)
+                        for p in ti.static(range(3)):
+                            y[p] += ti.cast(ke[base + ti.static(_fetch_index(a, b, p, q))], acc) * xv
+    return y
+
+
+@ti.kernel
+def _apply(x: ti.types.ndarray(ndim=1), y: ti.types.ndarray(ndim=1), lab: ti.types.ndarray(ndim=1),
+           lam: ti.types.ndarray(ndim=1), mu: ti.types.ndarray(ndim=1), ke: ti.types.ndarray(ndim=1),
+           mask: ti.types.ndarray(ndim=1), mx: ti.i32, nex: ti.i32, ny: ti.i32, nz: ti.i32, per_x: ti.i32,
+           fine: ti.template(), acc: ti.template()):
+    """y = A x (identity rows on removed dofs)."""
+    if ti.static(cpu_loops()):
+        for i, j in ti.ndrange(mx, ny):
+            for k in range(nz):
+                n = (i * ny + j) * nz + k
+                r = _row(x, lab, lam, mu, ke, i, j, k, mx, nex, ny, nz, per_x, fine, acc)
+                for p in ti.static(range(3)):
+                    y[3 * n + p] = ti.select(((mask[n] >> p) & 1) != 0, r[p], x[3 * n + p])
+    else:
+        for i, j, k in ti.ndrange(mx, ny, nz):
+            n = (i * ny + j) * nz + k
+            r = _row(x, lab, lam, mu, ke, i, j, k, mx, nex, ny, nz, per_x, fine, acc)
+            for p in ti.static(range(3)):
+                y[3 * n + p] = ti.select(((mask[n] >> p) & 1) != 0, r[p], x[3 * n + p])
+
+
+@ti.kernel
+def _residual(x: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1), r: ti.types.ndarray(ndim=1),
+              lab: ti.types.ndarray(ndim=1), lam: ti.types.ndarray(ndim=1), mu: ti.types.ndarray(ndim=1),
+              ke: ti.types.ndarray(ndim=1), mask: ti.types.ndarray(ndim=1), mx: ti.i32, nex: ti.i32,
+              ny: ti.i32, nz: ti.i32, per_x: ti.i32, fine: ti.template()) -> ti.f64:
+    """r = b - A x in float64; returns ||r||^2."""
+    s = ti.cast(0.0, ti.f64)
+    for i, j, k in ti.ndrange(mx, ny, nz):
+        n = (i * ny + j) * nz + k
+        row = _row(x, lab, lam, mu, ke, i, j, k, mx, nex, ny, nz, per_x, fine, ti.f64)
+        for p in ti.static(range(3)):
+            v = ti.cast(0.0, ti.f64)
+            if ((mask[n] >> p) & 1) != 0:
+                v = ti.cast(b[3 * n + p], ti.f64) - row[p]
+            r[3 * n + p] = v
+            s += v * v
+    return s
+
+
+@ti.kernel
+def _diag_inverse(dinv: ti.types.ndarray(ndim=1), lab: ti.types.ndarray(ndim=1),
+                  lam: ti.types.ndarray(ndim=1), mu: ti.types.ndarray(ndim=1), ke: ti.types.ndarray(ndim=1),
+                  mask: ti.types.ndarray(ndim=1), mx: ti.i32, nex: ti.i32, ny: ti.i32, nz: ti.i32,
+                  per_x: ti.i32, fine: ti.template()):
+    """Inverse of each node's 3x3 diagonal block restricted to its free dofs (0 elsewhere);
+    a node touching no stiffness loses all its dofs (``mask`` cleared)."""
+    for i, j, k in ti.ndrange(mx, ny, nz):
+        n = (i * ny + j) * nz + k
+        D = ti.Matrix.zero(ti.f64, 3, 3)
+        for a in ti.static(range(8)):
+            ai, aj, ak = ti.static((a >> 2) & 1, (a >> 1) & 1, a & 1)
+            e = _elem_of(i, j, k, ai, aj, ak, nex, ny, nz, per_x)
+            if e >= 0:
+                if ti.static(fine):
+                    lb = ti.cast(lab[e], ti.i32)
+                    for p, q in ti.static(ti.ndrange(3, 3)):
+                        D[p, q] += lam[lb] * ti.static(_KLL[3 * a + p][3 * a + q]) + \
+                            mu[lb] * ti.static(_KMM[3 * a + p][3 * a + q])
+                else:
+                    for p, q in ti.static(ti.ndrange(3, 3)):
+                        D[p, q] += ti.cast(ke[e * 324 + ti.static(_fetch_index(a, a, p, q))], ti.f64)
+        tr = D[0, 0] + D[1, 1] + D[2, 2]
+        m = mask[n]
+        if not (tr > 0.0):
+            m = ti.u8(0)
+        for p in ti.static(range(3)):
+            if ((m >> p) & 1) == 0:
+                for q in ti.static(range(3)):
+                    D[p, q] = 0.0
+                    D[q, p] = 0.0
+                D[p, p] = 1.0
+        Di = D.inverse()
+        for p in ti.static(range(3)):
+            if ((m >> p) & 1) == 0:
+                for q in ti.static(range(3)):
+                    Di[p, q] = 0.0
+                    Di[q, p] = 0.0
+        mask[n] = m
+        for p, q in ti.static(ti.ndrange(3, 3)):
+            dinv[9 * n + 3 * p + q] = Di[p, q]
+
+
+@ti.kernel
+def _galerkin_fine(kc: ti.types.ndarray(ndim=1), lab: ti.types.ndarray(ndim=1),
+                   lam: ti.types.ndarray(ndim=1), mu: ti.types.ndarray(ndim=1), gl: ti.types.ndarray(ndim=1),
+                   gm: ti.types.ndarray(ndim=1), cex: ti.i32, cny: ti.i32, cnz: ti.i32, ny: ti.i32,
+                   nz: ti.i32):
+    """Coarse element matrices of the first coarse level: sum_c lam_c G_lam,c + mu_c G_mu,c."""
+    for E in range(cex * cny * cnz):
+        I = E // (cny * cnz)
+        J = (E // cnz) % cny
+        K = E % cnz
+        for t in range(324):
+            kc[E * 324 + t] = 0.0
+        for c in range(8):
+            e = ((2 * I + ((c >> 2) & 1)) * ny + 2 * J + ((c >> 1) & 1)) * nz + 2 * K + (c & 1)
+            lb = ti.cast(lab[e], ti.i32)
+            l_ = lam[lb]
+            m_ = mu[lb]
+            if l_ != 0.0 or m_ != 0.0:
+                for t in range(324):
+                    kc[E * 324 + t] += l_ * gl[c * 324 + t] + m_ * gm[c * 324 + t]
+
+
+@ti.func
+def _fetch(kf: ti.template(), e, a, b, p, q):
+    v = 0.0
+    if a <= b:
+        v = kf[e * 324 + (a * 8 - a * (a - 1) // 2 + b - a) * 9 + p * 3 + q]
+    else:
+        v = kf[e * 324 + (b * 8 - b * (b - 1) // 2 + a - b) * 9 + q * 3 + p]
+    return v
+
+
+@ti.kernel
+def _galerkin_coarse(kc: ti.types.ndarray(ndim=1), kf: ti.types.ndarray(ndim=1), w: ti.types.ndarray(ndim=1),
+                     cex: ti.i32, cny: ti.i32, cnz: ti.i32, ny: ti.i32, nz: ti.i32):
+    """Coarse element matrices sum_c P_c^T K_c P_c from stored fine element matrices."""
+    for E in range(cex * cny * cnz):
+        I = E // (cny * cnz)
+        J = (E // cnz) % cny
+        K = E % cnz
+        for t in range(324):
+            kc[E * 324 + t] = 0.0
+        for c in range(8):
+            e = ((2 * I + ((c >> 2) & 1)) * ny + 2 * J + ((c >> 1) & 1)) * nz + 2 * K + (c & 1)
+            for A in range(8):
+                for B in range(A, 8):
+                    blk = (A * 8 - A * (A - 1) // 2 + B - A) * 9
+                    for a in range(8):
+                        wa = w[(c * 8 + a) * 8 + A]
+                        if wa != 0.0:
+                            for b in range(8):
+                                wb = w[(c * 8 + b) * 8 + B]
+                                if wb != 0.0:
+                                    for p, q in ti.ndrange(3, 3):
+                                        kc[E * 324 + blk + p * 3 + q] += wa * wb * _fetch(kf, e, a, b, p, q)
+
+
+@ti.kernel
+def _restrict(rf: ti.types.ndarray(ndim=1), rc: ti.types.ndarray(ndim=1), maskc: ti.types.ndarray(ndim=1),
+              cmx: ti.i32, cny: ti.i32, cnz: ti.i32, mx: ti.i32, ny: ti.i32, nz: ti.i32, per_x: ti.i32):
+    """rc = P^T rf (trilinear weights; removed coarse dofs get 0)."""
+    for I, J, K in ti.ndrange(cmx, cny, cnz):
+        nc = (I * cny + J) * cnz + K
+        acc = ti.Vector([0.0, 0.0, 0.0], dt=ti.f64)
+        for di, dj, dk in ti.static(ti.ndrange(3, 3, 3)):
+            ii = 2 * I + di - 1
+            ok = True
+            if per_x != 0:
+                ii = _wrap(ii, mx)
+            elif ii < 0 or ii >= mx:
+                ok = False
+            if ok:
+                wgt = ti.static((1.0 if di == 1 else 0.5) * (1.0 if dj == 1 else 0.5)
+                                * (1.0 if dk == 1 else 0.5))
+                n = (ii * ny + _wrap(2 * J + dj - 1, ny)) * nz + _wrap(2 * K + dk - 1, nz)
+                for p in ti.static(range(3)):
+                    acc[p] += wgt * ti.cast(rf[3 * n + p], ti.f64)
+        for p in ti.static(range(3)):
+            rc[3 * nc + p] = ti.select(((maskc[nc] >> p) & 1) != 0, acc[p], 0.0)
+
+
+@ti.kernel
+def _prolong_add(xc: ti.types.ndarray(ndim=1), xf: ti.types.ndarray(ndim=1), maskf: ti.types.ndarray(ndim=1),
+                 mx: ti.i32, ny: ti.i32, nz: ti.i32, cmx: ti.i32, cny: ti.i32, cnz: ti.i32, per_x: ti.i32):
+    """xf += P xc on the free fine dofs."""
+    for i, j, k in ti.ndrange(mx, ny, nz):
+        n = (i * ny + j) * nz + k
+        acc = ti.Vector([0.0, 0.0, 0.0], dt=ti.f64)
+        oi, oj, ok_ = i & 1, j & 1, k & 1
+        for pi, pj, pk in ti.static(ti.ndrange(2, 2, 2)):
+            # parents along each axis: i // 2 (weight 1 if i is even, 1/2 if odd) and
+            # i // 2 + 1 (weight 1/2 if odd, else 0)
+            wi = (1 - pi) * (1.0 - 0.5 * oi) + pi * 0.5 * oi
+            wj = (1 - pj) * (1.0 - 0.5 * oj) + pj * 0.5 * oj
+            wk = (1 - pk) * (1.0 - 0.5 * ok_) + pk * 0.5 * ok_
+            wgt = wi * wj * wk
+            if wgt > 0.0:
+                I = i // 2 + pi
+                if per_x != 0:
+                    I = _wrap(I, cmx)
+                J = _wrap(j // 2 + pj, cny)
+                K = _wrap(k // 2 + pk, cnz)
+                nc = (I * cny + J) * cnz + K
+                for p in ti.static(range(3)):
+                    acc[p] += wgt * ti.cast(xc[3 * nc + p], ti.f64)
+        for p in ti.static(range(3)):
+            if ((maskf[n] >> p) & 1) != 0:
+                xf[3 * n + p] += acc[p]
+
+
+@ti.kernel
+def _block_jacobi(z: ti.types.ndarray(ndim=1), r: ti.types.ndarray(ndim=1), dinv: ti.types.ndarray(ndim=1),
+                  scale: ti.f64, d: ti.types.ndarray(ndim=1), beta: ti.f64):
+    """d = beta d + scale * D^-1 r  (z unused placeholder keeps one signature per dtype)."""
+    for n in range(r.shape[0] // 3):
+        for p in ti.static(range(3)):
+            s = ti.cast(0.0, ti.f64)
+            for q in ti.static(range(3)):
+                s += ti.cast(dinv[9 * n + 3 * p + q], ti.f64) * ti.cast(r[3 * n + q], ti.f64)
+            d[3 * n + p] = beta * d[3 * n + p] + scale * s
+
+
+@ti.kernel
+def _axpy(y: ti.types.ndarray(ndim=1), x: ti.types.ndarray(ndim=1), a: ti.f64):
+    for i in range(y.shape[0]):
+        y[i] += a * x[i]
+
+
+@ti.kernel
+def _scale(y: ti.types.ndarray(ndim=1), a: ti.f64):
+    for i in range(y.shape[0]):
+        y[i] *= a
+
+
+@ti.kernel
+def _sub_into(r: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1), ax: ti.types.ndarray(ndim=1)):
+    """r = b - ax."""
+    for i in range(r.shape[0]):
+        r[i] = b[i] - ax[i]
+
+
+# --------------------------------------------------------------------------- levels
+class ElasticityLevel:
+    """One level of the elasticity hierarchy (the :class:`multigrid.Level` protocol).
+
+    Parameters
+    ----------
+    shape : (mx, ny, nz)
+        Node grid.
+    nex : int
+        Elements along axis 0 (``mx`` when periodic, ``mx - 1`` between plates).
+    per_x : bool
+        Periodic along axis 0.
+    mask : ti.ndarray of uint8 (mx * ny * nz,)
+        Free-dof bits per node (bit p: component p free); nodes touching no stiffness are
+        cleared on construction.
+    lab, lam, mu : ndarrays (finest level) or None
+        Label per element and the Lame constants per label [Pa].
+    ke : ndarray or None
+        Packed element matrices of a coarse level (324 per element).
+    """
+
+    def __init__(self, shape, nex: int, per_x: bool, mask, dtype, *, lab=None, lam=None, mu=None, ke=None,
+                 degree: int = 3, lower: float = 1.0 / 30.0):
+        self.shape = tuple(int(s) for s in shape)
+        self.nex, self.per_x = int(nex), bool(per_x)
+        self.n_nodes = int(np.prod(self.shape))
+        self.dtype = dtype
+        self.fine = ke is None
+        dummy_u8 = ti.ndarray(ti.u8, (1,))
+        dummy_f = ti.ndarray(ti.f64, (1,))
+        self.lab = lab if lab is not None else dummy_u8
+        self.lam = lam if lam is not None else dummy_f
+        self.mu = mu if mu is not None else dummy_f
+        self.ke = ke if ke is not None else ti.ndarray(dtype, (1,))
+        self.mask = mask
+        self.degree, self.lower = int(degree), float(lower)
+        self.dinv = ti.ndarray(dtype, (9 * self.n_nodes,))
+        _diag_inverse(self.dinv, self.lab, self.lam, self.mu, self.ke, self.mask, *self._dims(), self.fine)
+        self._np_dtype = np.float32 if dtype == ti.f32 else np.float64
+        self._r = self.new_vector()
+        self._d = self.new_vector()
+        self._t = self.new_vector()
+        self.lam_max = self._estimate_lam_max()
+        self._dense = None
+
+    # -- protocol
+    def _dims(self):
+        mx, ny, nz = self.shape
+        return mx, self.nex, ny, nz, int(self.per_x)
+
+    def new_vector(self, dtype=None):
+        v = ti.ndarray(dtype or self.dtype, (3 * self.n_nodes,))
+        krylov.fill(v, 0.0)
+        return v
+
+    def apply(self, x, y) -> None:
+        _apply(x, y, self.lab, self.lam, self.mu, self.ke, self.mask, *self._dims(), self.fine, self.dtype)
+
+    def residual(self, x, b, r) -> float:
+        return float(_residual(x, b, r, self.lab, self.lam, self.mu, self.ke, self.mask, *self._dims(),
+                               self.fine))
+
+    def smooth(self, x, b, *, forward: bool = True, sweeps: int | None = None) -> None:
+        """Chebyshev smoothing of degree ``sweeps`` (default the level's degree) on A x = b."""
+        deg = self.degree if sweeps is None else int(sweeps)
+        hi = 1.1 * self.lam_max
+        lo = self.lower * self.lam_max
+        theta, delta = 0.5 * (hi + lo), 0.5 * (hi - lo)
+        sigma = theta / delta
+        rho = 1.0 / sigma
+        r, d, t = self._r, self._d, self._t
+        self.apply(x, t)
+        _sub_into(r, b, t)
+        _block_jacobi(t, r, self.dinv, 1.0 / theta, d, 0.0)
+        for it in range(deg):
+            _axpy(x, d, 1.0)
+            if it == deg - 1:
+                break
+            self.apply(d, t)
+            _axpy(r, t, -1.0)
+            rho_new = 1.0 / (2.0 * sigma - rho)
+            _block_jacobi(t, r, self.dinv, 2.0 * rho_new / delta, d, rho_new * rho)
+            rho = rho_new
+
+    def coarse_solve(self, x, b, sweeps: int) -> None:
+        if self._dense is None and 3 * self.n_nodes <= MAX_DENSE_DOFS:
+            self._dense = self._pseudo_inverse()
+        if self._dense is not None:
+            x.from_numpy((self._dense @ b.to_numpy().astype(np.float64)).astype(self._np_dtype))
+            return
+        for _ in range(max(1, sweeps // self.degree)):
+            self.smooth(x, b, sweeps=self.degree)
+
+    def restrict_residual(self, x, b, coarse_b) -> None:
+        self.apply(x, self._t)
+        _sub_into(self._r, b, self._t)
+        c = self._coarse
+        _restrict(self._r, coarse_b, c.mask, *c.shape, *self.shape, int(self.per_x))
+
+    def prolong_add(self, coarse_x, x) -> None:
+        c = self._coarse
+        _prolong_add(coarse_x, x, self.mask, *self.shape, *c.shape, int(self.per_x))
+
+    def coarsen(self) -> "ElasticityLevel | None":
+        mx, ny, nz = self.shape
+        if 3 * self.n_nodes <= MAX_DENSE_DOFS // 4:
+            return None
+        if self.nex % 2 or ny % 2 or nz % 2 or min(self.nex, ny, nz) < 4:
+            return None
+        cex, cny, cnz = self.nex // 2, ny // 2, nz // 2
+        cmx = cex if self.per_x else cex + 1
+        ke = ti.ndarray(self.dtype, (cex * cny * cnz * 324,))
+        if self.fine:
+            gl = ti.ndarray(ti.f64, (8 * 324,))
+            gl.from_numpy(_GL.ravel())
+            gm = ti.ndarray(ti.f64, (8 * 324,))
+            gm.from_numpy(_GM.ravel())
+            _galerkin_fine(ke, self.lab, self.lam, self.mu, gl, gm, cex, cny, cnz, ny, nz)
+        else:
+            w = ti.ndarray(ti.f64, (512,))
+            w.from_numpy(_PC.ravel())
+            _galerkin_coarse(ke, self.ke, w, cex, cny, cnz, ny, nz)
+        mask = self.mask.to_numpy().reshape(self.shape)
+        cmask = np.full((cmx, cny, cnz), 7, dtype=np.uint8)
+        if not self.per_x:  # prescribed x dofs on the plates carry over to the coarse plates
+            for plane in (0, -1):
+                if not (mask[plane] & 1).any():
+                    cmask[plane] &= 6
+        cm = ti.ndarray(ti.u8, (cmask.size,))
+        cm.from_numpy(cmask.ravel())
+        coarse = ElasticityLevel((cmx, cny, cnz), cex, self.per_x, cm, self.dtype, ke=ke,
+                                 degree=self.degree, lower=self.lower)
+        self._coarse = coarse
+        return coarse
+
+    # -- set-up helpers
+    def _estimate_lam_max(self, iters: int = 15) -> float:
+        """Largest eigenvalue of ``D^-1 A`` by power iteration (the Chebyshev interval takes
+        1.1x of it; the estimate approaches from below)."""
+        rng = np.random.default_rng(12345)
+        v, t = self._d, self._t
+        free = self.free_dofs()
+        v.from_numpy((rng.standard_normal(3 * self.n_nodes) * free).astype(self._np_dtype))
+        lam = 1.0
+        for _ in range(iters):
+            nrm = math.sqrt(krylov.dot(v, v))
+            if nrm == 0.0:
+                return 1.0
+            _scale(v, 1.0 / nrm)
+            self.apply(v, t)
+            _block_jacobi(t, t, self.dinv, 1.0, v, 0.0)  # v = D^-1 A v
+            lam = math.sqrt(krylov.dot(v, v))
+        krylov.fill(v, 0.0)
+        return max(lam, 1e-30)
+
+    def free_dofs(self) -> np.ndarray:
+        """(3 n_nodes,) 1 on free dofs, 0 on removed ones."""
+        m = self.mask.to_numpy()
+        return ((m[:, None] >> np.arange(3)) & 1).ravel().astype(np.float64)
+
+    def element_matrices_host(self) -> tuple[np.ndarray, np.ndarray]:
+        """(n_elements, 24, 24) element matrices and (n_elements, 8) node ids, on the host."""
+        mx, ny, nz = self.shape
+        i, j, k = np.meshgrid(np.arange(self.nex), np.arange(ny), np.arange(nz), indexing="ij")
+        conn = np.empty(i.shape + (8,), dtype=np.int64)
+        for a in range(8):
+            di, dj, dk = _corner(a)
+            ii = (i + di) % mx if self.per_x else i + di
+            conn[..., a] = (ii * ny + (j + dj) % ny) * nz + (k + dk) % nz
+        conn = conn.reshape(-1, 8)
+        if self.fine:
+            lab = self.lab.to_numpy()
+            lam, mu = self.lam.to_numpy(), self.mu.to_numpy()
+            K = lam[lab][:, None, None] * _KL + mu[lab][:, None, None] * _KM
+        else:
+            K = unpack(self.ke.to_numpy().reshape(-1, 324).astype(np.float64))
+        return K, conn
+
+    def _pseudo_inverse(self) -> np.ndarray:
+        K, conn = self.element_matrices_host()
+        nd = 3 * self.n_nodes
+        A = np.zeros((nd, nd))
+        dof = (3 * conn[:, :, None] + np.arange(3)).reshape(len(conn), 24)
+        for e in range(len(conn)):
+            A[np.ix_(dof[e], dof[e])] += K[e]
+        free = self.free_dofs().astype(bool)
+        Af = A[np.ix_(free, free)]
+        w, V = np.linalg.eigh(Af)
+        cut = max(w.max(), 1e-300) * (1e-5 if self._np_dtype == np.float32 else 1e-10)
+        inv = np.where(w > cut, 1.0 / np.where(w > cut, w, 1.0), 0.0)
+        out = np.zeros((nd, nd))
+        out[np.ix_(free, free)] = (V * inv) @ V.T
+        return out
+
+
+# --------------------------------------------------------------------------- solve
+@dataclass
+class ElasticSolution:
+    """Displacements [voxel lengths] on the node grid and the convergence record."""
+
+    u: np.ndarray  # (mx, ny, nz, 3)
+    converged: bool
+    n_iter: int
+    residual: float
+    history: list
+    reason: str
+    n_levels: int
+    mask: np.ndarray  # (mx, ny, nz) free-dof bits after removing nodes without stiffness
+
+
+def bytes_per_voxel(dtype: str = "float32") -> float:
+    """Planned device memory per voxel of a solve [B] (fine level + coarse element matrices)."""
+    w = 4 if dtype == "float32" else 8
+    fine = 1 + 1 + 3 * 8 + 3 * w * 6 + 9 * w + 3 * w  # lab, mask, x (f64), r p zq + 3 smoother, dinv, b
+    coarse = 324 * w / 8 * (1 + 1 / 8 + 1 / 64)  # element matrices of the coarse levels
+    return fine + coarse + (3 * w * 5 + 9 * w) / 8 * 1.15
+
+
+def solve_elasticity(labels: np.ndarray, lam: np.ndarray, mu: np.ndarray, load: np.ndarray, *,
+                     periodic_x: bool, mask: np.ndarray, x0: np.ndarray | None = None,
+                     dtype: str = "float32", tol: float = 1e-6, maxiter: int = 300,
+                     degree: int = 3, accept=None, levels_out: list | None = None,
+                     nullspace=None) -> ElasticSolution:
+    """Solve ``A u = f`` for the node displacements with multigrid-preconditioned CG.
+
+    Parameters
+    ----------
+    labels : (nx, ny, nz) uint8
+        Label per element (voxel).
+    lam, mu : (256,) float64
+        Lame constants per label [Pa] (0 and 0 for pores).
+    load : (mx, ny, nz, 3) float64
+        Right-hand side [Pa voxel^2] (0 on prescribed dofs).
+    periodic_x : bool
+        Periodic along axis 0 (``mx = nx``), else plates (``mx = nx + 1``).
+    mask : (mx, ny, nz) uint8
+        Free-dof bits per node before removing nodes that touch no solid.
+    nullspace : callable, optional
+        ``nullspace(level) -> project`` builds the projector onto the complement of the
+        operator's null space (rigid modes of the pieces, see ``microcath.mechanics``);
+        ``project(v)`` works in place on a flat vector of the finest level. The residual and
+        the preconditioned residual are projected in every iteration, so CG stays in the
+        range of the singular operator and float32 round-off cannot build up rigid motions.
+    """
+    ensure_initialized()
+    tdt = _TI_DTYPES[dtype]
+    nx, ny, nz = labels.shape
+    mx = nx if periodic_x else nx + 1
+    lab_d = ti.ndarray(ti.u8, (labels.size,))
+    lab_d.from_numpy(np.ascontiguousarray(labels, dtype=np.uint8).ravel())
+    lam_d = ti.ndarray(ti.f64, (256,))
+    lam_d.from_numpy(np.ascontiguousarray(lam, dtype=np.float64))
+    mu_d = ti.ndarray(ti.f64, (256,))
+    mu_d.from_numpy(np.ascontiguousarray(mu, dtype=np.float64))
+    mask_d = ti.ndarray(ti.u8, (mx * ny * nz,))
+    mask_d.from_numpy(np.ascontiguousarray(mask, dtype=np.uint8).ravel())
+    fine = ElasticityLevel((mx, ny, nz), nx, periodic_x, mask_d, tdt, lab=lab_d, lam=lam_d, mu=mu_d,
+                           degree=degree)
+    levels = build_hierarchy(fine)
+    if levels_out is not None:
+        levels_out.extend(levels)
+    vcycle = VCycle(levels, nu=degree, coarse_sweeps=30)
+    precond = vcycle
+    project = nullspace(fine) if nullspace is not None else None
+    if project is not None:
+        def precond(r, z):
+            project(r)
+            vcycle(r, z)
+            project(z)
+    free = fine.free_dofs()
+    b = fine.new_vector()
+    b.from_numpy((np.ascontiguousarray(load, dtype=np.float64).ravel() * free).astype(
+        np.float32 if dtype == "float32" else np.float64))
+    x = fine.new_vector(ti.f64)
+    if x0 is not None:
+        x.from_numpy(np.ascontiguousarray(x0, dtype=np.float64).ravel() * free)
+    if project is not None:
+        project(b)
+    info = krylov.pcg(fine, precond, b, x, tol=tol, maxiter=maxiter, accept=accept)
+    if project is not None:
+        project(x)
+    u = x.to_numpy().reshape(mx, ny, nz, 3)
+    return ElasticSolution(u=u, converged=info.converged, n_iter=info.n_iter,
+                           residual=info.residual if math.isfinite(info.residual) else math.inf,
+                           history=info.history, reason=info.reason, n_levels=len(levels),
+                           mask=fine.mask.to_numpy().reshape(mx, ny, nz))

@@ -1,0 +1,995 @@
+"""Stress from the active material's volume change: elasticity with eigenstrain on the voxel grid.
+
+Small-strain linear elasticity, one trilinear brick per voxel (the kernels and
+the multigrid are in :mod:`microcath.gpu_kernels.elasticity`). Stiffness per
+phase (isotropic ``E``, ``nu`` from the materials library or overrides; pores
+have zero stiffness exactly); eigenstrain per phase and state of charge:
+
+* isotropic ``eps* = (1 + dV/V)^(1/3) - 1`` from the library's volume-change
+  path, or
+* per grain ``R diag(eps_a, eps_a, eps_c) R^T`` from the library's lattice-strain
+  path and each grain's quaternion (polycrystalline NMC), when the structure
+  has grains and the material a lattice-strain path.
+
+Boundary conditions (``boundary=``; axes 1 and 2 are always periodic, and the
+mean in-plane strain is zero there: the layer is held laterally, as a cathode
+on its current collector):
+
+* ``'pressure'`` (default): rigid frictionless plates on the two x faces that
+  move until their force equals ``stack_pressure * A`` (0: free to expand along
+  x); solved by superposition of two solves (eigenstrain with fixed plates,
+  unit plate displacement), exact for a linear problem;
+* ``'plates'``: plates at a fixed gap (the pellet cannot change thickness);
+* ``'periodic'``: periodic along x too, with a prescribed macroscopic strain
+  (default 0: the fully constrained periodic cell);
+* ``'free'``: periodic with zero mean stress (free expansion of the cell; 7
+  solves: the constrained cell plus the six unit strains of the effective
+  stiffness).
+
+Sign convention: tension positive; the hydrostatic stress is ``tr(sigma)/3``.
+Stresses are evaluated at voxel centres; the normal traction on a face is the
+mean of the two cells' ``sigma_nn`` (their difference is reported as an error
+indicator).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .errors import ConvergenceWarning, InputError
+from .microstructure import Microstructure
+from .phases import PhaseKind
+
+__all__ = ["StressResult", "stress", "stress_of_labels", "effective_stiffness", "BOUNDARIES",
+           "lame", "eigenstrain_field", "PERCENTILES"]
+
+log = logging.getLogger(__name__)
+
+BOUNDARIES = ("pressure", "plates", "periodic", "free")
+PERCENTILES = (5, 25, 50, 75, 95)
+_VOIGT = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
+
+
+# --------------------------------------------------------------------------- inputs
+def lame(E: float, nu: float, where: str) -> tuple[float, float]:
+    """Lame constants ``(lam, mu)`` [Pa] of an isotropic solid, validated."""
+    try:
+        E, nu = float(E), float(nu)
+    except (TypeError, ValueError):
+        raise InputError(f"{where}: Young's modulus and Poisson ratio must be numbers, got {E!r}, {nu!r}") \
+            from None
+    if not math.isfinite(E) or E < 0:
+        raise InputError(f"{where}: Young's modulus must be finite and >= 0 (0 declares a pore), got {E} Pa")
+    if E > 1e13:
+        raise InputError(f"{where}: Young's modulus {E:g} Pa is above 10 TPa; give it in Pa (CLI: in GPa)")
+    if E == 0:
+        return 0.0, 0.0
+    if not (math.isfinite(nu) and -1.0 < nu < 0.5):
+        raise InputError(f"{where}: Poisson ratio must lie in (-1, 0.5), got {nu}")
+    return E * nu / ((1 + nu) * (1 - 2 * nu)), E / (2 * (1 + nu))
+
+
+def _linear_from_volume(dv: float) -> float:
+    return (1.0 + dv) ** (1.0 / 3.0) - 1.0
+
+
+def _quat_matrices(q: np.ndarray) -> np.ndarray:
+    w, x, y, z = (q[:, i] for i in range(4))
+    return np.stack([
+        np.stack([1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)], -1),
+        np.stack([2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)], -1),
+        np.stack([2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)], -1),
+    ], -2)
+
+
+def eigenstrain_field(labels: np.ndarray, iso: np.ndarray, *, grains: np.ndarray | None = None,
+                      grain_strain: np.ndarray | None = None) -> np.ndarray:
+    """(nx, ny, nz, 6) eigenstrain [xx, yy, zz, yz, xz, xy] (tensor components) per voxel:
+    ``iso[label]`` on the diagonal, replaced by ``grain_strain[grain - 1]`` (n, 6) where
+    ``grains > 0`` and the grain has an anisotropic strain (rows of NaN mean: keep iso)."""
+    eps = np.zeros(labels.shape + (6,), dtype=np.float64)
+    e = iso[labels]
+    eps[..., 0] = eps[..., 1] = eps[..., 2] = e
+    if grains is not None and grain_strain is not None and len(grain_strain):
+        g = grains
+        table = np.vstack([np.full((1, 6), np.nan), grain_strain])
+        sel = g > 0
+        vals = table[g[sel]]
+        ok = ~np.isnan(vals[:, 0])
+        idx = tuple(a[ok] for a in np.nonzero(sel))
+        eps[idx] = vals[ok]
+    return eps
+
+
+def _grain_tensors(q: np.ndarray, eps_a: float, eps_c: float) -> np.ndarray:
+    """(n, 6) ``R diag(eps_a, eps_a, eps_c) R^T`` for unit quaternions (crystal -> sample)."""
+    R = _quat_matrices(np.asarray(q, dtype=np.float64))
+    c = R[:, :, 2]  # crystal c axis in the sample frame
+    T = eps_a * np.eye(3)[None] + (eps_c - eps_a) * c[:, :, None] * c[:, None, :]
+    return np.stack([T[:, i, j] for i, j in _VOIGT], -1)
+
+
+# --------------------------------------------------------------------------- result
+@dataclass(frozen=True)
+class StressResult:
+    """Stress state of a structure under eigenstrain and boundary loads.
+
+    Per-phase statistics are keyed by phase name (or ``str(label)`` for plain arrays);
+    stresses in Pa (``*_MPa`` in :meth:`to_dict`). ``interfaces`` maps an interface type
+    (``'active/electrolyte'``, ``'grain_boundary'``, ... or ``'a/b'`` label pairs) to
+    ``{'area': m^2, 'opened_fraction': -, 'mean_traction': Pa, 'percentiles': {..}}``.
+    """
+
+    boundary: str
+    state: float | None
+    stack_pressure: float
+    strength: float
+    phases: dict[str, dict[str, Any]]
+    interfaces: dict[str, dict[str, Any]]
+    mean_stress: tuple[float, ...]  # Voigt [Pa]
+    mean_strain: tuple[float, ...]  # Voigt, tensor components [-]
+    strain_energy: float  # [J]
+    plate_displacement: float | None  # [m] (pressure/plates: change of the gap)
+    force_balance: float | None  # |F_0 + F_L| / |F| on the plates
+    converged: bool
+    n_iter: int
+    residual: float
+    n_levels: int
+    wall_time: float
+    shape: tuple[int, int, int]
+    voxel_size: float
+    arch: str
+    dtype: str
+    reason: str = ""
+    displacement: np.ndarray | None = field(default=None, repr=False)  # (nx, ny, nz, 3) [m] at centres
+    stress: np.ndarray | None = field(default=None, repr=False)  # (nx, ny, nz, 6) [Pa]
+    opened: tuple | None = field(default=None, repr=False)  # 3 bool arrays: face (+axis side) opened
+    contact: dict[str, Any] | None = None  # before/after conductivity and utilisable fraction
+
+    @property
+    def hydrostatic(self) -> np.ndarray | None:
+        return None if self.stress is None else self.stress[..., :3].mean(axis=-1)
+
+    @property
+    def von_mises(self) -> np.ndarray | None:
+        return None if self.stress is None else _von_mises(self.stress)
+
+    def to_dict(self) -> dict[str, Any]:
+        def mpa(v):
+            return None if v is None else float(v) / 1e6
+
+        out: dict[str, Any] = {
+            "boundary": self.boundary, "state": self.state,
+            "stack_pressure_MPa": mpa(self.stack_pressure), "strength_MPa": mpa(self.strength),
+            "phases": {}, "interfaces": {},
+            "mean_stress_MPa": [mpa(v) for v in self.mean_stress],
+            "mean_strain": list(self.mean_strain),
+            "strain_energy_J": self.strain_energy,
+            "plate_displacement_um": None if self.plate_displacement is None
+            else self.plate_displacement * 1e6,
+            "force_balance": self.force_balance, "converged": self.converged, "iterations": self.n_iter,
+            "residual": self.residual, "n_levels": self.n_levels, "wall_time_s": self.wall_time,
+            "shape": list(self.shape), "voxel_size_um": self.voxel_size * 1e6, "arch": self.arch,
+            "dtype": self.dtype,
+        }
+        if self.reason:
+            out["reason"] = self.reason
+        for name, st in self.phases.items():
+            out["phases"][name] = {
+                "volume_fraction": st["volume_fraction"],
+                "mean_hydrostatic_MPa": mpa(st["mean_hydrostatic"]),
+                "mean_von_mises_MPa": mpa(st["mean_von_mises"]),
+                "hydrostatic_percentiles_MPa": {k: mpa(v) for k, v in st["hydrostatic_percentiles"].items()},
+                "von_mises_percentiles_MPa": {k: mpa(v) for k, v in st["von_mises_percentiles"].items()},
+            }
+        for name, it in self.interfaces.items():
+            out["interfaces"][name] = {
+                "area_um2": it["area"] * 1e12, "n_faces": it["n_faces"],
+                "opened_fraction": it["opened_fraction"],
+                "mean_traction_MPa": mpa(it["mean_traction"]),
+                "traction_percentiles_MPa": {k: mpa(v) for k, v in it["percentiles"].items()},
+                "mean_jump_MPa": mpa(it["mean_jump"]),
+            }
+        if self.contact is not None:
+            out["contact"] = self.contact
+        return out
+
+    def summary(self) -> str:
+        lines = [f"stress ({self.boundary}, state {self.state}, stack pressure "
+                 f"{self.stack_pressure / 1e6:g} MPa): {'converged' if self.converged else 'NOT converged'} "
+                 f"in {self.n_iter} iterations"]
+        for name, st in self.phases.items():
+            lines.append(f"  {name:>14}: hydrostatic {st['mean_hydrostatic'] / 1e6:+9.1f} MPa, "
+                         f"von Mises {st['mean_von_mises'] / 1e6:8.1f} MPa")
+        for name, it in self.interfaces.items():
+            lines.append(f"  {name:>22}: opened {100 * it['opened_fraction']:5.1f} % of "
+                         f"{it['n_faces']} faces, mean traction {it['mean_traction'] / 1e6:+8.1f} MPa")
+        return "\n".join(lines)
+
+
+def _von_mises(s: np.ndarray) -> np.ndarray:
+    xx, yy, zz, yz, xz, xy = (s[..., i] for i in range(6))
+    return np.sqrt(0.5 * ((xx - yy) ** 2 + (yy - zz) ** 2 + (zz - xx) ** 2) + 3 * (yz**2 + xz**2 + xy**2))
+
+
+# --------------------------------------------------------------------------- discrete problem
+class _Problem:
+    """Loads, post-processing and null space of one discrete problem (numpy, host side)."""
+
+    def __init__(self, labels: np.ndarray, lam: np.ndarray, mu: np.ndarray, periodic_x: bool):
+        from .gpu_kernels.elasticity import centre_gradients
+
+        self.labels = labels
+        self.lam, self.mu = lam, mu
+        self.per_x = periodic_x
+        self.nx, self.ny, self.nz = labels.shape
+        self.mx = self.nx if periodic_x else self.nx + 1
+        self.g = centre_gradients()
+        self.solid = (lam[labels] != 0) | (mu[labels] != 0)
+        self.stiff_scale = float(np.max(lam + 2 * mu))
+
+    # nodes of element corners: shifts that respect the periodic axes
+    def _scatter(self, contrib: np.ndarray, a: int, out: np.ndarray) -> None:
+        di, dj, dk = (a >> 2) & 1, (a >> 1) & 1, a & 1
+        c = np.roll(contrib, (dj, dk), axis=(1, 2))
+        if self.per_x:
+            out += np.roll(c, di, axis=0)
+        else:
+            out[di:di + self.nx] += c
+
+    def _gather(self, nodal: np.ndarray, a: int) -> np.ndarray:
+        di, dj, dk = (a >> 2) & 1, (a >> 1) & 1, a & 1
+        if self.per_x:
+            v = np.roll(nodal, -di, axis=0)
+        else:
+            v = nodal[di:di + self.nx]
+        return np.roll(v, (-dj, -dk), axis=(1, 2))
+
+    def stress_free_stress(self, eps_star: np.ndarray, E_macro: np.ndarray | None,
+                           labels: np.ndarray | None = None) -> np.ndarray:
+        """(nx, ny, nz, 3, 3) ``C : (eps* - E)`` per element (of ``labels``, default all)."""
+        e = eps_star.copy()
+        if E_macro is not None:
+            e -= np.asarray(E_macro)[None, None, None, :]
+        T = _voigt_to_tensor(e)
+        labels = self.labels if labels is None else labels
+        lam = self.lam[labels][..., None, None]
+        mu = self.mu[labels][..., None, None]
+        tr = np.trace(T, axis1=-2, axis2=-1)[..., None, None]
+        return lam * tr * np.eye(3) + 2 * mu * T
+
+    def load(self, sig_star: np.ndarray) -> np.ndarray:
+        """Nodal forces ``sum_e V B0^T sig*`` (mx, ny, nz, 3)."""
+        f = np.zeros((self.mx, self.ny, self.nz, 3))
+        for a in range(8):
+            self._scatter(sig_star @ self.g[a], a, f)
+        return f
+
+    def plate_load(self) -> np.ndarray:
+        """Nodal forces ``-A e_D`` of a unit x displacement of the last plate (mx, ny, nz, 3)."""
+        from .gpu_kernels.elasticity import element_matrices
+
+        kl, km = element_matrices()
+        lam = self.lam[self.labels[-1]]
+        mu = self.mu[self.labels[-1]]
+        f = np.zeros((self.mx, self.ny, self.nz, 3))
+        last = np.zeros((1, self.ny, self.nz, 3))
+        for a in range(8):
+            col = np.zeros(3)
+            cm = np.zeros(3)
+            for b in range(8):
+                if (b >> 2) & 1:
+                    col += kl[3 * a:3 * a + 3, 3 * b]
+                    cm += km[3 * a:3 * a + 3, 3 * b]
+            contrib = -(lam[..., None] * col + mu[..., None] * cm)[None]
+            di = (a >> 2) & 1
+            dj, dk = (a >> 1) & 1, a & 1
+            c = np.roll(contrib, (dj, dk), axis=(1, 2))
+            if di:
+                f[-1:] += c
+            else:
+                last += c
+        f[-2:-1] += last
+        return f
+
+    def strain(self, u: np.ndarray) -> np.ndarray:
+        """(nx, ny, nz, 6) centre strain (tensor components) of nodal displacements u."""
+        grad = np.zeros((self.nx, self.ny, self.nz, 3, 3))
+        for a in range(8):
+            grad += self._gather(u, a)[..., :, None] * self.g[a][None, None, None, None, :]
+        sym = 0.5 * (grad + np.swapaxes(grad, -1, -2))
+        return np.stack([sym[..., i, j] for i, j in _VOIGT], -1)
+
+    def stress(self, strain: np.ndarray, eps_star: np.ndarray, E_macro: np.ndarray | None) -> np.ndarray:
+        e = strain - eps_star
+        if E_macro is not None:
+            e = e + np.asarray(E_macro)
+        lam = self.lam[self.labels][..., None]
+        mu = self.mu[self.labels][..., None]
+        tr = e[..., :3].sum(axis=-1, keepdims=True)
+        s = 2 * mu * e
+        s[..., :3] += lam * tr
+        return s
+
+    def energy(self, u: np.ndarray, eps_star: np.ndarray, E_macro: np.ndarray | None) -> float:
+        """Exact discrete strain energy ``1/2 sum_e int (eps - eps*):C:(eps - eps*)`` [Pa voxel^3]."""
+        from .gpu_kernels.elasticity import element_matrices
+
+        kl, km = element_matrices()
+        ue = np.stack([self._gather(u, a) for a in range(8)], axis=3).reshape(self.nx, self.ny, self.nz, 24)
+        if E_macro is not None:  # add the macroscopic displacement E x inside each element
+            Et = _voigt_to_tensor(np.asarray(E_macro, dtype=float)[None])[0]
+            loc = np.array([[(a >> 2) & 1, (a >> 1) & 1, a & 1] for a in range(8)], dtype=float)
+            ue = ue + (loc @ Et.T).ravel()
+        lam = self.lam[self.labels]
+        mu = self.mu[self.labels]
+        quad = (lam * np.einsum("...i,ij,...j->...", ue, kl, ue)
+                + mu * np.einsum("...i,ij,...j->...", ue, km, ue))
+        sig_star = self.stress_free_stress(eps_star, None)
+        f_dot = np.zeros(self.labels.shape)
+        for a in range(8):
+            f_dot += np.einsum("...i,...i->...", ue[..., 3 * a:3 * a + 3], sig_star @ self.g[a])
+        T = _voigt_to_tensor(eps_star)
+        const = np.einsum("...ij,...ij->...", sig_star, T)
+        return float(0.5 * quad.sum() - f_dot.sum() + 0.5 * const.sum())
+
+    def centre_displacement(self, u: np.ndarray) -> np.ndarray:
+        return sum(self._gather(u, a) for a in range(8)) / 8.0
+
+    # -- null space: rigid motions of every solid piece (projected out of CG)
+    def nullspace(self, mask: np.ndarray):
+        return _RigidModes(self, mask)
+
+
+def _voigt_to_tensor(v: np.ndarray) -> np.ndarray:
+    T = np.empty(v.shape[:-1] + (3, 3))
+    for n, (i, j) in enumerate(_VOIGT):
+        T[..., i, j] = v[..., n]
+        T[..., j, i] = v[..., n]
+    return T
+
+
+class _RigidModes:
+    """Zero-energy modes of the discrete operator: for every solid piece (elements joined
+    through shared nodes, periodic wrap included) the translations and rotations about its
+    centroid that the boundary conditions leave free. Candidates are tested on the operator
+    itself (``||A v|| <= 1e-6 ||A|| ||v||`` per piece), so pieces that span a periodic axis or
+    rest on a plate keep only the motions that are truly free."""
+
+    def __init__(self, prob: _Problem, mask: np.ndarray):
+        self.prob, self.mask0 = prob, mask
+
+    def __call__(self, level):
+        from scipy import ndimage
+
+        prob = self.prob
+        free = level.free_dofs().reshape(prob.mx, prob.ny, prob.nz, 3)
+        lab, n = ndimage.label(prob.solid, structure=np.ones((3, 3, 3), bool))
+        lab = _merge_periodic(lab, n, periodic=(prob.per_x, True, True))
+        # the piece of a node is that of the solid elements around it (all the same piece)
+        counts = np.zeros((prob.mx, prob.ny, prob.nz), np.int64)
+        sums = np.zeros_like(counts)
+        for a in range(8):
+            prob._scatter((lab > 0).astype(np.int64), a, counts)
+            prob._scatter(lab.astype(np.int64), a, sums)
+        node_piece = np.where(counts > 0, sums // np.maximum(counts, 1), 0)
+        n_pieces = int(lab.max())
+        self.n_pieces = n_pieces
+        if n_pieces == 0:
+            return None
+        coords = np.stack(np.meshgrid(np.arange(prob.mx), np.arange(prob.ny), np.arange(prob.nz),
+                                      indexing="ij"), -1).astype(np.float64)
+        pid = node_piece.ravel()
+        w = np.bincount(pid, minlength=n_pieces + 1).astype(np.float64)
+        cen = np.stack([np.bincount(pid, coords[..., d].ravel(), minlength=n_pieces + 1)
+                        for d in range(3)], -1)
+        cen = cen / np.maximum(w, 1)[:, None]
+        rel = coords - cen[node_piece]
+        modes = []
+        for d in range(3):
+            m = np.zeros(coords.shape)
+            m[..., d] = 1.0
+            modes.append(m)
+        for ax in range(3):  # rotation about axis ax: omega x r
+            b, c = [d for d in range(3) if d != ax]
+            m = np.zeros(coords.shape)
+            m[..., b] = -rel[..., c]
+            m[..., c] = rel[..., b]
+            modes.append(m)
+        inside = (node_piece > 0)[..., None] * free
+        modes = [m * inside for m in modes]
+        # operator test per piece
+        import taichi as ti
+
+        vec = level.new_vector()
+        out = level.new_vector()
+        npdt = np.float32 if level.dtype == ti.f32 else np.float64
+        keep = np.zeros((n_pieces + 1, 6), bool)
+        ascale = prob.stiff_scale
+        for k, m in enumerate(modes):
+            vec.from_numpy(m.ravel().astype(npdt))
+            level.apply(vec, out)
+            r = (out.to_numpy().reshape(m.shape) * free).astype(np.float64)
+            rn = np.bincount(pid, (r**2).sum(-1).ravel(), minlength=n_pieces + 1)
+            vn = np.bincount(pid, (m**2).sum(-1).ravel(), minlength=n_pieces + 1)
+            keep[:, k] = (vn > 0) & (np.sqrt(rn) <= 1e-4 * ascale * np.sqrt(vn))
+        keep[0] = False
+        # per-piece orthonormal basis (Gram-Schmidt through the 6x6 Gram matrices)
+        M = np.stack([m.reshape(-1, 3) for m in modes], 0)  # (6, n_nodes, 3)
+        gram = np.zeros((n_pieces + 1, 6, 6))
+        for i in range(6):
+            for j in range(i, 6):
+                v = np.bincount(pid, (M[i] * M[j]).sum(-1), minlength=n_pieces + 1)
+                gram[:, i, j] = gram[:, j, i] = v
+        coef = np.zeros((n_pieces + 1, 6, 6))  # q_k = sum_j coef[k, j] m_j
+        for p in np.flatnonzero(keep.any(axis=1)):
+            ks = np.flatnonzero(keep[p])
+            G = gram[p][np.ix_(ks, ks)]
+            wv, V = np.linalg.eigh(G)
+            good = wv > wv.max() * 1e-10
+            C = (V[:, good] / np.sqrt(wv[good])).T  # rows: orthonormal combinations
+            coef[p][:C.shape[0], ks] = C
+        self.n_modes = int(np.count_nonzero(np.abs(coef).sum(-1) > 0))
+        log.debug("rigid modes: %d pieces, %d modes", n_pieces, self.n_modes)
+        self._M, self._coef, self._pid, self._npdt = M, coef, pid, npdt
+        self._npc = n_pieces + 1
+
+        def project(v) -> None:
+            x = v.to_numpy().astype(np.float64).reshape(-1, 3)
+            proj = np.einsum("jnd,nd->nj", self._M, x)  # (n_nodes, 6)
+            s = np.stack([np.bincount(self._pid, proj[:, j], minlength=self._npc) for j in range(6)], -1)
+            c = np.einsum("pkj,pj->pk", self._coef, s)  # coefficients of q_k
+            back = np.einsum("pkj,pk->pj", self._coef, c)  # in terms of m_j
+            x -= np.einsum("jnd,nj->nd", self._M, back[self._pid])
+            v.from_numpy(x.ravel().astype(self._npdt))
+
+        return project
+
+
+def _merge_periodic(lab: np.ndarray, n: int, periodic: tuple[bool, bool, bool]) -> np.ndarray:
+    """Merge 26-connected labels that meet across periodic faces; relabel 1..m."""
+    if n == 0:
+        return lab
+    parent = np.arange(n + 1)
+
+    def find(a):
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for ax, per in enumerate(periodic):
+        if not per or lab.shape[ax] < 2:
+            continue
+        first = np.take(lab, 0, axis=ax)
+        last = np.take(lab, -1, axis=ax)
+        for s1 in (-1, 0, 1):
+            for s2 in (-1, 0, 1):
+                sh = np.roll(last, (s1, s2), axis=(0, 1))
+                sel = (first > 0) & (sh > 0)
+                for u, v in set(zip(first[sel].tolist(), sh[sel].tolist(), strict=True)):
+                    ru, rv = find(u), find(v)
+                    if ru != rv:
+                        parent[ru] = rv
+    roots = np.array([find(i) for i in range(n + 1)])
+    _, inv = np.unique(roots, return_inverse=True)
+    return inv[lab]
+
+
+# --------------------------------------------------------------------------- driver
+def _solve(prob: _Problem, load: np.ndarray, mask: np.ndarray, *, dtype: str, tol: float, maxiter: int):
+    from .gpu_kernels.elasticity import solve_elasticity
+
+    return solve_elasticity(prob.labels, prob.lam, prob.mu, load, periodic_x=prob.per_x, mask=mask,
+                            dtype=dtype, tol=tol, maxiter=maxiter, nullspace=prob.nullspace(mask))
+
+
+def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, float]], *,
+                     eigenstrain: Mapping[int, float] | None = None, voxel_size: float,
+                     eigenstrain_field_: np.ndarray | None = None, boundary: str = "pressure",
+                     stack_pressure: float = 0.0, strength: float = 0.0,
+                     macro_strain: tuple[float, ...] | None = None, tol: float = 1e-6,
+                     dtype: str = "float32", maxiter: int = 500, fields: bool = False,
+                     names: Mapping[int, str] | None = None, interface_types=None,
+                     state: float | None = None) -> StressResult:
+    """Stress in a plain labelled array.
+
+    Parameters
+    ----------
+    labels : ndarray of uint8, shape (nx, ny, nz)
+        Label per voxel.
+    elastic : mapping
+        ``{label: (E [Pa], nu)}`` for every label present (``E = 0``: a pore).
+    eigenstrain : mapping, optional
+        ``{label: eps}`` linear isotropic eigenstrain [-].
+    voxel_size : float
+        Voxel edge [m].
+    boundary : {'pressure', 'plates', 'periodic', 'free'}
+        See the module doc.
+    stack_pressure : float
+        Compressive pressure on the x plates [Pa] (``boundary='pressure'``).
+    strength : float
+        Interface tensile strength [Pa]: a face whose normal traction exceeds it opens.
+    macro_strain : 6 floats, optional
+        Macroscopic strain (Voigt order xx yy zz yz xz xy, tensor components) of a
+        ``'periodic'`` cell.
+    """
+    from .gpu_kernels.runtime import ensure_initialized
+
+    t0 = time.perf_counter()
+    arch = ensure_initialized()
+    labels = _check_labels(labels)
+    if boundary not in BOUNDARIES:
+        raise InputError(f"boundary: expected one of {', '.join(BOUNDARIES)}, got {boundary!r}")
+    if dtype not in ("float32", "float64"):
+        raise InputError(f"dtype: expected 'float32' or 'float64', got {dtype!r}")
+    if not (0 < tol < 1):
+        raise InputError(f"tol: expected a relative residual in (0, 1), got {tol}")
+    vs = float(voxel_size)
+    if not (math.isfinite(vs) and 1e-10 <= vs <= 1e-2):
+        raise InputError(f"voxel_size: expected a voxel edge in metres (1e-10 .. 1e-2), got {voxel_size!r}")
+    for what, v in (("stack_pressure", stack_pressure), ("strength", strength)):
+        if not math.isfinite(float(v)) or float(v) < 0:
+            raise InputError(f"{what}: expected a finite value >= 0 [Pa], got {v}")
+    if stack_pressure and boundary != "pressure":
+        raise InputError("stack_pressure: only with boundary='pressure' (plates that move under a force)")
+    if min(labels.shape) < 2:
+        raise InputError(f"labels: need at least 2 voxels along every axis, got {labels.shape}")
+    present = [int(v) for v in np.flatnonzero(np.bincount(labels.ravel(), minlength=256))]
+    lam = np.zeros(256)
+    mu = np.zeros(256)
+    for lab in present:
+        if lab not in elastic:
+            raise InputError(
+                f"elastic: label {lab} occurs in the image but has no elastic constants; give "
+                f"{{label: (E_Pa, nu)}} for every label (CLI: --elastic {lab}=E_GPa,nu; E = 0 for a pore)"
+            )
+        lam[lab], mu[lab] = lame(*elastic[lab], where=f"elastic constants of label {lab}")
+    if not (lam[present] != 0).any() and not (mu[present] != 0).any():
+        raise InputError("elastic: every phase has zero stiffness; at least one solid is needed")
+    _check_memory(labels.shape, dtype)
+    iso = np.zeros(256)
+    for lab, e in (eigenstrain or {}).items():
+        e = float(e)
+        if not (math.isfinite(e) and abs(e) < 0.5):
+            raise InputError(f"eigenstrain: label {lab}: expected a linear strain with |eps| < 0.5, got {e}")
+        iso[int(lab)] = e
+    eps = eigenstrain_field_ if eigenstrain_field_ is not None else eigenstrain_field(labels, iso)
+    periodic_x = boundary in ("periodic", "free")
+    prob = _Problem(labels, lam, mu, periodic_x)
+    mask = np.full((prob.mx, prob.ny, prob.nz), 7, np.uint8)
+    if not periodic_x:
+        mask[0] &= 6
+        mask[-1] &= 6
+    E_macro = None
+    if boundary == "periodic" and macro_strain is not None:
+        E_macro = np.asarray(macro_strain, dtype=float)
+        if E_macro.shape != (6,) or not np.isfinite(E_macro).all():
+            raise InputError("macro_strain: expected 6 finite numbers (xx, yy, zz, yz, xz, xy)")
+    n_iter = 0
+    sols = []
+    plate_disp = None
+    if boundary == "free":
+        C, s_unit = _stiffness_from_solves(prob, mask, dtype=dtype, tol=tol, maxiter=maxiter, sols=sols)
+        sol0 = _solve(prob, prob.load(prob.stress_free_stress(eps, None)), mask, dtype=dtype, tol=tol,
+                      maxiter=maxiter)
+        sols.append(sol0)
+        s0 = prob.stress(prob.strain(sol0.u), eps, None).reshape(-1, 6).mean(axis=0)
+        E_macro = -np.linalg.solve(C, s0)
+        u = sol0.u + sum(E_macro[k] * s_unit[k] for k in range(6))
+    else:
+        sol = _solve(prob, prob.load(prob.stress_free_stress(eps, E_macro)), mask, dtype=dtype, tol=tol,
+                     maxiter=maxiter)
+        sols.append(sol)
+        u = sol.u
+        if boundary == "pressure":
+            # superposition: unit gap change with no eigenstrain
+            solb = _solve(prob, prob.plate_load(), mask, dtype=dtype, tol=tol, maxiter=maxiter)
+            sols.append(solb)
+            ub = solb.u.copy()
+            ub[-1, ..., 0] += 1.0
+            sa = prob.stress(prob.strain(u), eps, None)[..., 0].mean()
+            sb = prob.stress(prob.strain(ub), np.zeros_like(eps), None)[..., 0].mean()
+            if not sb > 0:
+                raise InputError("boundary: the structure does not connect the two plates, so a stack "
+                                 "pressure cannot be carried; use boundary='periodic' or 'plates'")
+            delta = (-stack_pressure - sa) / sb
+            u = u + delta * ub
+            plate_disp = delta * vs
+        elif boundary == "plates":
+            plate_disp = 0.0
+    n_iter = sum(s.n_iter for s in sols)
+    converged = all(s.converged for s in sols)
+    residual = max(s.residual for s in sols)
+    reason = "; ".join(s.reason for s in sols if s.reason)
+    strain = prob.strain(u)
+    sig = prob.stress(strain, eps, E_macro)
+    total_strain = strain + (E_macro if E_macro is not None else 0.0)
+    energy = prob.energy(u, eps, E_macro) * vs**3
+    fb = None
+    if not periodic_x:
+        fb = _force_balance(prob, u, eps, scale=float(np.abs(sig[..., 0]).mean()) * prob.ny * prob.nz)
+    names = dict(names) if names else {v: str(v) for v in present}
+    phases = _phase_stats(labels, sig, present, names)
+    opened = None
+    interfaces, opened = _interfaces(labels, sig, vs, strength, periodic_x,
+                                     interface_types or _label_pairs(names))
+    if not converged:
+        warnings.warn(
+            f"stress: the solver stopped before convergence ({reason}; residual {residual:.2e}); "
+            "the stresses are approximate - raise maxiter or use dtype='float64'",
+            ConvergenceWarning, stacklevel=3,
+        )
+    disp = None
+    if fields:
+        disp = prob.centre_displacement(u) * vs
+    return StressResult(
+        boundary=boundary, state=state, stack_pressure=float(stack_pressure), strength=float(strength),
+        phases=phases, interfaces=interfaces,
+        mean_stress=tuple(float(v) for v in sig.reshape(-1, 6).mean(axis=0)),
+        mean_strain=tuple(float(v) for v in total_strain.reshape(-1, 6).mean(axis=0)),
+        strain_energy=energy, plate_displacement=plate_disp, force_balance=fb, converged=converged,
+        n_iter=n_iter, residual=float(residual), n_levels=sols[0].n_levels,
+        wall_time=time.perf_counter() - t0, shape=tuple(int(s) for s in labels.shape), voxel_size=vs,
+        arch=arch, dtype=dtype, reason=reason, displacement=disp, stress=sig if fields else None,
+        opened=opened,
+    )
+
+
+def _stiffness_from_solves(prob: _Problem, mask: np.ndarray, *, dtype, tol, maxiter, sols):
+    """Effective stiffness (6x6, Voigt with engineering shear columns) of a periodic cell and the
+    periodic displacement of each unit macroscopic strain."""
+    zero = np.zeros(prob.labels.shape + (6,))
+    C = np.zeros((6, 6))
+    units = []
+    for k in range(6):
+        E = np.zeros(6)
+        E[k] = 1.0 if k < 3 else 0.5  # engineering shear gamma = 1 -> tensor 0.5
+        sol = _solve(prob, prob.load(prob.stress_free_stress(zero, E)), mask, dtype=dtype, tol=tol,
+                     maxiter=maxiter)
+        sols.append(sol)
+        s = prob.stress(prob.strain(sol.u), zero, E).reshape(-1, 6).mean(axis=0)
+        C[:, k] = s
+        units.append(sol.u * (1.0 if k < 3 else 2.0))  # per unit tensor component
+    Ct = C.copy()
+    Ct[:, 3:] *= 2.0  # stress per unit tensor shear component
+    return Ct, units
+
+
+def effective_stiffness(labels: np.ndarray, elastic: Mapping[int, tuple[float, float]], *,
+                        tol: float = 1e-6, dtype: str = "float32", maxiter: int = 500) -> np.ndarray:
+    """Effective stiffness tensor (6x6 Voigt, engineering shear: ``sigma = C gamma``) [Pa] of a
+    periodic cell, from six macroscopic strains."""
+    from .gpu_kernels.runtime import ensure_initialized
+
+    ensure_initialized()
+    labels = _check_labels(labels)
+    lam = np.zeros(256)
+    mu = np.zeros(256)
+    for lab in np.flatnonzero(np.bincount(labels.ravel(), minlength=256)):
+        if int(lab) not in elastic:
+            raise InputError(f"elastic: label {int(lab)} has no elastic constants")
+        lam[lab], mu[lab] = lame(*elastic[int(lab)], where=f"elastic constants of label {int(lab)}")
+    prob = _Problem(labels, lam, mu, True)
+    mask = np.full(labels.shape, 7, np.uint8)
+    sols: list = []
+    Ct, _ = _stiffness_from_solves(prob, mask, dtype=dtype, tol=tol, maxiter=maxiter, sols=sols)
+    if not all(s.converged for s in sols):
+        warnings.warn("effective_stiffness: a solve did not converge", ConvergenceWarning, stacklevel=2)
+    C = Ct.copy()
+    C[:, 3:] /= 2.0
+    return 0.5 * (C + C.T)
+
+
+def _force_balance(prob: _Problem, u: np.ndarray, eps: np.ndarray, *, scale: float) -> float:
+    """|F_0 + F_L| / max(|F_0|, |F_L|, scale) of the plate reactions (x) from the first and last
+    element layers; ``scale`` [Pa voxel^2] is the force the body's mean |sigma_xx| carries (the
+    plate forces themselves vanish under a zero stack pressure)."""
+    from .gpu_kernels.elasticity import element_matrices
+
+    kl, km = element_matrices()
+    forces = []
+    for layer, plane in ((0, 0), (prob.nx - 1, 1)):
+        lab = prob.labels[layer]
+        lam, mu = prob.lam[lab], prob.mu[lab]
+        ue = np.stack([np.roll(u[layer + ((a >> 2) & 1)], (-((a >> 1) & 1), -(a & 1)), axis=(0, 1))
+                       for a in range(8)], axis=2).reshape(prob.ny, prob.nz, 24)
+        sig_star = prob.stress_free_stress(eps[layer:layer + 1], None, prob.labels[layer:layer + 1])[0]
+        F = 0.0
+        for a in range(8):
+            if ((a >> 2) & 1) != plane:
+                continue
+            row = lam[..., None] * (ue @ kl[3 * a:3 * a + 3].T) + mu[..., None] * (ue @ km[3 * a:3 * a + 3].T)
+            F += float((row[..., 0] - (sig_star @ prob.g[a])[..., 0]).sum())
+        forces.append(F)
+    scale = max(abs(forces[0]), abs(forces[1]), scale)
+    return abs(forces[0] + forces[1]) / scale if scale > 0 else 0.0
+
+
+def _phase_stats(labels, sig, present, names) -> dict[str, dict[str, Any]]:
+    hyd = sig[..., :3].mean(axis=-1)
+    vm = _von_mises(sig)
+    out = {}
+    n = labels.size
+    for lab in present:
+        sel = labels == lab
+        h, v = hyd[sel], vm[sel]
+        out[names.get(lab, str(lab))] = {
+            "label": lab, "volume_fraction": float(sel.sum() / n),
+            "mean_hydrostatic": float(h.mean()), "mean_von_mises": float(v.mean()),
+            "hydrostatic_percentiles": _percentiles(h),
+            "von_mises_percentiles": _percentiles(v),
+        }
+    return out
+
+
+def _percentiles(x: np.ndarray) -> dict[str, float]:
+    return {str(p): float(v) for p, v in zip(PERCENTILES, np.percentile(x, PERCENTILES), strict=True)}
+
+
+def _label_pairs(names: Mapping[int, str]):
+    def classify(la, lb, ga, gb, pa, pb):
+        lo = np.minimum(la, lb)
+        hi = np.maximum(la, lb)
+        out = {}
+        for a in np.unique(lo):
+            for b in np.unique(hi[lo == a]):
+                if a == b:
+                    continue
+                out[f"{names.get(int(a), a)}/{names.get(int(b), b)}"] = (lo == a) & (hi == b)
+        return out
+    return classify
+
+
+def _interfaces(labels, sig, vs, strength, periodic_x, classify):
+    """Normal traction on every face between two voxels; per interface type statistics and the
+    opened faces (3 bool arrays, face on the + side of each voxel along each axis)."""
+    results: dict[str, dict[str, Any]] = {}
+    opened = []
+    acc: dict[str, list] = {}
+    opens = getattr(classify, "opens", lambda name: True)
+    for ax in range(3):
+        n = labels.shape[ax]
+        wrap = ax > 0 or periodic_x
+        lb = np.roll(labels, -1, axis=ax)
+        sa = sig[..., ax]
+        sb = np.roll(sa, -1, axis=ax)
+        valid = np.ones(labels.shape, bool)
+        if not wrap:
+            idx = [slice(None)] * 3
+            idx[ax] = n - 1
+            valid[tuple(idx)] = False
+        t = 0.5 * (sa + sb)
+        jump = np.abs(sa - sb)
+        op = np.zeros(labels.shape, bool)
+        ga = gb = pa = pb = None
+        if getattr(classify, "needs_ids", False):
+            ga, pa = classify.grains, classify.particles
+            gb = None if ga is None else np.roll(ga, -1, axis=ax)
+            pb = None if pa is None else np.roll(pa, -1, axis=ax)
+        for name, sel in classify(labels, lb, ga, gb, pa, pb).items():
+            sel = sel & valid
+            if not sel.any():
+                continue
+            tt = t[sel]
+            if opens(name):
+                op |= sel & (t > strength)
+            acc.setdefault(name, []).append((tt, jump[sel], tt > strength))
+        opened.append(op)
+    for name, parts in acc.items():
+        tt = np.concatenate([p[0] for p in parts])
+        jj = np.concatenate([p[1] for p in parts])
+        oo = np.concatenate([p[2] for p in parts])
+        results[name] = {
+            "n_faces": int(tt.size), "area": float(tt.size * vs * vs),
+            "opened_fraction": float(oo.mean()), "mean_traction": float(tt.mean()),
+            "mean_jump": float(jj.mean()),
+            "percentiles": _percentiles(tt),
+        }
+    return results, tuple(opened)
+
+
+def _check_labels(labels: Any) -> np.ndarray:
+    a = np.asarray(labels)
+    if a.dtype == bool:
+        a = a.astype(np.uint8)
+    if a.ndim != 3:
+        raise InputError(f"labels: expected a 3-D array (nx, ny, nz), got shape {a.shape}")
+    if not np.issubdtype(a.dtype, np.integer) or (a.size and (a.min() < 0 or a.max() > 255)):
+        raise InputError("labels: expected integer labels in 0..255")
+    return np.ascontiguousarray(a, dtype=np.uint8)
+
+
+def _check_memory(shape, dtype: str) -> None:
+    from .gpu_kernels.elasticity import bytes_per_voxel
+    from .memory import check_memory
+
+    check_memory(shape, bytes_per_voxel(dtype) + HOST_BYTES_PER_VOXEL,
+                 what=f"the {dtype} elasticity solver and its post-processing", parameter="labels")
+
+
+#: host-side peak of the post-processing (strain, stress, traction arrays in float64) [B/voxel]
+HOST_BYTES_PER_VOXEL = 400.0
+
+
+# --------------------------------------------------------------------------- structures with materials
+class _Classifier:
+    """Interface types of a structure with a phase table (and grain / particle ids)."""
+
+    needs_ids = True
+
+    def __init__(self, ms: Microstructure):
+        self.ms = ms
+        self.kind = np.zeros(256, dtype=np.int8) - 1
+        self.codes = {k: i for i, k in enumerate(PhaseKind)}
+        for lab, ph in ms.phases.items():
+            self.kind[lab] = self.codes[ph.kind]
+        self.grains = ms.grains
+        self.particles = ms.particles
+
+    def opens(self, name: str) -> bool:
+        return name in ("active/electrolyte", "active/carbon", "active/active", "grain_boundary")
+
+    def __call__(self, la, lb, ga, gb, pa, pb):
+        ka, kb = self.kind[la], self.kind[lb]
+        A = self.codes[PhaseKind.ACTIVE]
+        El = self.codes[PhaseKind.ELECTROLYTE]
+        Cb = self.codes[PhaseKind.CARBON]
+        out = {}
+        out["active/electrolyte"] = ((ka == A) & (kb == El)) | ((ka == El) & (kb == A))
+        out["active/carbon"] = ((ka == A) & (kb == Cb)) | ((ka == Cb) & (kb == A))
+        out["electrolyte/carbon"] = ((ka == El) & (kb == Cb)) | ((ka == Cb) & (kb == El))
+        both = (ka == A) & (kb == A)
+        if pa is not None:
+            diff_p = both & (pa != pb)
+            same_p = both & (pa == pb)
+        else:
+            diff_p = both & (la != lb)
+            same_p = both & (la == lb)
+        if ga is not None:
+            gbound = same_p & (ga != gb) & (ga > 0) & (gb > 0)
+        else:
+            gbound = np.zeros(la.shape, bool)
+        out["active/active"] = diff_p
+        out["grain_boundary"] = gbound
+        return out
+
+
+def _elastic_of(ms: Microstructure, lib, overrides) -> dict[int, tuple[float, float]]:
+    out = {}
+    for lab, ph in ms.phases.items():
+        if lab in overrides:
+            out[lab] = overrides[lab]
+        elif ph.kind == PhaseKind.PORE:
+            out[lab] = (0.0, 0.0)
+        elif ph.material is None:
+            raise InputError(
+                f"elastic: phase {ph.name!r} (label {lab}) has no material; give its constants "
+                f"(API: elastic={{{ph.name!r}: (E_Pa, nu)}}; CLI: --elastic {ph.name}=E_GPa,nu)"
+            )
+        else:
+            mat = lib.get(ph.material)
+            if not (mat.has("youngs_modulus") and mat.has("poisson_ratio")):
+                missing = [k for k in ("youngs_modulus", "poisson_ratio") if not mat.has(k)]
+                raise InputError(
+                    f"elastic: material {ph.material!r} (phase {ph.name!r}) has no "
+                    f"{' and no '.join(missing)} "
+                    f"in the materials library; give them (API: elastic={{{ph.name!r}: (E_Pa, nu)}}; "
+                    f"CLI: --elastic {ph.name}=E_GPa,nu)"
+                )
+            out[lab] = (mat.youngs_modulus, mat.poisson_ratio)
+    return out
+
+
+def _eigenstrain_of(ms: Microstructure, lib, state, overrides) -> tuple[np.ndarray, dict]:
+    """Eigenstrain field and a description of where each phase's value came from."""
+    iso = np.zeros(256)
+    grain_strain = None
+    info: dict[str, Any] = {}
+    aniso_labels = []
+    for lab, ph in ms.phases.items():
+        if lab in overrides:
+            iso[lab] = float(overrides[lab])
+            info[ph.name] = {"eigenstrain": iso[lab], "source": "override"}
+            continue
+        if ph.kind != PhaseKind.ACTIVE or ph.material is None or state is None:
+            continue
+        mat = lib.get(ph.material)
+        has_dv, has_lat = mat.has("volume_change"), mat.has("lattice_strain")
+        if not (has_dv or has_lat):
+            raise InputError(
+                f"eigenstrain: material {ph.material!r} has neither a volume-change nor a lattice-strain "
+                f"path; give one (CLI: --eigenstrain {ph.name}=value)"
+            )
+        if has_dv:
+            iso[lab] = _linear_from_volume(mat.volume_change(state))
+        if has_lat and ms.grains is not None:
+            ea, ec = mat.lattice_strain(state)
+            aniso_labels.append(lab)
+            info[ph.name] = {"eps_a": ea, "eps_c": ec, "source": "lattice_strain per grain"}
+            if not has_dv:
+                iso[lab] = _linear_from_volume((1 + ea) ** 2 * (1 + ec) - 1)
+            grain_strain = (lab, ea, ec)
+        else:
+            info[ph.name] = {"eigenstrain": iso[lab], "volume_change": mat.volume_change(state)
+                             if has_dv else None, "source": "volume_change"}
+    gs = None
+    if grain_strain is not None and ms.orientations is not None and ms.n_grains:
+        _, ea, ec = grain_strain
+        gs = _grain_tensors(ms.orientations, ea, ec)
+        # grains of another anisotropic material would need their own (eps_a, eps_c)
+        glab = np.zeros(ms.n_grains + 1, dtype=np.int64)
+        sel = ms.grains > 0
+        glab[ms.grains[sel]] = ms.labels[sel]
+        not_aniso = ~np.isin(glab[1:], aniso_labels)
+        gs[not_aniso] = np.nan
+        if len(set(aniso_labels)) > 1:
+            raise InputError("eigenstrain: grains in more than one anisotropic material are not "
+                             "supported yet")
+    eps = eigenstrain_field(ms.labels, iso, grains=ms.grains, grain_strain=gs)
+    return eps, info
+
+
+def stress(ms: Microstructure, *, state: float | None = None, boundary: str = "pressure",
+           stack_pressure: float = 0.0, strength: float = 0.0,
+           elastic: Mapping[int | str, tuple[float, float]] | None = None,
+           eigenstrain: Mapping[int | str, float] | None = None, materials: Any = None,
+           tol: float = 1e-6, dtype: str = "float32", maxiter: int = 500, fields: bool = False,
+           contact: bool = False) -> StressResult:
+    """Stress from the active material's volume change at a state of charge.
+
+    Parameters
+    ----------
+    ms : Microstructure
+        The structure (phases with materials; grains and orientations for the anisotropic
+        per-grain lattice strain).
+    state : float, optional
+        State coordinate of each active material's path (lithium content ``x_Li`` for the
+        layered oxides: 1.0 discharged, 0.2 charged NMC811; ``conversion`` for sulfur).
+        ``None``: no eigenstrain from the materials (only ``eigenstrain`` overrides).
+    boundary, stack_pressure, strength, tol, dtype, maxiter, fields
+        See :func:`stress_of_labels` (SI units: Pa).
+    elastic : mapping, optional
+        ``{phase: (E [Pa], nu)}`` overriding or completing the library.
+    eigenstrain : mapping, optional
+        ``{phase: eps}`` linear isotropic eigenstrain overriding the library.
+    contact : bool
+        Also compute what the opened interfaces do to transport: the effective ionic and
+        electronic conductivity and the utilisable active fraction before and after
+        (``result.contact``).
+    """
+    if not isinstance(ms, Microstructure):
+        raise InputError(f"ms: expected a Microstructure, got {type(ms).__name__}; "
+                         "use stress_of_labels() for a plain label array")
+    if materials is None:
+        from .materials import default_library
+
+        materials = default_library()
+    table = ms.phases
+    el_over = {table.resolve(k): v for k, v in (elastic or {}).items()}
+    eig_over = {table.resolve(k): v for k, v in (eigenstrain or {}).items()}
+    if state is None and not eig_over:
+        raise InputError("state: give the state of charge (lithium content, e.g. state=0.2 for charged "
+                         "NMC811; CLI --soc 0.2) or an explicit eigenstrain")
+    el = _elastic_of(ms, materials, el_over)
+    eps, _info = _eigenstrain_of(ms, materials, state, eig_over)
+    names = {lab: ph.name for lab, ph in table.items()}
+    res = stress_of_labels(ms.labels, el, voxel_size=ms.voxel_size, eigenstrain_field_=eps, boundary=boundary,
+                           stack_pressure=stack_pressure, strength=strength, tol=tol, dtype=dtype,
+                           maxiter=maxiter, fields=fields, names=names, interface_types=_Classifier(ms),
+                           state=state)
+    if contact:
+        import dataclasses
+
+        from .contact import contact_loss
+
+        res = dataclasses.replace(res, contact=contact_loss(ms, res.opened, materials=materials))
+    return res
