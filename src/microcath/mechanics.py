@@ -910,7 +910,16 @@ def _eigenstrain_of(ms: Microstructure, lib, state, overrides) -> tuple[np.ndarr
                 f"path; give one (CLI: --eigenstrain {ph.name}=value)"
             )
         if has_dv:
-            iso[lab] = _linear_from_volume(mat.volume_change(state))
+            pv = mat.value("volume_change")
+            if not pv.path_state and not (has_lat and ms.grains is not None):
+                raise InputError(
+                    f"state: the volume change of {ph.material!r} ({100 * pv.value:+.2f} %"
+                    f"{', ' + pv.window if pv.window else ''}) has no path over the state of charge; "
+                    f"give its linear eigenstrain instead (CLI: --eigenstrain {ph.name}="
+                    f"{_linear_from_volume(pv.value):.4g} for the full window)"
+                )
+            if pv.path_state:
+                iso[lab] = _linear_from_volume(mat.volume_change(state))
         if has_lat and ms.grains is not None:
             ea, ec = mat.lattice_strain(state)
             aniso_labels.append(lab)
@@ -919,8 +928,7 @@ def _eigenstrain_of(ms: Microstructure, lib, state, overrides) -> tuple[np.ndarr
                 iso[lab] = _linear_from_volume((1 + ea) ** 2 * (1 + ec) - 1)
             grain_strain = (lab, ea, ec)
         else:
-            info[ph.name] = {"eigenstrain": iso[lab], "volume_change": mat.volume_change(state)
-                             if has_dv else None, "source": "volume_change"}
+            info[ph.name] = {"eigenstrain": iso[lab], "source": "volume_change"}
     gs = None
     if grain_strain is not None and ms.orientations is not None and ms.n_grains:
         _, ea, ec = grain_strain

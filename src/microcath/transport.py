@@ -283,7 +283,7 @@ def conductivity_of_labels(labels: np.ndarray, sigma_per_label: Mapping[int, flo
                            periodic: bool = False, boundary: str = "faces", tol: float = 1e-6,
                            dtype: str = "float32", fields: bool = False, maxiter: int = 1000,
                            carrier: str = "custom", _names: Mapping[int, str] | None = None,
-                           ) -> ConductivityResult | TensorResult:
+                           cut_faces: tuple | None = None) -> ConductivityResult | TensorResult:
     """Effective conductivity of a plain labelled array with a conductivity per label.
 
     Parameters
@@ -316,6 +316,11 @@ def conductivity_of_labels(labels: np.ndarray, sigma_per_label: Mapping[int, flo
         Also return the potential and current-density fields.
     maxiter : int
         Conjugate-gradient iteration limit.
+    cut_faces : (cx, cy, cz) of bool arrays shaped like ``labels``, optional
+        Faces that conduct nothing (e.g. interfaces opened by the volume change, from
+        :func:`microcath.mechanics.stress`): ``c[a][i, j, k]`` is the face between voxel
+        ``(i, j, k)`` and the next one along axis ``a``. Needs ``boundary='faces'`` and
+        no-flux sides.
 
     Returns
     -------
@@ -323,6 +328,11 @@ def conductivity_of_labels(labels: np.ndarray, sigma_per_label: Mapping[int, flo
     """
     t0 = time.perf_counter()
     labels = _check_labels(labels)
+    if cut_faces is not None:
+        if boundary != "faces" or periodic:
+            raise InputError("cut_faces: only with boundary='faces' and no-flux sides (periodic=False)")
+        if len(cut_faces) != 3 or any(np.shape(c) != labels.shape for c in cut_faces):
+            raise InputError("cut_faces: expected three boolean arrays shaped like the labels")
     _check_options(tol, dtype, boundary, maxiter)
     try:
         vs = float(voxel_size)
@@ -373,7 +383,8 @@ def conductivity_of_labels(labels: np.ndarray, sigma_per_label: Mapping[int, flo
     _check_memory(labels.shape, dtype)
     results = [
         _solve_axis(labels, sig, rint, a, vs, periodic=periodic, boundary=boundary, tol=tol,
-                    dtype=dtype, fields=fields, maxiter=maxiter, carrier=carrier, names=_names)
+                    dtype=dtype, fields=fields, maxiter=maxiter, carrier=carrier, names=_names,
+                    cuts=cut_faces)
         for a in axes
     ]
     if len(results) == 1:
@@ -390,7 +401,7 @@ def conductivity(ms: Microstructure, *, carrier: str = "ionic", axis: int | str 
                  interface_resistance: Mapping[tuple[int | str, int | str], float] | None = None,
                  materials: Any = None, periodic: bool = False, boundary: str = "faces",
                  tol: float = 1e-6, dtype: str = "float32", fields: bool = False,
-                 maxiter: int = 1000) -> ConductivityResult | TensorResult:
+                 maxiter: int = 1000, cut_faces: tuple | None = None) -> ConductivityResult | TensorResult:
     """Effective ionic or electronic conductivity of a microstructure.
 
     Parameters
@@ -411,7 +422,7 @@ def conductivity(ms: Microstructure, *, carrier: str = "ionic", axis: int | str 
         the coated phase and another phase.
     materials : MaterialLibrary, optional
         Library to read conductivities from (default ``materials.default_library()``).
-    periodic, boundary, tol, dtype, fields, maxiter
+    periodic, boundary, tol, dtype, fields, maxiter, cut_faces
         See :func:`conductivity_of_labels`.
 
     Returns
@@ -479,7 +490,7 @@ def conductivity(ms: Microstructure, *, carrier: str = "ionic", axis: int | str 
     return conductivity_of_labels(
         ms.labels, sig, voxel_size=ms.voxel_size, axis=axis, interface_resistance=rint,
         periodic=periodic, boundary=boundary, tol=tol, dtype=dtype, fields=fields, maxiter=maxiter,
-        carrier=carrier, _names=names,
+        carrier=carrier, _names=names, cut_faces=cut_faces,
     )
 
 
@@ -544,6 +555,15 @@ def _spanning_mask(conducting: np.ndarray, periodic: bool) -> np.ndarray:
     return keep_label[lab]
 
 
+def _spanning_mask_cut(conducting: np.ndarray, cuts: tuple) -> np.ndarray:
+    """Voxels of the conducting clusters touching both x faces, joined only through uncut faces."""
+    from .analysis.faces import face_components, touching_layers
+
+    lab, n = face_components(conducting, cuts)
+    span = touching_layers(lab, n, 0) & touching_layers(lab, n, -1)
+    return span[lab]
+
+
 def _island_split(sig: np.ndarray, present: np.ndarray) -> tuple[float, float]:
     """(largest ratio between neighbouring distinct positive conductivities in use, the
     geometric mean of that pair) [-, S/m]; (1, 0) with fewer than two values."""
@@ -600,7 +620,8 @@ def _islands(lab_t: np.ndarray, keep: np.ndarray, sig: np.ndarray, off: int,
 
 def _solve_axis(labels: np.ndarray, sig: np.ndarray, rint: np.ndarray, a: int, vs: float, *,
                 periodic: bool, boundary: str, tol: float, dtype: str, fields: bool, maxiter: int,
-                carrier: str, names: Mapping[int, str] | None) -> ConductivityResult:
+                carrier: str, names: Mapping[int, str] | None, cuts: tuple | None = None
+                ) -> ConductivityResult:
     import warnings
 
     from .gpu_kernels.conduction import solve_conduction
@@ -627,7 +648,12 @@ def _solve_axis(labels: np.ndarray, sig: np.ndarray, rint: np.ndarray, a: int, v
         which = ", ".join((names or {}).get(v, str(v)) for v in cond_labels) or "none"
         tau_note = (f"tau is defined for a single conducting phase; conducting phases here: {which}"
                     if cond_labels else "no conducting phase")
-    keep = _spanning_mask(conducting, periodic)
+    cuts_t = None
+    if cuts is not None:
+        cuts_t = tuple(np.ascontiguousarray(np.asarray(cuts[p], bool).transpose(perm)) for p in perm)
+        keep = _spanning_mask_cut(conducting, cuts_t)
+    else:
+        keep = _spanning_mask(conducting, periodic)
     n_keep = int(np.count_nonzero(keep[1:-1] if pad else keep))
     common = dict(axis=AXES[a], carrier=carrier, volume_fraction=eps,
                   percolating_fraction=(n_keep / n_cond) if n_cond else 0.0, sigma_phase=sigma_phase,
@@ -658,7 +684,8 @@ def _solve_axis(labels: np.ndarray, sig: np.ndarray, rint: np.ndarray, a: int, v
                          ISLAND_F64_CONTRAST)
     sol = solve_conduction(lab_t, keep.view(np.uint8), sig, rint, periodic=(periodic, periodic),
                            dtype=dtype, tol=tol, maxiter=maxiter, want_potential=fields,
-                           dirichlet_layers=bool(off), islands=islands, vector_dtype=vector_dtype)
+                           dirichlet_layers=bool(off), islands=islands, vector_dtype=vector_dtype,
+                           cuts=cuts_t)
     length = nx - 1 if off else nx  # [voxels] between the Dirichlet positions (N + 1 for 'taufactor')
     scale = length / (ny * nz)
     sigma_eff = 0.5 * (sol.flux_in + sol.flux_out) * scale
