@@ -1,0 +1,95 @@
+"""Speed, iterations and memory of the elasticity solver on a three-phase composite.
+
+Structure (as ``bench_conductivity.py``): a solid-electrolyte matrix (E = 15 GPa,
+nu = 0.3) with overlapping active spheres (radius 6 voxels, ~35 %, E = 150 GPa,
+nu = 0.25, eigenstrain -1.6952 %: NMC811's -5 % volume on charge) and pores
+(radius 3, ~7 %, zero stiffness): stiffness contrast 10. Rigid plates on the x
+faces at a fixed gap, periodic y and z, tol 1e-6, float32. Every size runs in
+its own subprocess; the peak resident memory before and after gives what the
+whole ``stress_of_labels`` call adds beyond the labels (device arrays on the CPU
+backend plus the host post-processing: strains, stresses, tractions, rigid
+modes). The solver's own device plan is ``elasticity.bytes_per_voxel()``.
+
+Usage::
+
+    python benchmarks/bench_mechanics.py                 # 64^3, 128^3, 256^3
+    python benchmarks/bench_mechanics.py --sizes 64 128 --arch cpu
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+from _rss import maxrss_bytes  # noqa: E402 (scripts run from benchmarks/)
+from bench_conductivity import composite  # noqa: E402
+
+ELASTIC = {0: (0.0, 0.0), 1: (15e9, 0.30), 2: (150e9, 0.25)}  # pore, SE matrix, active
+EIGEN = {2: 0.95 ** (1 / 3) - 1}
+
+
+def worker(path: str, dtype: str) -> dict:
+    from microcath.gpu_kernels.elasticity import bytes_per_voxel
+    from microcath.mechanics import stress_of_labels
+
+    lab = np.load(path)
+    n = lab.shape[0]
+    # compile the kernels on a small problem so that the timing is the solve only
+    stress_of_labels(composite(16, 1), ELASTIC, eigenstrain=EIGEN, voxel_size=1e-6, boundary="plates",
+                     dtype=dtype)
+    rss0 = maxrss_bytes()
+    t0 = time.perf_counter()
+    r = stress_of_labels(lab, ELASTIC, eigenstrain=EIGEN, voxel_size=1e-6, boundary="plates", dtype=dtype)
+    wall = time.perf_counter() - t0
+    rss1 = maxrss_bytes()
+    return {
+        "n": n, "dtype": dtype, "arch": r.arch, "time_s": wall, "iterations": r.n_iter,
+        "levels": r.n_levels, "converged": r.converged, "residual": r.residual,
+        "force_balance": r.force_balance, "extra_bytes_per_voxel": (rss1 - rss0) / lab.size,
+        "planned_device_bytes_per_voxel": bytes_per_voxel(dtype),
+        "active_hydrostatic_MPa": r.phases["2"]["mean_hydrostatic"] / 1e6,
+        "fractions": {int(k): float(np.mean(lab == k)) for k in (0, 1, 2)},
+    }
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[64, 128, 256])
+    ap.add_argument("--dtype", default="float32", choices=["float32", "float64"])
+    ap.add_argument("--arch", default=None, help="cpu or cuda (default $MICROCATH_ARCH or auto)")
+    ap.add_argument("--worker", default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.arch:
+        os.environ["MICROCATH_ARCH"] = args.arch
+    if args.worker is not None:
+        print(json.dumps(worker(args.worker, args.dtype)))
+        return 0
+    rows = []
+    print(f"{'size':>6} {'arch':>5} {'time s':>8} {'iter':>5} {'levels':>6} {'conv':>5} {'force bal':>9} "
+          f"{'AM hyd MPa':>10} {'B/voxel':>8} {'plan':>6}")
+    for n in args.sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, f"composite_{n}.npy")
+            np.save(path, composite(n))
+            out = subprocess.run([sys.executable, __file__, "--worker", path, "--dtype", args.dtype],
+                                 capture_output=True, text=True, env=os.environ.copy(), check=True)
+        row = json.loads(out.stdout.strip().splitlines()[-1])
+        rows.append(row)
+        print(f"{n:>5}^3 {row['arch']:>5} {row['time_s']:8.1f} {row['iterations']:5d} {row['levels']:6d} "
+              f"{str(row['converged']):>5} {row['force_balance']:9.1e} {row['active_hydrostatic_MPa']:10.1f} "
+              f"{row['extra_bytes_per_voxel']:8.0f} {row['planned_device_bytes_per_voxel']:6.0f}", flush=True)
+    if len(rows) > 1:
+        growth = rows[-1]["iterations"] / max(rows[0]["iterations"], 1)
+        print(f"iteration growth {rows[0]['n']}^3 -> {rows[-1]['n']}^3: {growth:.2f}x (target < 1.5x)")
+    print(f"load average during the run: {os.getloadavg()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
