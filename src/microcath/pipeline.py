@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from .analysis.bounds import hashin_shtrikman_bounds
 from .errors import InputError
 from .microstructure import Microstructure
 from .phases import PhaseKind
@@ -371,7 +372,7 @@ def _stage_analyse(rb: ReportBuilder, ctx: dict, window_size, headline: dict) ->
                     stage="analyse")
     status = _status_per_particle(res)
     if status and ms.particles is not None and ms.particles.max() > 0:
-        from .viz.render import _status_codes
+        from .analysis import status_codes as _status_codes
 
         ctx["status_codes"] = _status_codes(status, int(ms.particles.max()))
         viz.render_particle_status(ms, status, filename=rb.path("figures/particle_status.png"),
@@ -416,7 +417,7 @@ def _stage_conductivity(rb: ReportBuilder, ctx: dict, carrier: str, window_size,
     fr = ms.volume_fractions()
     names = list(sigmas)
     try:
-        lo, up = viz.hashin_shtrikman_bounds([fr[n] for n in names], [sigmas[n] for n in names])
+        lo, up = hashin_shtrikman_bounds([fr[n] for n in names], [sigmas[n] for n in names])
     except InputError:
         lo, up = float("nan"), float("nan")
     entry = {

@@ -27,7 +27,6 @@ _LAZY = {
     "plot_conductivity": "plots",
     "plot_histogram": "plots",
     "plot_contact_distribution": "plots",
-    "hashin_shtrikman_bounds": "plots",
 }
 
 __all__ = ["FIELD_CMAP", "KIND_COLORS", "OKABE_ITO", "STATUS_COLORS", "phase_colors", *_LAZY]

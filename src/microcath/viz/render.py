@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from ..analysis.particles import STATUS_CODES, status_codes
 from ..errors import InputError
 from ..microstructure import Microstructure, axis_index
 from ..phases import PhaseKind
@@ -49,18 +50,9 @@ __all__ = [
     "render_streamlines",
     "voxel_surface",
     "has_display",
-    "STATUS_CODES",
 ]
 
 log = logging.getLogger(__name__)
-
-#: Integer codes of per-particle status used by :func:`render_particle_status`.
-STATUS_CODES: dict[str, int] = {
-    "utilisable": 1,
-    "ionically_isolated": 2,
-    "electronically_isolated": 3,
-    "dead": 4,
-}
 
 DEFAULT_WINDOW = (1000, 800)
 
@@ -329,48 +321,6 @@ def render_phase(ms: Microstructure, phase: int | str, *, filename: str | os.Pat
     return render_phases(ms, phases=[phase], filename=filename, window_size=window_size, **kwargs)
 
 
-def _status_codes(status: Any, n_particles: int) -> np.ndarray:
-    """Per-particle status -> int array indexed by particle id (0 unused)."""
-    names = {v: k for k, v in STATUS_CODES.items()}
-    out = np.zeros(n_particles + 1, dtype=np.int8)
-
-    def code(v: Any) -> int:
-        if isinstance(v, str):
-            key = v.strip().lower().replace(" ", "_").replace("-", "_")
-            key = {"usable": "utilisable", "utilizable": "utilisable", "connected": "utilisable",
-                   "ionic_isolated": "ionically_isolated",
-                   "electronic_isolated": "electronically_isolated",
-                   "isolated": "dead"}.get(key, key)
-            if key not in STATUS_CODES:
-                raise InputError(
-                    f"status: unknown particle status {v!r}; expected one of {', '.join(STATUS_CODES)}"
-                )
-            return STATUS_CODES[key]
-        iv = int(v)
-        if iv not in names:
-            raise InputError(f"status: integer status codes are {STATUS_CODES}, got {iv}")
-        return iv
-
-    if isinstance(status, Mapping):
-        for pid, v in status.items():
-            if 1 <= int(pid) <= n_particles:
-                out[int(pid)] = code(v)
-        return out
-    arr = list(status)
-    if len(arr) == n_particles:          # row i = particle i + 1
-        for i, v in enumerate(arr):
-            out[i + 1] = code(v)
-    elif len(arr) == n_particles + 1:    # indexed by particle id, row 0 unused
-        for i, v in enumerate(arr[1:], 1):
-            out[i] = code(v)
-    else:
-        raise InputError(
-            f"status: expected one status per particle ({n_particles}, or {n_particles + 1} indexed "
-            f"by id), got {len(arr)}"
-        )
-    return out
-
-
 def render_particle_status(ms: Microstructure, status: Any, *, cutaway: bool | float = False,
                            context: bool = True, filename: str | os.PathLike | None = None,
                            window_size: Sequence[int] = DEFAULT_WINDOW, legend: bool = True,
@@ -403,7 +353,7 @@ def render_particle_status(ms: Microstructure, status: Any, *, cutaway: bool | f
             "recipe that records particles, or label the active phase first"
         )
     n = int(ms.particles.max())
-    codes = _status_codes(status, n)
+    codes = status_codes(status, n)
     off = _off_screen(filename, show)
     pv = _pyvista(off)
     palette = np.zeros((len(STATUS_CODES) + 1, 3), np.uint8)
