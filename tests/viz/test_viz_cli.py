@@ -57,10 +57,12 @@ def test_run_refuses_non_empty_folder(tmp_path, capsys):
 
 
 def test_set_values_are_parsed():
-    from microcath.cli.run import parse_set
+    from microcath.geometries.recipes import parse_overrides
 
-    assert parse_set(("a=3", "b=0.5", "c=true", "d=NMC811", 'e="x y"')) == {
-        "a": 3, "b": 0.5, "c": True, "d": "NMC811", "e": "x y"}
+    assert parse_overrides(("a=3", "b=0.5", "c=true", "d=NMC811", 'e="x y"', "f = [1, 2]")) == {
+        "a": 3, "b": 0.5, "c": True, "d": "NMC811", "e": "x y", "f": [1, 2]}
+    with pytest.raises(ValueError, match="KEY=VALUE"):
+        parse_overrides(("no_equals_sign",))
 
 
 @pytest.fixture(scope="module")
