@@ -39,8 +39,16 @@ def _leftovers(parent: Path, name: str) -> list[Path]:
 def run_folder(tmp_path_factory):
     out = tmp_path_factory.mktemp("runs") / "res"
     ms = make_composite(16, seed=3)
-    result = run_main_job(out_dir=out, structure=ms, progress=False, window_size=(320, 240))
+    result = run_main_job(out_dir=out, structure=ms, progress=False, window_size=(320, 240), strict=True)
     return out, result, ms
+
+
+def test_every_stage_ran(run_folder):
+    _, result, _ = run_folder
+    assert result.ok
+    assert result.status == {"generate": "run", "analyse": "run", "ionic conductivity": "run",
+                             "electronic conductivity": "run", "stress at a charged state": "not run",
+                             "report": "run"}
 
 
 def test_report_links_exist_and_images_load(run_folder):
