@@ -266,7 +266,7 @@ def generate(recipe: str | Recipe | dict = "default", *, shape: tuple[int, int, 
         raise InputError(f"boundary: expected 'walls' or 'periodic', got {p['boundary']!r}")
     walls = p["boundary"] == "walls"
     periodic = (not walls, True, True)
-    to_vox = 1e-6 / vs  # µm -> voxels
+    to_vox = units.um(1.0) / vs  # µm -> voxels
 
     # ---------------------------------------------------------------- materials and targets
     a_p, e_p, c_p = p["active"], p["electrolyte"], p["carbon"]
@@ -372,8 +372,8 @@ def generate(recipe: str | Recipe | dict = "default", *, shape: tuple[int, int, 
     for m, t, _ph in coat_specs:
         if t * to_vox < 1.0:
             coatings_rec.append(Coating(on=mats["active"].name, material=m.name, thickness=units.um(t)))
-            notes.append(f"{m.name} coating of {t * 1e3:.3g} nm is thinner than a voxel "
-                         f"({vs * 1e9:.3g} nm): recorded on the structure, not drawn")
+            notes.append(f"{m.name} coating of {units.to_nm(units.um(t)):.3g} nm is thinner than a voxel "
+                         f"({units.to_nm(vs):.3g} nm): recorded on the structure, not drawn")
     coat_target: dict[str, float] = {}
     if drawn:
         free = labels == 255
@@ -404,7 +404,7 @@ def generate(recipe: str | Recipe | dict = "default", *, shape: tuple[int, int, 
             if kw["diameter"] < 1.0:
                 raise InputError(
                     f"carbon.diameter_um: fibres of {c_p['diameter_um']} µm are thinner than a voxel "
-                    f"({vs * 1e6:.3g} µm); use a smaller voxel size")
+                    f"({units.to_um(vs):.3g} µm); use a smaller voxel size")
             kw["length"] = from_spec(c_p["length"], name="carbon.length").scaled(1.0 / vs)
         else:
             raise InputError(f"carbon.form: expected 'agglomerates', 'fibres' or 'host', got {form!r}")

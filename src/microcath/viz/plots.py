@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import units
 from ..errors import InputError
 from ..microstructure import AXES, Microstructure, axis_index
 from .colors import DIVERGING_CMAP, FIELD_CMAP, OKABE_ITO, phase_colors
@@ -62,7 +63,7 @@ def _slice(a: np.ndarray, axis: int, index: int | None) -> tuple[np.ndarray, int
 def _extent(ms: Microstructure, axis: int) -> tuple[list[float], str, str]:
     """imshow extent [µm] and axis names of the slice normal to ``axis`` (shown as rows=first)."""
     other = [d for d in range(3) if d != axis]
-    s = ms.voxel_size * 1e6
+    s = units.to_um(ms.voxel_size)
     # the slice array is [first, second]; imshow shows rows vertically -> transpose to put first on x
     return ([0, ms.shape[other[0]] * s, 0, ms.shape[other[1]] * s],
             f"{AXES[other[0]]} [µm]", f"{AXES[other[1]]} [µm]")
@@ -109,7 +110,7 @@ def plot_label_slice(ms: Microstructure, *, axis: int | str = "z", index: int | 
               extent=extent, interpolation="nearest")
     ax.set_xlabel(xl)
     ax.set_ylabel(yl)
-    ax.set_title(f"phases, slice {AXES[a]} = {i} ({(i + 0.5) * ms.voxel_size * 1e6:.3g} µm)")
+    ax.set_title(f"phases, slice {AXES[a]} = {i} ({units.to_um((i + 0.5) * ms.voxel_size):.3g} µm)")
     fr = ms.volume_fractions()
     present = set(np.unique(ms.labels).tolist())
     handles = [Patch(facecolor=pal[k], edgecolor="black", linewidth=0.5,
@@ -195,7 +196,7 @@ def plot_particle_size_distribution(data: Microstructure | np.ndarray, *, bins: 
     from ..analysis.particles import particle_diameters
 
     d = particle_diameters(data) if isinstance(data, Microstructure) else np.asarray(data, float)
-    d_um = d[np.isfinite(d)] * 1e6
+    d_um = units.to_um(d[np.isfinite(d)])
     fig, ax = _figure(ax, figsize)
     if d_um.size:
         ax.hist(d_um, bins=bins, color=OKABE_ITO["vermillion"], edgecolor="black", linewidth=0.5)

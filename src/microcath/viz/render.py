@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import units
 from ..analysis.particles import STATUS_CODES, status_codes
 from ..errors import InputError
 from ..microstructure import Microstructure, axis_index
@@ -127,7 +128,7 @@ def _off_screen(filename, show: bool) -> bool:
 
 def _grid(pv, ms: Microstructure):
     """ImageData over the structure, coordinates in µm, no data attached."""
-    s = ms.voxel_size * 1e6
+    s = units.to_um(ms.voxel_size)
     return pv.ImageData(dimensions=np.array(ms.shape) + 1, spacing=(s, s, s))
 
 
@@ -138,7 +139,7 @@ def _cell_values(a: np.ndarray) -> np.ndarray:
 
 def _decorate(p, ms: Microstructure, *, scale_bar: bool, camera: str | None) -> None:
     nx, ny, nz = ms.shape
-    s = ms.voxel_size * 1e6
+    s = units.to_um(ms.voxel_size)
     if scale_bar:
         lx, ly = nx * s, ny * s
         p.add_ruler(pointa=(0.0, ly, 0.0), pointb=(lx, ly, 0.0), title="x [µm]",
@@ -303,7 +304,7 @@ def render_phases(ms: Microstructure, *, phases: Iterable[int | str] | None = No
     cut = _cutaway_mask(ms.shape, cutaway)
     if cut is not None:
         drawn &= ~cut
-    mesh = voxel_surface(drawn, ms.labels, palette, voxel_size_um=ms.voxel_size * 1e6)
+    mesh = voxel_surface(drawn, ms.labels, palette, voxel_size_um=units.to_um(ms.voxel_size))
     p = _plotter(pv, window_size, off)
     _surface_actor(p, mesh, lighting=lighting)
     _outline(p, pv, ms)
@@ -365,7 +366,7 @@ def render_particle_status(ms: Microstructure, status: Any, *, cutaway: bool | f
     cut = _cutaway_mask(ms.shape, cutaway)
     if cut is not None:
         drawn &= ~cut
-    mesh = voxel_surface(drawn, per_voxel, palette, voxel_size_um=ms.voxel_size * 1e6)
+    mesh = voxel_surface(drawn, per_voxel, palette, voxel_size_um=units.to_um(ms.voxel_size))
     p = _plotter(pv, window_size, off)
     _surface_actor(p, mesh, lighting=lighting)
     _outline(p, pv, ms)
@@ -386,7 +387,7 @@ def _field_array(ms: Microstructure, values: np.ndarray, name: str) -> np.ndarra
 
 
 def _slice_positions(ms: Microstructure, slices: Mapping[str, int] | None) -> list[tuple[int, float]]:
-    s = ms.voxel_size * 1e6
+    s = units.to_um(ms.voxel_size)
     if slices is None:
         slices = {ax: n // 2 for ax, n in zip("xyz", ms.shape, strict=True)}
     out = []
@@ -480,7 +481,7 @@ def render_field(ms: Microstructure, values: np.ndarray, *, name: str = "field",
         pts.point_data[name] = np.where(np.isfinite(vals), vals, fill).astype(np.float32)
         p.add_volume(pts, scalars=name, cmap=cmap, clim=clim, opacity="linear",
                      scalar_bar_args=sbar, log_scale=log_scale,
-                     opacity_unit_distance=max(ms.size) * 1e6 / 8)
+                     opacity_unit_distance=units.to_um(max(ms.size)) / 8)
     _outline(p, pv, ms)
     _decorate(p, ms, scale_bar=scale_bar, camera=camera)
     return _finish(p, filename=filename, show=show, off_screen=off)
@@ -525,7 +526,7 @@ def render_streamlines(ms: Microstructure, current_density: np.ndarray, *,
     rng = np.random.default_rng(rng)
     off = _off_screen(filename, show)
     pv = _pyvista(off)
-    s = ms.voxel_size * 1e6
+    s = units.to_um(ms.voxel_size)
     grid = _grid(pv, ms)
     vec = np.stack([_cell_values(j[c]) for c in range(3)], axis=1)
     vec = np.where(np.isfinite(vec), vec, 0.0).astype(np.float32)
@@ -549,7 +550,7 @@ def render_streamlines(ms: Microstructure, current_density: np.ndarray, *,
                                             integration_direction="forward", max_steps=4000,
                                             initial_step_length=0.2, step_unit="cl",
                                             terminal_speed=1e-12 * float(mag.max() or 1.0),
-                                            max_length=4.0 * max(ms.size) * 1e6)
+                                            max_length=4.0 * units.to_um(max(ms.size)))
         if lines.n_points:
             speed = np.linalg.norm(np.asarray(lines.point_data["j"]), axis=1)
             lines.point_data[name] = speed
