@@ -20,6 +20,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..microstructure import Microstructure
+from ..report import path_inside
 
 __all__ = ["RunConfig", "RunContext", "Stage", "StageOutput", "Figure", "Line", "NEEDS"]
 
@@ -87,11 +88,7 @@ class RunContext:
 
     def path(self, relative: str) -> Path:
         """Where to write the file that will be ``out_dir/relative`` (folders created)."""
-        p = (self.folder / relative).resolve()
-        if self.folder.resolve() not in p.parents:
-            raise InputError(f"relative: {relative!r} points outside the results folder")
-        p.parent.mkdir(parents=True, exist_ok=True)
-        return p
+        return path_inside(self.folder, relative)
 
     def has(self, need: str) -> bool:
         """Whether the context holds ``need`` (one of :data:`NEEDS`)."""
