@@ -34,7 +34,7 @@ an explicit one. Everywhere else a missing voxel size is an error that names
 >>> try:
 ...     validation.conductivity(1e-39, "sigma")
 ... except ValueError as exc:
-...     print(str(exc)[:48])
+...     print(str(exc)[:46])
 sigma: 1e-39 S/m is outside [1e-30, 1e+30] S/m
 """
 
