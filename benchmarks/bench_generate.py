@@ -34,7 +34,7 @@ def main() -> None:
     }
     t0 = time.perf_counter()
     res = generate("default", shape=(n, n, n), voxel_size=0.25e-6, seed=args.seed, overrides=overrides,
-                   progress=False)
+                   progress=False, return_report=True)
     total = time.perf_counter() - t0
     print(f"generate {n}^3, voxel 0.25 um, recipe default with ~65 vol% active")
     print(res.report.table())

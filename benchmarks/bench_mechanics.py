@@ -36,6 +36,7 @@ EIGEN = {2: 0.95 ** (1 / 3) - 1}
 
 def worker(path: str, dtype: str) -> dict:
     from microcath.gpu_kernels.elasticity import bytes_per_voxel
+
     from microcath.mechanics import stress_of_labels
 
     lab = np.load(path)

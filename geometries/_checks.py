@@ -1,12 +1,13 @@
-"""Input validation shared by the generators (public functions validate, private ones trust)."""
+"""Input validation shared by the generators (public functions validate, private ones trust);
+the number checks are those of :mod:`microcath.validation`."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
+from microcath import validation
 from microcath.errors import InputError
 
 __all__ = ["as_rng", "positive", "fraction", "nonnegative"]
@@ -29,32 +30,16 @@ def as_rng(rng: Any = None, seed: Any = None) -> np.random.Generator:
 
 
 def _number(name: str, value: Any) -> float:
-    if isinstance(value, bool):
-        raise InputError(f"{name}: expected a number, got {value!r}")
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{name}: expected a number, got {value!r}") from None
-    if not math.isfinite(v):
-        raise InputError(f"{name}: expected a finite number, got {value!r}")
-    return v
+    return validation.number(value, name)
 
 
 def positive(name: str, value: Any, unit: str = "") -> float:
     """``value`` as a float > 0, or an InputError naming ``name``."""
-    v = _number(name, value)
-    if v <= 0:
-        u = f" [{unit}]" if unit else ""
-        raise InputError(f"{name}: expected a positive number{u}, got {value!r}")
-    return v
+    return validation.positive(value, name, unit)
 
 
 def nonnegative(name: str, value: Any, unit: str = "") -> float:
-    v = _number(name, value)
-    if v < 0:
-        u = f" [{unit}]" if unit else ""
-        raise InputError(f"{name}: expected a number >= 0{u}, got {value!r}")
-    return v
+    return validation.nonnegative(value, name, unit)
 
 
 def fraction(name: str, value: Any, *, allow_one: bool = False) -> float:

@@ -11,11 +11,10 @@ particles and coat them with the active material (:mod:`.sulfur`).
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -44,7 +43,7 @@ GENERATE_BYTES_PER_VOXEL = 110.0
 
 log = logging.getLogger(__name__)
 
-__all__ = ["generate", "GenerationResult", "GenerationReport", "TOLERANCE"]
+__all__ = ["generate", "Generated", "GenerationReport", "TOLERANCE"]
 
 TOLERANCE = 0.01  # absolute volume-fraction tolerance on every target
 LABEL_PORE, LABEL_ACTIVE, LABEL_SE, LABEL_CARBON = 0, 1, 2, 3
@@ -53,6 +52,11 @@ LABEL_PORE, LABEL_ACTIVE, LABEL_SE, LABEL_CARBON = 0, 1, 2, 3
 @dataclass(frozen=True)
 class GenerationReport(ResultMixin):
     """What was asked for and what was made.
+
+    Every target is met within ``tolerance`` (:func:`generate` raises otherwise, naming the
+    value reached), so the report records *how close*, not *whether*. It is stored in the
+    structure's provenance (``provenance["report"]``), survives save and load, and is read
+    back with :meth:`from_provenance`.
 
     Attributes
     ----------
@@ -79,10 +83,16 @@ class GenerationReport(ResultMixin):
     notes: tuple[str, ...] = ()
     tolerance: float = TOLERANCE
 
-    @property
-    def ok(self) -> bool:
-        return all(abs(v["achieved"] - v["target"]) <= self.tolerance + 1e-12
-                   for v in self.fractions.values() if v["target"] is not None)
+    @classmethod
+    def from_provenance(cls, ms: Microstructure) -> GenerationReport:
+        """The report a generated structure records in its provenance (also after save/load)."""
+        d = ms.provenance.get("report")
+        if not isinstance(d, dict):
+            raise InputError("ms: the structure records no generation report in its provenance "
+                             "(it was not made by microcath.geometries.generate)")
+        return cls(fractions=dict(d["fractions"]), sizes=dict(d["sizes"]), counts=dict(d["counts"]),
+                   packing=dict(d["packing"]), timings=dict(d["timings"]), notes=tuple(d["notes"]),
+                   tolerance=float(d["tolerance"]))
 
     def table(self) -> str:
         """A plain-text table of targets vs achieved values."""
@@ -103,20 +113,16 @@ class GenerationReport(ResultMixin):
         return "\n".join(lines + [f"note: {n}" for n in self.notes])
 
 
-@dataclass(frozen=True, eq=False)
-class GenerationResult(Microstructure):
-    """A generated :class:`~microcath.Microstructure` that also carries its :class:`GenerationReport`.
+@dataclass(frozen=True)
+class Generated:
+    """What ``generate(..., return_report=True)`` returns: the structure and its report.
 
-    It *is* the structure (save it, analyse it); ``.microstructure`` gives
-    the plain structure and ``.report`` the targets vs achieved values.
+    A plain holder (it is not a Microstructure): ``structure`` is what to save, analyse
+    or solve; ``report`` the targets next to what was achieved.
     """
 
-    report: GenerationReport | None = field(default=None, repr=False)
-
-    @property
-    def microstructure(self) -> Microstructure:
-        kw = {f.name: getattr(self, f.name) for f in dataclasses.fields(Microstructure)}
-        return Microstructure(**kw)
+    structure: Microstructure
+    report: GenerationReport
 
 
 def _material(lib, name: str, role: str, kinds: tuple[PhaseKind, ...]):
@@ -184,7 +190,7 @@ def _phase_for(mat, name: str | None = None, kind: PhaseKind | None = None) -> P
 def generate(recipe: str | Recipe | dict = "default", *, shape: tuple[int, int, int] | None = None,
              voxel_size: float | None = None, seed: int | None = None, rng: Any = None,
              overrides: dict[str, Any] | None = None, progress: bool = True,
-             materials: Any = None) -> GenerationResult:
+             materials: Any = None, return_report: bool = False) -> Microstructure | Generated:
     """Generate a composite-cathode microstructure from a recipe.
 
     Parameters
@@ -204,11 +210,15 @@ def generate(recipe: str | Recipe | dict = "default", *, shape: tuple[int, int, 
         Progress bars / log lines on long stages.
     materials : MaterialLibrary, optional
         Defaults to :func:`microcath.materials.default_library`.
+    return_report : bool
+        Also return the :class:`GenerationReport` (as :class:`Generated`).
 
     Returns
     -------
-    GenerationResult
-        The structure (a Microstructure) with ``.report``.
+    Microstructure or Generated
+        The structure; its provenance records recipe, seed, version and the report
+        (:meth:`GenerationReport.from_provenance`). With ``return_report``:
+        ``Generated(structure, report)``.
 
     Raises
     ------
@@ -256,7 +266,7 @@ def generate(recipe: str | Recipe | dict = "default", *, shape: tuple[int, int, 
         raise InputError(f"boundary: expected 'walls' or 'periodic', got {p['boundary']!r}")
     walls = p["boundary"] == "walls"
     periodic = (not walls, True, True)
-    to_vox = 1e-6 / vs  # µm -> voxels
+    to_vox = units.um(1.0) / vs  # µm -> voxels
 
     # ---------------------------------------------------------------- materials and targets
     a_p, e_p, c_p = p["active"], p["electrolyte"], p["carbon"]
@@ -362,8 +372,8 @@ def generate(recipe: str | Recipe | dict = "default", *, shape: tuple[int, int, 
     for m, t, _ph in coat_specs:
         if t * to_vox < 1.0:
             coatings_rec.append(Coating(on=mats["active"].name, material=m.name, thickness=units.um(t)))
-            notes.append(f"{m.name} coating of {t * 1e3:.3g} nm is thinner than a voxel "
-                         f"({vs * 1e9:.3g} nm): recorded on the structure, not drawn")
+            notes.append(f"{m.name} coating of {units.to_nm(units.um(t)):.3g} nm is thinner than a voxel "
+                         f"({units.to_nm(vs):.3g} nm): recorded on the structure, not drawn")
     coat_target: dict[str, float] = {}
     if drawn:
         free = labels == 255
@@ -394,7 +404,7 @@ def generate(recipe: str | Recipe | dict = "default", *, shape: tuple[int, int, 
             if kw["diameter"] < 1.0:
                 raise InputError(
                     f"carbon.diameter_um: fibres of {c_p['diameter_um']} µm are thinner than a voxel "
-                    f"({vs * 1e6:.3g} µm); use a smaller voxel size")
+                    f"({units.to_um(vs):.3g} µm); use a smaller voxel size")
             kw["length"] = from_spec(c_p["length"], name="carbon.length").scaled(1.0 / vs)
         else:
             raise InputError(f"carbon.form: expected 'agglomerates', 'fibres' or 'host', got {form!r}")
@@ -464,6 +474,7 @@ def generate(recipe: str | Recipe | dict = "default", *, shape: tuple[int, int, 
                   "recipe_path": rec.path, "parameters": jsonable(p), "seed": seed,
                   "shape": list(shp), "voxel_size_m": vs, "microcath_version": __version__,
                   "report": report.to_dict()}
-    return GenerationResult(labels=labels, voxel_size=vs, phases=phases, grains=grains,
-                            orientations=orientations, particles=particles,
-                            coatings=tuple(coatings_rec), provenance=provenance, report=report)
+    ms = Microstructure(labels=labels, voxel_size=vs, phases=phases, grains=grains,
+                        orientations=orientations, particles=particles,
+                        coatings=tuple(coatings_rec), provenance=provenance)
+    return Generated(ms, report) if return_report else ms

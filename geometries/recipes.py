@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -22,7 +23,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["Recipe", "list_recipes", "load_recipe", "recipe_path", "DEFAULT_RECIPE", "parse_value"]
+__all__ = ["Recipe", "list_recipes", "load_recipe", "recipe_path", "DEFAULT_RECIPE", "parse_value",
+           "parse_overrides"]
 
 DEFAULT_RECIPE = "nmc811_lpscl_c65"
 
@@ -112,9 +114,26 @@ class Recipe:
 def parse_value(text: str) -> Any:
     """A ``--set`` value: a TOML value if it parses as one, else the plain string."""
     try:
-        return tomllib.loads(f"v = {text}")["v"]
+        return tomllib.loads(f"v = {text.strip()}")["v"]
     except tomllib.TOMLDecodeError:
         return text.strip()
+
+
+def parse_overrides(items: Iterable[str]) -> dict[str, Any]:
+    """The ``--set KEY=VALUE`` grammar (``microcath generate`` and ``microcath run``).
+
+    ``("active.fraction=0.75", "carbon.form=fibres")`` -> ``{"active.fraction": 0.75,
+    "carbon.form": "fibres"}``: keys are dotted recipe paths (see :meth:`Recipe.with_overrides`),
+    values TOML (numbers, booleans, quoted strings, arrays, inline tables) or else plain text.
+    """
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = str(item).partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise InputError(f"--set: expected KEY=VALUE (e.g. --set carbon_fraction=0.05), got {item!r}")
+        out[key] = parse_value(value)
+    return out
 
 
 def _recipe_dir():

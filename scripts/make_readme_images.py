@@ -44,58 +44,39 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
 
-    from microcath import viz
-    from microcath.pipeline import (
-        DEFAULT_RECIPE,
-        _capability,
-        _generate,
-        _NotBuilt,
-        _phase_sigmas,
-        _status_per_particle,
-    )
+    from microcath.geometries import generate
+
+    from microcath import units, viz
+    from microcath.analysis import analyze
+    from microcath.pipeline import DEFAULT_RECIPE
+    from microcath.pipeline.conductivity import bounds, phase_sigmas
+    from microcath.transport import conductivity
 
     OUT.mkdir(parents=True, exist_ok=True)
-    ms = _generate(DEFAULT_RECIPE, tuple(args.shape) if args.shape else None, args.seed, {})
-    print(f"structure {ms.shape}, voxel {ms.voxel_size * 1e6:.3g} µm")
+    ms = generate(DEFAULT_RECIPE, shape=tuple(args.shape) if args.shape else None, seed=args.seed)
+    print(f"structure {ms.shape}, voxel {units.to_um(ms.voxel_size):.3g} µm")
     p = OUT / "composite.png"
     viz.render_phases(ms, filename=p, window_size=(900, 700))
     _shrink(p)
 
-    try:
-        analyze = _capability("microcath.analysis", "analyze", "analysis")
-        res = analyze(ms, axis="x")
-        status = _status_per_particle(res)
-        if status is not None and ms.particles is not None:
-            p = OUT / "particle_status.png"
-            viz.render_particle_status(ms, status, filename=p, window_size=(900, 700))
-            _shrink(p)
-    except _NotBuilt as nb:
-        print(f"particle status: {nb}")
+    res = analyze(ms, axis="x")
+    if ms.particles is not None and len(res.particles):
+        p = OUT / "particle_status.png"
+        viz.render_particle_status(ms, res.particles, filename=p, window_size=(900, 700))
+        _shrink(p)
 
-    try:
-        conductivity = _capability("microcath.transport", "conductivity", "transport")
-        fr = ms.volume_fractions()
-        values, bounds, best = {}, {}, {}
-        for carrier in ("ionic", "electronic"):
-            r = conductivity(ms, carrier=carrier, axis="all")
-            per = {ax: getattr(r, ax) for ax in "xyz"}
-            if not all(getattr(v, "converged", True) for v in per.values()):
-                print(f"conductivity: the {carrier} solve did not converge; left out of the plot")
-                continue
-            values[carrier] = {ax: float(v.sigma_eff) for ax, v in per.items()}
-            sig = _phase_sigmas(ms, carrier, None)
-            bounds[carrier] = viz.hashin_shtrikman_bounds([fr[n] for n in sig], list(sig.values()))
-            best[carrier] = max(sig.values())
-        if not values:
-            raise _NotBuilt("no converged conductivity to plot")
-        p = OUT / "conductivity.png"
-        viz.plot_conductivity(values, bounds=bounds, phase_sigma=best, filename=p)
-        _shrink(p)
-    except _NotBuilt as nb:
-        print(f"conductivity: {nb}; plotting a slice of the phases instead")
-        p = OUT / "slice.png"
-        viz.plot_label_slice(ms, axis="z", filename=p)
-        _shrink(p)
+    values, bnds, best = {}, {}, {}
+    for carrier in ("ionic", "electronic"):
+        r = conductivity(ms, carrier=carrier, axis="all")
+        if not r.converged:
+            print(f"conductivity: the {carrier} solve did not converge; left out of the plot")
+            continue
+        values[carrier] = {ax: float(r[ax].sigma_eff) for ax in "xyz"}
+        bnds[carrier] = bounds(ms, carrier)
+        best[carrier] = max(phase_sigmas(ms, carrier).values())
+    p = OUT / "conductivity.png"
+    viz.plot_conductivity(values, bounds=bnds, phase_sigma=best, filename=p)
+    _shrink(p)
     return 0
 
 

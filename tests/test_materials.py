@@ -175,8 +175,8 @@ def test_missing_property_error(lib):
         _ = lib.get("SeS2").density
     msg = str(exc.value)
     assert "'SeS2'" in msg and "'density'" in msg and "sigma_ionic" in msg and "volume_change" in msg
-    with pytest.raises(MaterialError, match="'carbon_black' has no value for 'youngs_modulus'"):
-        _ = lib.get("carbon_black").youngs_modulus
+    with pytest.raises(MaterialError, match="'CNT' has no value for 'youngs_modulus'"):
+        _ = lib.get("CNT").youngs_modulus
     with pytest.raises(MaterialError, match="lattice_strain"):
         lib.get("Li6PS5Cl").lattice_strain(0.5)
     with pytest.raises(MaterialError, match="unknown property 'shear'"):

@@ -28,9 +28,9 @@ def test_generate_refuses_a_box_too_large_before_allocating(monkeypatch):
 
 
 def test_analyze_refuses_a_structure_too_large(ti_cpu, monkeypatch):
-    from microcath.analysis import analyze, report
+    from microcath.analysis import analyze, full_analysis
 
-    monkeypatch.setattr(report, "available_memory", lambda device=True: (2**20, "test memory"))
+    monkeypatch.setattr(full_analysis, "available_memory", lambda device=True: (2**20, "test memory"))
     lab = np.zeros((64, 64, 64), np.uint8)
     lab[:, :32] = 1
     ms = Microstructure(lab, 1e-6, {0: Phase("Li6PS5Cl", "electrolyte", "Li6PS5Cl"),

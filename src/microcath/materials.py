@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from . import validation
 from .errors import FileFormatError, InputError, MaterialError
 from .phases import PhaseKind
 
@@ -331,10 +332,14 @@ def _number(x: Any, where: str) -> float:
 def _check_physical(prop: str, v: float, where: str) -> None:
     if not math.isfinite(v):
         raise InputError(f"{where}: the value is {v}; give a finite number")
-    if prop in ("sigma_ionic", "sigma_electronic", "density", "youngs_modulus") and v < 0:
+    if prop == "density" and v < 0:
         raise InputError(f"{where}: {prop} must be >= 0, got {v}")
-    if prop == "poisson_ratio" and not -1.0 < v <= 0.5:
-        raise InputError(f"{where}: a Poisson ratio must lie in (-1, 0.5], got {v}")
+    if prop in ("sigma_ionic", "sigma_electronic"):
+        validation.conductivity(v, f"{where}: {prop}")
+    if prop == "youngs_modulus":  # 0 is allowed in the library (a pore-like entry); solvers refuse it
+        validation.youngs_modulus(v, f"{where}: {prop}", allow_zero=True)
+    if prop == "poisson_ratio":
+        validation.poisson_ratio(v, f"{where}: {prop}")
     if prop == "volume_change" and v <= -1.0:
         raise InputError(f"{where}: a volume change dV/V must be > -1, got {v}")
 

@@ -44,6 +44,7 @@ from typing import Any
 
 import numpy as np
 
+from . import validation
 from .errors import ConvergenceWarning, InputError
 from .microstructure import Microstructure
 from .phases import PhaseKind
@@ -60,20 +61,11 @@ _VOIGT = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
 
 # --------------------------------------------------------------------------- inputs
 def lame(E: float, nu: float, where: str) -> tuple[float, float]:
-    """Lame constants ``(lam, mu)`` [Pa] of an isotropic solid, validated."""
-    try:
-        E, nu = float(E), float(nu)
-    except (TypeError, ValueError):
-        raise InputError(f"{where}: Young's modulus and Poisson ratio must be numbers, got {E!r}, {nu!r}") \
-            from None
-    if not math.isfinite(E) or E < 0:
-        raise InputError(f"{where}: Young's modulus must be finite and >= 0 (0 declares a pore), got {E} Pa")
-    if E > 1e13:
-        raise InputError(f"{where}: Young's modulus {E:g} Pa is above 10 TPa; give it in Pa (CLI: in GPa)")
+    """Lame constants ``(lam, mu)`` [Pa] of an isotropic solid, validated (``E = 0``: a pore)."""
+    E = validation.youngs_modulus(E, f"{where}: Young's modulus", allow_zero=True)
     if E == 0:
         return 0.0, 0.0
-    if not (math.isfinite(nu) and -1.0 < nu < 0.5):
-        raise InputError(f"{where}: Poisson ratio must lie in (-1, 0.5), got {nu}")
+    nu = validation.poisson_ratio(nu, f"{where}: Poisson ratio")
     return E * nu / ((1 + nu) * (1 - 2 * nu)), E / (2 * (1 + nu))
 
 
@@ -533,12 +525,9 @@ def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, floa
         raise InputError(f"dtype: expected 'float32' or 'float64', got {dtype!r}")
     if not (0 < tol < 1):
         raise InputError(f"tol: expected a relative residual in (0, 1), got {tol}")
-    vs = float(voxel_size)
-    if not (math.isfinite(vs) and 1e-10 <= vs <= 1e-2):
-        raise InputError(f"voxel_size: expected a voxel edge in metres (1e-10 .. 1e-2), got {voxel_size!r}")
-    for what, v in (("stack_pressure", stack_pressure), ("strength", strength)):
-        if not math.isfinite(float(v)) or float(v) < 0:
-            raise InputError(f"{what}: expected a finite value >= 0 [Pa], got {v}")
+    vs = validation.voxel_size(voxel_size)
+    stack_pressure = validation.nonnegative(stack_pressure, "stack_pressure", "Pa")
+    strength = validation.nonnegative(strength, "strength", "Pa")
     if stack_pressure and boundary != "pressure":
         raise InputError("stack_pressure: only with boundary='pressure' (plates that move under a force)")
     if min(labels.shape) < 2:
@@ -801,11 +790,7 @@ def _check_labels(labels: Any) -> np.ndarray:
     a = np.asarray(labels)
     if a.dtype == bool:
         a = a.astype(np.uint8)
-    if a.ndim != 3:
-        raise InputError(f"labels: expected a 3-D array (nx, ny, nz), got shape {a.shape}")
-    if not np.issubdtype(a.dtype, np.integer) or (a.size and (a.min() < 0 or a.max() > 255)):
-        raise InputError("labels: expected integer labels in 0..255")
-    return np.ascontiguousarray(a, dtype=np.uint8)
+    return np.ascontiguousarray(validation.labels(a))
 
 
 def _check_memory(shape, dtype: str) -> None:

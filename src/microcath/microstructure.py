@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from . import units, validation
 from ._version import __version__
 from .errors import InputError
 from .phases import PhaseKind, PhaseTable
@@ -144,19 +145,7 @@ class Microstructure:
             raise InputError(f"labels: every axis needs at least one voxel, got shape {labels.shape}")
         object.__setattr__(self, "labels", _readonly(labels))
 
-        try:
-            vs = float(self.voxel_size)
-        except (TypeError, ValueError):
-            raise InputError(f"voxel_size: expected a number [m], got {self.voxel_size!r}") from None
-        if not (math.isfinite(vs) and vs > 0):
-            raise InputError(
-                f"voxel_size: expected a positive finite size in metres (e.g. 0.2e-6), got {vs}"
-            )
-        if vs > 1e-2:
-            raise InputError(
-                f"voxel_size: {vs} m is larger than 1 cm; the API speaks metres "
-                "(use microcath.units.um(0.2) for 0.2 µm)"
-            )
+        vs = validation.voxel_size(self.voxel_size)
         object.__setattr__(self, "voxel_size", vs)
 
         phases = self.phases if isinstance(self.phases, PhaseTable) else PhaseTable(self.phases)
@@ -295,8 +284,8 @@ class Microstructure:
         fr = self.volume_fractions()
         return {
             "shape": list(self.shape),
-            "voxel_size_um": self.voxel_size * 1e6,
-            "size_um": [s * 1e6 for s in self.size],
+            "voxel_size_um": units.to_um(self.voxel_size),
+            "size_um": [units.to_um(s) for s in self.size],
             "phases": [
                 {"label": k, **p.to_dict(), "volume_fraction": fr[p.name]}
                 for k, p in self.phases.items()

@@ -131,11 +131,7 @@ class ReportBuilder:
     # --- filling ------------------------------------------------------------
     def path(self, relative: str) -> Path:
         """Where to write a file that will live at ``target/relative``."""
-        p = (self.tmp / relative).resolve()
-        if self.tmp.resolve() not in p.parents:
-            raise InputError(f"relative: {relative!r} points outside the results folder")
-        p.parent.mkdir(parents=True, exist_ok=True)
-        return p
+        return path_inside(self.tmp, relative)
 
     def add_stage(self, record: StageRecord) -> None:
         self.stages.append(record)
@@ -258,6 +254,16 @@ pre {{ background: #f6f6f6; padding: 0.8em; overflow-x: auto; font-size: 0.85em;
 {prov_html}
 </body></html>
 """
+
+
+def path_inside(folder: str | os.PathLike, relative: str) -> Path:
+    """``folder/relative`` (parent folders created); refused if it points outside ``folder``."""
+    root = Path(folder).resolve()
+    p = (root / relative).resolve()
+    if root not in p.parents:
+        raise InputError(f"relative: {relative!r} points outside the results folder")
+    p.parent.mkdir(parents=True, exist_ok=True)
+    return p
 
 
 def check_target(target: str | os.PathLike, *, force: bool) -> None:

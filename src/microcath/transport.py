@@ -31,6 +31,9 @@ from typing import Any
 
 import numpy as np
 
+from . import units, validation
+from .analysis.components import connected_components
+from .analysis.percolation import merge_periodic, spanning_mask, spanning_roots
 from .errors import ConvergenceWarning, InputError, MemoryBudgetError
 from .memory import available_memory as _available_memory
 from .memory import check_memory
@@ -150,7 +153,7 @@ class ConductivityResult(ResultMixin):
     @property
     def sigma_eff_mS_cm(self) -> float:
         """Effective conductivity [mS/cm]."""
-        return self.sigma_eff * 10.0
+        return units.to_mS_cm(self.sigma_eff)
 
     def summary(self) -> str:
         tau = "n/a" if self.tau is None else f"{self.tau:.4g}"
@@ -214,51 +217,6 @@ def _check_memory(shape: tuple[int, ...], dtype: str, *, vector_dtype: str | Non
 
 
 # --------------------------------------------------------------------------- validation
-def _check_sigma_value(where: str, value: Any) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"sigma: {where} needs a number in S/m, got {value!r}") from None
-    if not math.isfinite(v) or v < 0:
-        raise InputError(
-            f"sigma: {where} must be a finite conductivity >= 0 in S/m, got {v} "
-            "(use 0 for an insulating phase)"
-        )
-    return v
-
-
-def _check_resistance(where: str, value: Any) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"interface_resistance: {where} needs a number in ohm m^2, got {value!r}") from None
-    if not math.isfinite(v) or v < 0:
-        raise InputError(
-            f"interface_resistance: {where} must be finite and >= 0 [ohm m^2], got {v}"
-        )
-    return v
-
-
-def _check_labels(labels: Any) -> np.ndarray:
-    if not isinstance(labels, np.ndarray):
-        raise InputError(f"labels: expected a numpy array of uint8, got {type(labels).__name__}")
-    if labels.ndim != 3:
-        raise InputError(
-            f"labels: expected a 3-D array (nx, ny, nz), got shape {labels.shape}; "
-            "pass a 2-D image as labels[..., None]"
-        )
-    if 0 in labels.shape:
-        raise InputError(f"labels: every axis needs at least one voxel, got shape {labels.shape}")
-    if labels.dtype != np.uint8:
-        if not np.issubdtype(labels.dtype, np.integer):
-            raise InputError(f"labels: expected integer labels (uint8), got dtype {labels.dtype}")
-        lo, hi = int(labels.min()), int(labels.max())
-        if lo < 0 or hi > 255:
-            raise InputError(f"labels: values must lie in 0..255, got {lo}..{hi}")
-        labels = labels.astype(np.uint8)
-    return labels
-
-
 def _parse_axes(axis: Any) -> list[int]:
     if isinstance(axis, str) and axis.lower() == "all":
         return [0, 1, 2]
@@ -278,7 +236,7 @@ def _check_options(tol: float, dtype: str, boundary: str, maxiter: int) -> None:
 
 # --------------------------------------------------------------------------- public API
 def conductivity_of_labels(labels: np.ndarray, sigma_per_label: Mapping[int, float] | Any, *,
-                           voxel_size: float = 1.0, axis: int | str = "x",
+                           voxel_size: float | None = None, axis: int | str = "x",
                            interface_resistance: Mapping[tuple[int, int], float] | None = None,
                            periodic: bool = False, boundary: str = "faces", tol: float = 1e-6,
                            dtype: str = "float32", fields: bool = False, maxiter: int = 1000,
@@ -293,8 +251,11 @@ def conductivity_of_labels(labels: np.ndarray, sigma_per_label: Mapping[int, flo
     sigma_per_label : mapping or sequence
         ``{label: sigma}`` [S/m] for every label present (``0`` for insulators), or a
         sequence indexed by label.
-    voxel_size : float
-        Voxel edge [m] (only scales interfacial resistances and reported currents).
+    voxel_size : float, optional
+        Voxel edge [m]. It scales interfacial resistances and the reported currents, not
+        ``sigma_eff``, ``tau`` or the potential; when omitted,
+        :data:`microcath.validation.DEFAULT_VOXEL_SIZE` (1 µm) is used, the one default voxel
+        size of microcath, and ``interface_resistance`` is refused.
     axis : {'x', 'y', 'z', 0, 1, 2, 'all'}
         Transport axis; ``'all'`` returns a :class:`TensorResult`.
     interface_resistance : mapping, optional
@@ -327,19 +288,14 @@ def conductivity_of_labels(labels: np.ndarray, sigma_per_label: Mapping[int, flo
     ConductivityResult or TensorResult
     """
     t0 = time.perf_counter()
-    labels = _check_labels(labels)
+    labels = validation.labels(labels)
     if cut_faces is not None:
         if boundary != "faces" or periodic:
             raise InputError("cut_faces: only with boundary='faces' and no-flux sides (periodic=False)")
         if len(cut_faces) != 3 or any(np.shape(c) != labels.shape for c in cut_faces):
             raise InputError("cut_faces: expected three boolean arrays shaped like the labels")
     _check_options(tol, dtype, boundary, maxiter)
-    try:
-        vs = float(voxel_size)
-    except (TypeError, ValueError):
-        raise InputError(f"voxel_size: expected a number [m], got {voxel_size!r}") from None
-    if not (math.isfinite(vs) and vs > 0):
-        raise InputError(f"voxel_size: expected a positive finite size [m], got {voxel_size!r}")
+    vs = validation.voxel_size(validation.DEFAULT_VOXEL_SIZE if voxel_size is None else voxel_size)
     present = np.flatnonzero(np.bincount(labels.ravel(), minlength=256))
     sig = np.zeros(256)
     if isinstance(sigma_per_label, Mapping):
@@ -349,10 +305,10 @@ def conductivity_of_labels(labels: np.ndarray, sigma_per_label: Mapping[int, flo
                 lab = int(k)
             except (TypeError, ValueError):
                 raise InputError(f"sigma_per_label: keys must be integer labels, got {k!r}") from None
-            given[lab] = _check_sigma_value(f"label {lab}", v)
+            given[lab] = validation.conductivity(v, f"sigma: label {lab}")
     else:
         arr = np.asarray(sigma_per_label, dtype=float).ravel()
-        given = {i: _check_sigma_value(f"label {i}", v) for i, v in enumerate(arr)}
+        given = {i: validation.conductivity(v, f"sigma: label {i}") for i, v in enumerate(arr)}
     missing = [int(p) for p in present if int(p) not in given]
     if missing:
         raise InputError(
@@ -363,7 +319,7 @@ def conductivity_of_labels(labels: np.ndarray, sigma_per_label: Mapping[int, flo
     for k, v in given.items():
         if 0 <= k <= 255:
             sig[k] = v
-    rint = np.zeros((256, 256))
+    rint_per_h = np.zeros((256, 256))  # interface resistance / voxel edge [ohm m]
     for pair, value in (interface_resistance or {}).items():
         try:
             a, b = (int(p) for p in pair)
@@ -373,16 +329,19 @@ def conductivity_of_labels(labels: np.ndarray, sigma_per_label: Mapping[int, flo
             ) from None
         if not (0 <= a <= 255 and 0 <= b <= 255):
             raise InputError(f"interface_resistance: labels must lie in 0..255, got pair {pair!r}")
-        r = _check_resistance(f"pair {pair}", value)
-        rint[a, b] += r / vs
+        r = validation.resistance(value, f"interface_resistance: pair {pair}")  # [ohm m^2]
+        if r > 0 and voxel_size is None:
+            raise InputError("voxel_size: an interface resistance makes the answer depend on the voxel "
+                             "size; give voxel_size= in metres (CLI: --voxel-size-um)")
+        rint_per_h[a, b] += r / vs
         if a != b:
-            rint[b, a] += r / vs
+            rint_per_h[b, a] += r / vs
     axes = _parse_axes(axis)
     if 1 < _boundary_min_size(boundary) and min(labels.shape[a] for a in axes) < 3:
         raise InputError("boundary: 'centres' needs at least 3 voxels along the transport axis")
     _check_memory(labels.shape, dtype)
     results = [
-        _solve_axis(labels, sig, rint, a, vs, periodic=periodic, boundary=boundary, tol=tol,
+        _solve_axis(labels, sig, rint_per_h, a, vs, periodic=periodic, boundary=boundary, tol=tol,
                     dtype=dtype, fields=fields, maxiter=maxiter, carrier=carrier, names=_names,
                     cuts=cut_faces)
         for a in axes
@@ -394,6 +353,45 @@ def conductivity_of_labels(labels: np.ndarray, sigma_per_label: Mapping[int, flo
 
 def _boundary_min_size(boundary: str) -> int:
     return 3 if boundary == "centres" else 1
+
+
+def phase_conductivities(ms: Microstructure, carrier: str = "ionic", *,
+                         sigma: Mapping[int | str, float] | None = None,
+                         materials: Any = None) -> dict[int, float]:
+    """Conductivity of every phase of ``ms`` for one carrier: ``{label: sigma}`` [S/m].
+
+    The one place where phases get their conductivities: ``sigma`` overrides (by label or
+    phase name) first, then the phase's material in ``materials`` (default
+    :func:`microcath.materials.default_library`); a pore without a material is 0; any
+    other phase without a material and without an override is an error naming the fix.
+    """
+    if carrier not in CARRIERS:
+        raise InputError(f"carrier: expected 'ionic' or 'electronic', got {carrier!r}")
+    table = ms.phases
+    overrides: dict[int, float] = {}
+    for key, value in (sigma or {}).items():
+        overrides[table.resolve(key)] = validation.conductivity(value, f"sigma: phase {key!r}")
+    sig: dict[int, float] = {}
+    lib = materials
+    for label, phase in table.items():
+        if label in overrides:
+            sig[label] = overrides[label]
+        elif phase.material is None:
+            if phase.kind.value == "pore":
+                sig[label] = 0.0
+            else:
+                raise InputError(
+                    f"sigma: phase {phase.name!r} (label {label}) has no material and no conductivity; "
+                    f"pass sigma={{{phase.name!r}: value_in_S_per_m}}"
+                )
+        else:
+            if lib is None:
+                from .materials import default_library
+
+                lib = default_library()
+            sig[label] = validation.conductivity(lib.get(phase.material).sigma(carrier),
+                                                 f"sigma: material {phase.material!r} ({carrier})")
+    return sig
 
 
 def conductivity(ms: Microstructure, *, carrier: str = "ionic", axis: int | str = "x",
@@ -437,43 +435,22 @@ def conductivity(ms: Microstructure, *, carrier: str = "ionic", axis: int | str 
     if carrier not in CARRIERS:
         raise InputError(f"carrier: expected 'ionic' or 'electronic', got {carrier!r}")
     table = ms.phases
-    overrides: dict[int, float] = {}
-    for key, value in (sigma or {}).items():
-        overrides[table.resolve(key)] = _check_sigma_value(f"phase {key!r}", value)
-    sig: dict[int, float] = {}
     lib = materials
-    for label, phase in table.items():
-        if label in overrides:
-            sig[label] = overrides[label]
-        elif phase.material is None:
-            if phase.kind.value == "pore":
-                sig[label] = 0.0
-            else:
-                raise InputError(
-                    f"sigma: phase {phase.name!r} (label {label}) has no material and no conductivity; "
-                    f"pass sigma={{{phase.name!r}: value_in_S_per_m}}"
-                )
-        else:
-            if lib is None:
-                from .materials import default_library
+    if lib is None and (ms.coatings and carrier == "ionic"):
+        from .materials import default_library
 
-                lib = default_library()
-            sig[label] = _check_sigma_value(
-                f"material {phase.material!r} ({carrier})", lib.get(phase.material).sigma(carrier)
-            )
-    rint: dict[tuple[int, int], float] = {}
+        lib = default_library()
+    sig = phase_conductivities(ms, carrier, sigma=sigma, materials=lib)
+    rint: dict[tuple[int, int], float] = {}  # [ohm m^2]
     for pair, value in (interface_resistance or {}).items():
         if not (isinstance(pair, tuple) and len(pair) == 2):
             raise InputError(
                 f"interface_resistance: keys must be phase pairs such as ('NMC811', 'Li6PS5Cl'), got {pair!r}"
             )
         a, b = table.resolve(pair[0]), table.resolve(pair[1])
-        rint[(a, b)] = rint.get((a, b), 0.0) + _check_resistance(f"pair {pair}", value)
+        r = validation.resistance(value, f"interface_resistance: pair {pair}")
+        rint[(a, b)] = rint.get((a, b), 0.0) + r
     if carrier == "ionic" and ms.coatings:
-        if lib is None:
-            from .materials import default_library
-
-            lib = default_library()
         for c in ms.coatings:
             s_coat = lib.get(c.material).sigma("ionic")
             if not s_coat > 0:
@@ -499,60 +476,6 @@ def _with_time(r: ConductivityResult, wall: float) -> ConductivityResult:
     import dataclasses
 
     return dataclasses.replace(r, wall_time=wall)
-
-
-def _clusters(mask: np.ndarray, periodic: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Face-connected clusters of ``mask``: (labels, roots) with ``roots[labels]`` one id per
-    cluster (clusters that meet across the periodic sides merged), 0 outside ``mask``."""
-    try:
-        from .analysis import connected_components
-    except ImportError:  # pragma: no cover - analysis not installed
-        connected_components = None
-    if connected_components is not None:
-        lab, n = connected_components(mask, connectivity=6)
-    else:  # pragma: no cover
-        from scipy import ndimage
-
-        lab, n = ndimage.label(mask)
-    parent = np.arange(n + 1)
-
-    def find(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    if periodic and n:
-        for ax in (1, 2):
-            a = np.take(lab, 0, axis=ax).ravel()
-            b = np.take(lab, -1, axis=ax).ravel()
-            sel = (a > 0) & (b > 0)
-            for u, v in set(zip(a[sel].tolist(), b[sel].tolist(), strict=True)):
-                ru, rv = find(u), find(v)
-                if ru != rv:
-                    parent[ru] = rv
-        roots = np.array([find(i) for i in range(n + 1)])
-    else:
-        roots = np.arange(n + 1)
-    return lab, roots
-
-
-def _spanning_ids(lab: np.ndarray, roots: np.ndarray) -> set:
-    """Cluster ids (roots) present on both the first and the last layer along axis 0."""
-    first = set(roots[np.unique(lab[0])].tolist()) - {0}
-    last = set(roots[np.unique(lab[-1])].tolist()) - {0}
-    return first & last
-
-
-def _spanning_mask(conducting: np.ndarray, periodic: bool) -> np.ndarray:
-    """Voxels of the face-connected conducting clusters that touch both x faces."""
-    lab, roots = _clusters(conducting, periodic)
-    span = _spanning_ids(lab, roots)
-    if not span:
-        return np.zeros(conducting.shape, bool)
-    keep_label = np.isin(roots, list(span))
-    keep_label[0] = False
-    return keep_label[lab]
 
 
 def _spanning_mask_cut(conducting: np.ndarray, cuts: tuple) -> np.ndarray:
@@ -602,11 +525,12 @@ def _islands(lab_t: np.ndarray, keep: np.ndarray, sig: np.ndarray, off: int,
     strong &= keep[off:n - off]
     if not strong.any():
         return None
-    lab, roots = _clusters(strong, periodic)
+    lab, n = connected_components(strong, connectivity=6)
+    roots = merge_periodic(lab, n, (1, 2) if periodic else ())
     del strong
     # island = a strong cluster that does not span; a per-label lookup keeps the
     # temporaries at 1 B/voxel (spanning clusters, often most of the volume, drop out)
-    island_label = ~np.isin(roots, list(_spanning_ids(lab, roots)))
+    island_label = ~spanning_roots(lab, roots, 0)
     island_label[0] = False
     if not island_label.any():
         return None
@@ -618,7 +542,7 @@ def _islands(lab_t: np.ndarray, keep: np.ndarray, sig: np.ndarray, off: int,
     return idx.astype(np.int32), cid.astype(np.int32), int(uniq.size)
 
 
-def _solve_axis(labels: np.ndarray, sig: np.ndarray, rint: np.ndarray, a: int, vs: float, *,
+def _solve_axis(labels: np.ndarray, sig: np.ndarray, rint_per_h: np.ndarray, a: int, vs: float, *,
                 periodic: bool, boundary: str, tol: float, dtype: str, fields: bool, maxiter: int,
                 carrier: str, names: Mapping[int, str] | None, cuts: tuple | None = None
                 ) -> ConductivityResult:
@@ -653,7 +577,7 @@ def _solve_axis(labels: np.ndarray, sig: np.ndarray, rint: np.ndarray, a: int, v
         cuts_t = tuple(np.ascontiguousarray(np.asarray(cuts[p], bool).transpose(perm)) for p in perm)
         keep = _spanning_mask_cut(conducting, cuts_t)
     else:
-        keep = _spanning_mask(conducting, periodic)
+        keep = spanning_mask(conducting, axis=0, periodic=periodic)
     n_keep = int(np.count_nonzero(keep[1:-1] if pad else keep))
     common = dict(axis=AXES[a], carrier=carrier, volume_fraction=eps,
                   percolating_fraction=(n_keep / n_cond) if n_cond else 0.0, sigma_phase=sigma_phase,
@@ -682,7 +606,7 @@ def _solve_axis(labels: np.ndarray, sig: np.ndarray, rint: np.ndarray, a: int, v
             except MemoryBudgetError:
                 log.info("float32 Krylov vectors at island contrast >= %g: float64 ones do not fit",
                          ISLAND_F64_CONTRAST)
-    sol = solve_conduction(lab_t, keep.view(np.uint8), sig, rint, periodic=(periodic, periodic),
+    sol = solve_conduction(lab_t, keep.view(np.uint8), sig, rint_per_h, periodic=(periodic, periodic),
                            dtype=dtype, tol=tol, maxiter=maxiter, want_potential=fields,
                            dirichlet_layers=bool(off), islands=islands, vector_dtype=vector_dtype,
                            cuts=cuts_t)

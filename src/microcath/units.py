@@ -12,6 +12,8 @@ from __future__ import annotations
 __all__ = [
     "um",
     "to_um",
+    "to_nm",
+    "to_per_um",
     "mS_cm",
     "to_mS_cm",
     "S_cm",
@@ -25,10 +27,16 @@ __all__ = [
     "g_cm3",
 ]
 
+# both directions multiply by a constant, so a round value stays round (0.3e-6 m -> 0.3 µm);
+# the to_* constants are exact binary numbers
 _UM = 1e-6
+_UM_PER_M = 1e6
+_NM_PER_M = 1e9
 _S_PER_M_PER_MS_CM = 0.1  # 1 mS/cm = 0.1 S/m
+_MS_CM_PER_S_PER_M = 10.0
 _S_PER_M_PER_S_CM = 100.0  # 1 S/cm = 100 S/m
 _OHM_M2_PER_OHM_CM2 = 1e-4
+_OHM_CM2_PER_OHM_M2 = 1e4
 
 
 def um(value: float) -> float:
@@ -38,7 +46,17 @@ def um(value: float) -> float:
 
 def to_um(value_m: float) -> float:
     """Metres -> micrometres."""
-    return value_m / _UM
+    return value_m * _UM_PER_M
+
+
+def to_nm(value_m: float) -> float:
+    """Metres -> nanometres."""
+    return value_m * _NM_PER_M
+
+
+def to_per_um(value_per_m: float) -> float:
+    """A density per metre (m^-1, e.g. m^2/m^3 or m/m^2) -> per micrometre (µm^-1)."""
+    return value_per_m * _UM
 
 
 def mS_cm(value: float) -> float:
@@ -48,7 +66,7 @@ def mS_cm(value: float) -> float:
 
 def to_mS_cm(value_S_m: float) -> float:
     """S/m -> mS/cm."""
-    return value_S_m / _S_PER_M_PER_MS_CM
+    return value_S_m * _MS_CM_PER_S_PER_M
 
 
 def S_cm(value: float) -> float:
@@ -88,7 +106,7 @@ def ohm_cm2(value: float) -> float:
 
 def to_ohm_cm2(value_ohm_m2: float) -> float:
     """Area-specific resistance ohm m^2 -> ohm cm^2."""
-    return value_ohm_m2 / _OHM_M2_PER_OHM_CM2
+    return value_ohm_m2 * _OHM_CM2_PER_OHM_M2
 
 
 def g_cm3(value: float) -> float:

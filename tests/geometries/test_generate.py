@@ -9,10 +9,10 @@ import sys
 
 import numpy as np
 import pytest
-from microcath.geometries import generate
+from microcath.geometries import TOLERANCE, Generated, GenerationReport, generate
 from scipy import ndimage, stats
 
-from microcath import PhaseKind
+from microcath import Microstructure, PhaseKind
 
 S48 = (48, 48, 48)
 
@@ -20,6 +20,38 @@ S48 = (48, 48, 48)
 @pytest.fixture(scope="module")
 def nmc811():
     return generate("default", shape=S48, voxel_size=0.6e-6, seed=11, progress=False)
+
+
+def assert_hits_targets(ms):
+    """The report recorded in the provenance says what the structure holds, and every target is met."""
+    rep = GenerationReport.from_provenance(ms)
+    fr = ms.volume_fractions()
+    assert set(rep.fractions) == set(fr)
+    n_target = 0
+    for name, v in rep.fractions.items():
+        assert v["achieved"] == pytest.approx(fr[name], abs=1e-12)
+        if v["target"] is not None:
+            n_target += 1
+            assert abs(v["achieved"] - v["target"]) <= TOLERANCE, name
+    assert n_target >= 3  # active, electrolyte, pore at least
+    return rep
+
+
+def test_generate_returns_a_plain_structure_and_the_report_on_request(nmc811, tmp_path):
+    from microcath import io
+
+    assert type(nmc811) is Microstructure
+    both = generate("default", shape=S48, voxel_size=0.6e-6, seed=11, progress=False, return_report=True)
+    assert isinstance(both, Generated) and not isinstance(both, Microstructure)
+    assert np.array_equal(both.structure.labels, nmc811.labels)
+    assert both.report == GenerationReport.from_provenance(both.structure)
+    # the report survives save -> load (it lives in the provenance only)
+    io.save(nmc811, tmp_path / "s.mcath")
+    back = io.load(tmp_path / "s.mcath")
+    before, after = GenerationReport.from_provenance(nmc811), GenerationReport.from_provenance(back)
+    assert after.fractions == before.fractions
+    with pytest.raises(ValueError, match="no generation report"):
+        GenerationReport.from_provenance(nmc811.replace(provenance={}))
 
 
 def test_default_fractions_match_dossier_densities(nmc811):
@@ -31,7 +63,8 @@ def test_default_fractions_match_dossier_densities(nmc811):
     assert fr["Li6PS5Cl"] == pytest.approx(v[1], abs=0.01)
     assert fr["carbon_black"] == pytest.approx(v[2], abs=0.01)
     assert fr["pore"] == pytest.approx(0.05, abs=0.01)
-    assert nmc811.report.ok
+    rep = assert_hits_targets(nmc811)
+    assert rep.fractions["NMC811"]["target"] == pytest.approx(v[0], rel=1e-9)  # targets from the densities
     assert nmc811.provenance["seed"] == 11 and nmc811.provenance["recipe"] == "nmc811_lpscl_c65"
 
 
@@ -118,7 +151,7 @@ def test_dual_coating_thickness_by_distance_transform():
 def test_sulfur_on_carbon_hosts():
     ms = generate("s_on_c_li3ps4", shape=S48, voxel_size=0.3e-6, seed=5, progress=False)
     s, c = ms.mask("sulfur"), ms.mask("carbon_black")
-    assert ms.report.ok
+    assert_hits_targets(ms)
     # every sulfur voxel touches carbon or sulfur that leads to carbon: a thin shell on the hosts
     dist = ndimage.distance_transform_edt(~np.pad(c, ((0, 0), (12, 12), (12, 12)), mode="wrap"))
     dist = dist[:, 12:-12, 12:-12]
@@ -133,7 +166,7 @@ def test_fibres_in_plane():
                              "carbon.form": "fibres", "carbon.diameter_um": 0.6,
                              "carbon.length": {"distribution": "monodisperse", "d_um": 6.0},
                              "carbon.orientation": "in_plane", "carbon.attach": 0.0})
-    assert ms.report.ok
+    assert_hits_targets(ms)
     c = ms.mask("carbon_black")
     # fibres lie in the y-z plane: carbon 4 voxels further along y is far likelier than along x
     def lag(a, ax, k=4):
@@ -147,7 +180,7 @@ def test_electrolyte_particles_mode_and_porosity():
     ms = generate("lco_li3incl6", shape=S48, voxel_size=0.6e-6, seed=7, progress=False,
                   overrides={"porosity": 0.15})
     assert ms.volume_fractions()["pore"] == pytest.approx(0.15, abs=0.01)
-    assert ms.report.ok
+    assert_hits_targets(ms)
 
 
 def _digest(ms):

@@ -190,9 +190,9 @@ def test_bad_elastic_input(ti_cpu):
     lab = np.zeros((4, 4, 4), np.uint8)
     with pytest.raises(InputError, match="Poisson"):
         M.stress_of_labels(lab, {0: (1e9, 0.5)}, voxel_size=1e-6)
-    with pytest.raises(InputError, match="finite"):
+    with pytest.raises(InputError, match="Young"):
         M.stress_of_labels(lab, {0: (float("nan"), 0.3)}, voxel_size=1e-6)
-    with pytest.raises(InputError, match="finite"):
+    with pytest.raises(InputError, match="Young"):
         M.stress_of_labels(lab, {0: (-1e9, 0.3)}, voxel_size=1e-6)
     with pytest.raises(InputError, match="--elastic 1="):
         M.stress_of_labels(np.ones((4, 4, 4), np.uint8), {0: AM}, voxel_size=1e-6)

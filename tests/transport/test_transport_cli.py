@@ -25,13 +25,13 @@ def test_json_on_plain_array(ti_cpu, laminate_npy, capsys):
     out = json.loads(capsys.readouterr().out)
     ax = out["axes"]
     assert set(ax) == {"x", "y", "z"}
-    assert ax["x"]["sigma_eff_S_per_m"] == pytest.approx(12 / (6 / 0.2 + 6 / 1e-3), rel=1e-4)
-    assert ax["y"]["sigma_eff_S_per_m"] == pytest.approx((0.2 + 1e-3) / 2, rel=1e-4)
+    assert ax["x"]["sigma_eff"] == pytest.approx(12 / (6 / 0.2 + 6 / 1e-3), rel=1e-4)
+    assert ax["y"]["sigma_eff"] == pytest.approx((0.2 + 1e-3) / 2, rel=1e-4)
     for rec in ax.values():
         assert rec["converged"] is True
         assert rec["volume_fraction"] == pytest.approx(1.0)
         assert rec["tau"] is None  # two conducting phases
-        assert isinstance(rec["iterations"], int)
+        assert isinstance(rec["n_iter"], int)
 
 
 def test_interface_resistance_and_tau(ti_cpu, laminate_npy, capsys):
@@ -40,11 +40,11 @@ def test_interface_resistance_and_tau(ti_cpu, laminate_npy, capsys):
                  "--interface-resistance", "0:1=100", "--voxel-size-um", "0.5", "--json"])
     assert code == 0
     rec = json.loads(capsys.readouterr().out)["axes"]["y"]
-    assert rec["sigma_eff_S_per_m"] == pytest.approx(0.1, rel=1e-5)
+    assert rec["sigma_eff"] == pytest.approx(0.1, rel=1e-5)
     assert rec["tau"] == pytest.approx(1.0, rel=1e-5)
     code = main(["conductivity", str(laminate_npy), "--sigma", "0=0.2", "--sigma", "1=0", "--json"])
     rec = json.loads(capsys.readouterr().out)["axes"]["x"]
-    assert rec["sigma_eff_S_per_m"] == 0 and rec["tau"] == "inf" and rec["percolating"] is False
+    assert rec["sigma_eff"] == 0 and rec["tau"] == "inf" and rec["percolating"] is False
 
 
 def test_series_interface_resistance_units(ti_cpu, laminate_npy, capsys):
@@ -54,7 +54,7 @@ def test_series_interface_resistance_units(ti_cpu, laminate_npy, capsys):
     assert code == 0
     rec = json.loads(capsys.readouterr().out)["axes"]["x"]
     h = 0.5e-6
-    assert rec["sigma_eff_S_per_m"] == pytest.approx(12 * h / (6 * h / 0.2 + 6 * h / 0.1 + 1e-3), rel=1e-4)
+    assert rec["sigma_eff"] == pytest.approx(12 * h / (6 * h / 0.2 + 6 * h / 0.1 + 1e-3), rel=1e-4)
 
 
 def test_text_output_and_fields(ti_cpu, tmp_path, capsys):

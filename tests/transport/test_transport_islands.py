@@ -82,7 +82,7 @@ def test_generated_composite_electronic_converges(ti_cpu):
 
     from microcath import transport
 
-    ms = generate("default", shape=(40, 40, 40), seed=1).microstructure
+    ms = generate("default", shape=(40, 40, 40), seed=1)
     r = transport.conductivity(ms, carrier="electronic", axis="x")
     # before the island correction: 1000 iterations, converged=False, flux balance 0.2 (64^3)
     assert r.converged and r.flux_balance < 1e-4

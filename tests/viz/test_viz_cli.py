@@ -1,6 +1,5 @@
 """`microcath run` and `microcath render` from the command line."""
 
-import importlib
 import json
 
 import numpy as np
@@ -10,41 +9,47 @@ from viz_helpers import colour_share, make_composite, read_png
 from microcath.cli.main import main
 from microcath.viz.colors import hex_to_rgb, phase_colors
 
-
-def _built(module: str, attr: str) -> bool:
-    try:
-        return hasattr(importlib.import_module(module), attr)
-    except ImportError:
-        return False
+EXPECTED_STATUS = {"generate": "run", "analyse": "run", "ionic conductivity": "run",
+                   "electronic conductivity": "run", "stress at a charged state": "not run", "report": "run"}
 
 
-def test_run_tiny_completes_and_reports_every_stage(tmp_path, capsys):
+def test_run_tiny_completes_and_every_stage_runs(tmp_path, capsys):
     out = tmp_path / "run"
     # small particles so that a tiny box holds a few of them
     code = main(["run", "-o", str(out), "--shape", "24", "24", "24", "--seed", "1", "--size", "240", "200",
-                 "--set", "active.size.d50_um=1.2", "--set", "voxel_size_um=0.25"])
+                 "--set", "active.size.d50_um=1.2", "--set", "voxel_size_um=0.25", "--strict"])
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert (out / "report.html").is_file() and (out / "results.json").is_file()
     assert str(out / "report.html") in captured.out
     assert "mechanics solver not built yet" in captured.out
     doc = json.loads((out / "results.json").read_text())
-    stages = {s["name"]: s for s in doc["stages"]}
-    expect = {"generate": ("microcath.geometries", "generate"),
-              "analyse": ("microcath.analysis", "analyze"),
-              "ionic conductivity": ("microcath.transport", "conductivity"),
-              "electronic conductivity": ("microcath.transport", "conductivity")}
-    generated = stages["generate"]["status"] == "run"
-    for name, (module, attr) in expect.items():
-        if _built(module, attr) and (name == "generate" or generated):
-            assert stages[name]["status"] == "run", (name, stages[name]["reason"])
-        else:  # honest: says what is missing
-            assert stages[name]["status"] == "not run", name
-            assert "not built yet" in stages[name]["reason"] or "needs a structure" in stages[name]["reason"]
-    assert stages["stress at a charged state"]["status"] == "not run"
-    if generated:
-        assert doc["results"]["structure"]["shape"] == [24, 24, 24]
-        assert (out / "structure.mcath").is_file() and (out / "fields.vti").is_file()
+    assert {s["name"]: s["status"] for s in doc["stages"]} == EXPECTED_STATUS
+    assert doc["results"]["structure"]["shape"] == [24, 24, 24]
+    assert (out / "structure.mcath").is_file() and (out / "fields.vti").is_file()
+    for key in ("sigma_ionic_eff", "sigma_electronic_eff", "utilisable_active_fraction"):
+        assert doc["results"]["headline"][key]["value"] > 0, key
+
+
+def test_a_failing_stage_fails_the_command_after_writing_the_rest(tmp_path, capsys, monkeypatch):
+    from microcath.pipeline import STAGES, Stage, driver
+
+    def boom(ctx):
+        raise RuntimeError("injected stage failure")
+
+    monkeypatch.setattr(driver, "STAGES", (STAGES[0], Stage("boom", boom, needs=("structure",)), STAGES[-1]))
+    out = tmp_path / "run"
+    argv = ["run", "-o", str(out), "--shape", "16", "16", "16", "--size", "160", "120",
+            "--set", "active.size.d50_um=1.2", "--set", "voxel_size_um=0.25"]
+    assert main(argv) == 1
+    assert "boom" in capsys.readouterr().err
+    doc = json.loads((out / "results.json").read_text())
+    status = {s["name"]: s for s in doc["stages"]}
+    assert status["boom"]["status"] == "failed" and "injected" in status["boom"]["reason"]
+    assert status["generate"]["status"] == status["report"]["status"] == "run"
+    # --strict stops at the failure and leaves no folder
+    assert main([*argv[:2], str(tmp_path / "strict"), *argv[3:], "--strict"]) == 1
+    assert not (tmp_path / "strict").exists()
 
 
 def test_run_refuses_non_empty_folder(tmp_path, capsys):
@@ -57,10 +62,12 @@ def test_run_refuses_non_empty_folder(tmp_path, capsys):
 
 
 def test_set_values_are_parsed():
-    from microcath.cli.run import parse_set
+    from microcath.geometries.recipes import parse_overrides
 
-    assert parse_set(("a=3", "b=0.5", "c=true", "d=NMC811", 'e="x y"')) == {
-        "a": 3, "b": 0.5, "c": True, "d": "NMC811", "e": "x y"}
+    assert parse_overrides(("a=3", "b=0.5", "c=true", "d=NMC811", 'e="x y"', "f = [1, 2]")) == {
+        "a": 3, "b": 0.5, "c": True, "d": "NMC811", "e": "x y", "f": [1, 2]}
+    with pytest.raises(ValueError, match="KEY=VALUE"):
+        parse_overrides(("no_equals_sign",))
 
 
 @pytest.fixture(scope="module")

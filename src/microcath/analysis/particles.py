@@ -23,7 +23,9 @@ boundary faces that touch an electrolyte voxel with a carbon voxel in its
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -33,11 +35,16 @@ from ..phases import PhaseKind
 from ..results import ResultMixin
 from .percolation import PercolationResult
 
-__all__ = ["ParticleTable", "particle_table", "particle_ids", "watershed_particles", "STATUSES"]
+__all__ = ["ParticleTable", "particle_table", "particle_ids", "watershed_particles", "STATUSES",
+           "STATUS_CODES", "status_codes", "equivalent_diameter", "particle_diameters"]
 
 log = logging.getLogger(__name__)
 
 STATUSES = ("utilisable", "ionically_isolated", "electronically_isolated", "dead")
+#: Integer code of each particle status (0: no status), as written to ``particle_status`` fields.
+STATUS_CODES: dict[str, int] = {name: i for i, name in enumerate(STATUSES, 1)}
+#: What the codes of a ``particle_status`` field mean (the unit string of that field).
+STATUS_CODE_LEGEND = "0 none, " + ", ".join(f"{c} {n.replace('_', ' ')}" for n, c in STATUS_CODES.items())
 
 # neighbour-class bits seen from a particle voxel
 _B_IONIC_CONN = 1  # ionic conductor (non-active) connected to the separator face
@@ -124,6 +131,73 @@ class ParticleTable(ResultMixin):
         pct = {f"d{q}": float(d[order][min(np.searchsorted(cum, q / 100.0), d.size - 1)])
                for q in (10, 50, 90)}
         return {"n": int(d.size), "mean": float(d.mean()), **pct}
+
+
+def equivalent_diameter(volume: Any) -> np.ndarray:
+    """Diameter of the sphere of the same volume, ``d = (6 V / π)^(1/3)`` [m] (``volume`` [m^3])."""
+    return (6.0 * np.asarray(volume, dtype=np.float64) / np.pi) ** (1.0 / 3.0)
+
+
+def particle_diameters(ms: Microstructure) -> np.ndarray:
+    """Volume-equivalent sphere diameter of every particle of ``ms.particles`` [m].
+
+    ``V`` is the particle's voxel count times the voxel volume.
+    """
+    if ms.particles is None:
+        raise InputError("ms: the structure has no particle ids (ms.particles is None)")
+    counts = np.bincount(ms.particles.ravel())[1:]
+    counts = counts[counts > 0]
+    return equivalent_diameter(counts * ms.voxel_size**3)
+
+
+_STATUS_ALIASES = {"usable": "utilisable", "utilizable": "utilisable", "connected": "utilisable",
+                   "ionic_isolated": "ionically_isolated",
+                   "electronic_isolated": "electronically_isolated", "isolated": "dead"}
+
+
+def _status_code(v: Any) -> int:
+    if isinstance(v, str):
+        key = v.strip().lower().replace(" ", "_").replace("-", "_")
+        key = _STATUS_ALIASES.get(key, key)
+        if key not in STATUS_CODES:
+            raise InputError(
+                f"status: unknown particle status {v!r}; expected one of {', '.join(STATUS_CODES)}"
+            )
+        return STATUS_CODES[key]
+    iv = int(v)
+    if iv not in STATUS_CODES.values():
+        raise InputError(f"status: integer status codes are {STATUS_CODES}, got {iv}")
+    return iv
+
+
+def status_codes(status: Any, n_particles: int) -> np.ndarray:
+    """Per-particle status -> int8 array indexed by particle id (entry 0 and unknown ids: 0).
+
+    ``status`` is ``{id: name or code}``, a :class:`ParticleTable`, or one entry per particle
+    (row ``i`` = particle ``i + 1``, or ``n_particles + 1`` entries indexed by id).
+    Codes are :data:`STATUS_CODES`.
+    """
+    out = np.zeros(n_particles + 1, dtype=np.int8)
+    if isinstance(status, ParticleTable):
+        status = {int(i): str(s) for i, s in zip(status.particle_id, status.status, strict=True)}
+    if isinstance(status, Mapping):
+        for pid, v in status.items():
+            if 1 <= int(pid) <= n_particles:
+                out[int(pid)] = _status_code(v)
+        return out
+    arr = list(status)
+    if len(arr) == n_particles:          # row i = particle i + 1
+        for i, v in enumerate(arr):
+            out[i + 1] = _status_code(v)
+    elif len(arr) == n_particles + 1:    # indexed by particle id, row 0 unused
+        for i, v in enumerate(arr[1:], 1):
+            out[i] = _status_code(v)
+    else:
+        raise InputError(
+            f"status: expected one status per particle ({n_particles}, or {n_particles + 1} indexed "
+            f"by id), got {len(arr)}"
+        )
+    return out
 
 
 def watershed_particles(active: np.ndarray, *, min_distance: int = 3) -> np.ndarray:
@@ -272,7 +346,7 @@ def particle_table(ms: Microstructure, ionic: PercolationResult, electronic: Per
     return ParticleTable(
         particle_id=ids.astype(np.int64),
         volume=vol,
-        equivalent_diameter=(6.0 * vol / np.pi) ** (1.0 / 3.0),
+        equivalent_diameter=equivalent_diameter(vol),
         surface_area=surface * vs**2,
         electrolyte_contact_area=el_contact * vs**2,
         ionic_contact_area=ion_contact * vs**2,

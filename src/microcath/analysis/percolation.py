@@ -21,7 +21,8 @@ from ..results import ResultMixin
 from .components import check_connectivity, connected_components
 
 __all__ = ["PercolationResult", "percolation", "classify_clusters", "ISOLATED", "DEAD_END_INLET",
-           "DEAD_END_OUTLET", "PERCOLATING", "resolve_phase_set"]
+           "DEAD_END_OUTLET", "PERCOLATING", "resolve_phase_set", "merge_periodic", "face_touch",
+           "spanning_roots", "spanning_mask"]
 
 ISOLATED, DEAD_END_INLET, DEAD_END_OUTLET, PERCOLATING = 0, 1, 2, 3
 
@@ -56,18 +57,78 @@ def _fmt_fractions(ms: Microstructure) -> str:
     return ", ".join(f"{k} {v:.3f}" for k, v in ms.volume_fractions().items())
 
 
+def merge_periodic(labels: np.ndarray, n: int, axes: Iterable[int]) -> np.ndarray:
+    """Root id of clusters ``0..n`` with clusters that meet across the periodic ``axes`` merged.
+
+    ``roots[labels]`` gives one id per merged cluster (0 stays the background).
+    """
+    parent = np.arange(n + 1)
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    if not n:
+        return parent
+    for ax in axes:
+        a = np.take(labels, 0, axis=ax).ravel()
+        b = np.take(labels, -1, axis=ax).ravel()
+        sel = (a > 0) & (b > 0)
+        for u, v in set(zip(a[sel].tolist(), b[sel].tolist(), strict=True)):
+            ru, rv = find(u), find(v)
+            if ru != rv:
+                parent[ru] = rv
+    return np.array([find(i) for i in range(n + 1)])
+
+
+def face_touch(labels: np.ndarray, n: int, axis: int,
+               roots: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Which clusters (ids ``0..n``, or their ``roots``) touch the first and the last face along ``axis``.
+
+    Returns two bool arrays of length ``n + 1``; entry 0 (background) is False.
+    """
+    first = np.take(labels, 0, axis=axis).ravel()
+    last = np.take(labels, labels.shape[axis] - 1, axis=axis).ravel()
+    if roots is not None:
+        first, last = roots[first], roots[last]
+    touch0 = np.zeros(n + 1, dtype=bool)
+    touch1 = np.zeros(n + 1, dtype=bool)
+    touch0[first] = True
+    touch1[last] = True
+    touch0[0] = touch1[0] = False
+    return touch0, touch1
+
+
+def spanning_roots(labels: np.ndarray, roots: np.ndarray, axis: int = 0) -> np.ndarray:
+    """Bool per cluster id: its (merged) cluster touches both faces along ``axis``."""
+    n = roots.size - 1
+    touch0, touch1 = face_touch(labels, n, axis, roots)
+    span = touch0 & touch1
+    return span[roots]
+
+
+def spanning_mask(mask: np.ndarray, *, axis: int = 0, periodic: bool = False) -> np.ndarray:
+    """Voxels of ``mask`` in face-connected clusters that join the two faces along ``axis``.
+
+    With ``periodic``, clusters that meet across the two side pairs (the axes other than
+    ``axis``) count as one. This is the conducting backbone the transport solver keeps.
+    """
+    labels, n = connected_components(mask, connectivity=6)
+    sides = [a for a in range(mask.ndim) if a != axis] if periodic else []
+    roots = merge_periodic(labels, n, sides)
+    keep = spanning_roots(labels, roots, axis)
+    keep[0] = False
+    return keep[labels]
+
+
 def classify_clusters(labels: np.ndarray, n: int, axis: int) -> tuple[np.ndarray, np.ndarray]:
     """Class (``ISOLATED`` .. ``PERCOLATING``) and voxel count of clusters ``0..n``.
 
     Entry 0 is the background (class ``ISOLATED``, its count the background voxels).
     """
-    first = np.take(labels, 0, axis=axis)
-    last = np.take(labels, labels.shape[axis] - 1, axis=axis)
-    touch0 = np.zeros(n + 1, dtype=bool)
-    touch1 = np.zeros(n + 1, dtype=bool)
-    touch0[first.ravel()] = True
-    touch1[last.ravel()] = True
-    touch0[0] = touch1[0] = False
+    touch0, touch1 = face_touch(labels, n, axis)
     cls = np.full(n + 1, ISOLATED, dtype=np.int8)
     cls[touch0 & ~touch1] = DEAD_END_INLET
     cls[touch1 & ~touch0] = DEAD_END_OUTLET

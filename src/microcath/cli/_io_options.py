@@ -2,7 +2,10 @@
 
 ``@input_options`` adds ``--phases``, ``--voxel-size-um``, ``--dataset``,
 ``--shape``, ``--dtype``, ``--byte-order``, ``--offset`` and ``--format``;
-:func:`load_input` turns them into a :class:`~microcath.Microstructure`.
+:func:`load_input` turns them into a :class:`~microcath.Microstructure`, and
+:func:`read_input` gives the plain label array of a file that has no phase
+table (``microcath conductivity`` with per-label conductivities). Every command
+that reads a structure goes through these two.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import click
 
 from ..errors import InputError
 
-__all__ = ["input_options", "load_input", "check_output"]
+__all__ = ["input_options", "load_input", "read_input", "check_output"]
 
 _OPTIONS = [
     click.option("--phases", default=None, metavar="SPEC",
@@ -48,13 +51,31 @@ def load_input(path: str | Path, *, phases: str | None = None, voxel_size_um: fl
                dtype: str | None = None, byte_order: str = "little", offset: int = 0,
                fmt: str | None = None, **_: Any):
     """Read a structure with the values of :func:`input_options`."""
-    from .. import io
+    from .. import io, validation
 
-    if voxel_size_um is not None and not voxel_size_um > 0:
-        raise InputError(f"--voxel-size-um: expected a positive size in µm, got {voxel_size_um}")
-    return io.load(path, phases=phases, voxel_size=None if voxel_size_um is None else voxel_size_um * 1e-6,
+    return io.load(path, phases=phases, voxel_size=validation.voxel_size_um(voxel_size_um),
                    format=fmt, dataset=dataset, shape=shape or None, dtype=dtype, byte_order=byte_order,
                    offset=offset)
+
+
+def read_input(path: str | Path, *, phases: str | None = None, voxel_size_um: float | None = None,
+               dataset: str | None = None, shape: tuple[int, ...] | None = None,
+               dtype: str | None = None, byte_order: str = "little", offset: int = 0,
+               fmt: str | None = None, **_: Any):
+    """A :class:`~microcath.Microstructure` when the file has a phase table (or ``--phases`` names
+    the labels), else the plain label array as stored (validated, uint8)."""
+    from .. import io, validation
+
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"FILE: no such file or folder {str(path)!r}")
+    if io.format_of(path, fmt) == "native" or phases is not None:
+        return load_input(path, phases=phases, voxel_size_um=voxel_size_um, dataset=dataset, shape=shape,
+                          dtype=dtype, byte_order=byte_order, offset=offset, fmt=fmt)
+    validation.voxel_size_um(voxel_size_um)
+    arr = io.read_array(path, format=fmt, dataset=dataset, shape=shape or None, dtype=dtype,
+                        byte_order=byte_order, offset=offset)
+    return validation.labels(arr, f"FILE ({path.name})")
 
 
 def check_output(path: str | Path, overwrite: bool) -> Path:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from .. import units
 from ..errors import InputError
 from ._io_options import input_options, load_input
 
@@ -29,18 +30,19 @@ def format_result(res, name: str) -> str:
     m = res.morphology
     lines = [
         f"file          {name}",
-        f"shape         {' x '.join(map(str, res.shape))} voxels, voxel {res.voxel_size * 1e6:.4g} µm, "
+        f"shape         {' x '.join(map(str, res.shape))} voxels, "
+        f"voxel {units.to_um(res.voxel_size):.4g} µm, "
         f"axis {res.axis} (separator at 0, collector at the end), {res.connectivity}-connectivity",
         "",
         "phase                      vol %    surface µm^-1 (per image volume)",
     ]
     for ph, f in m.volume_fractions.items():
-        lines.append(f"  {ph:<22} {_pct(f)}   {m.specific_surface_area.get(ph, 0.0) * 1e-6:10.4f}")
+        lines.append(f"  {ph:<22} {_pct(f)}   {units.to_per_um(m.specific_surface_area.get(ph, 0.0)):10.4f}")
     lines.append("")
     lines.append("interface                                   µm^2/µm^3   (raw faces)")
     for k, v in m.specific_interface_area.items():
         raw = m.interface_area_faces[k] / m.volume
-        lines.append(f"  {k:<40} {v * 1e-6:10.4f}   ({raw * 1e-6:.4f})")
+        lines.append(f"  {k:<40} {units.to_per_um(v):10.4f}   ({units.to_per_um(raw):.4f})")
     lines.append(f"  TPB length density (active|electrolyte|carbon)  {m.tpb_length_density_um:.4f} µm/µm^3")
     lines.append("")
     lines.append("network      phases                 vol %   percolating   dead-end   isolated   connected")
@@ -60,8 +62,9 @@ def format_result(res, name: str) -> str:
         lines.append(f"  {s:<25} {c:6d}   {_pct(res.status_volume_fractions[s])} of active volume")
     sd = res.size_distribution
     if sd:
-        lines.append(f"  equivalent diameter µm: mean {sd['mean'] * 1e6:.3f}, d10 {sd['d10'] * 1e6:.3f}, "
-                     f"d50 {sd['d50'] * 1e6:.3f}, d90 {sd['d90'] * 1e6:.3f} (volume-weighted)")
+        um = {k: units.to_um(sd[k]) for k in ("mean", "d10", "d50", "d90")}
+        lines.append(f"  equivalent diameter µm: mean {um['mean']:.3f}, d10 {um['d10']:.3f}, "
+                     f"d50 {um['d50']:.3f}, d90 {um['d90']:.3f} (volume-weighted)")
     lines.append(f"  utilisable active fraction        {_pct(res.utilisable_fraction)}")
     lines.append(f"  mean active-electrolyte contact   {_pct(res.mean_contact_fraction)} of particle surface")
     lines.append(f"  mean triphase share               {_pct(res.mean_triphase_fraction)} of surface faces")

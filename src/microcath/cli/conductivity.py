@@ -10,13 +10,14 @@ given only per-label conductivities::
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import click
 
 from ..errors import InputError
+from ..microstructure import Microstructure
 from ..units import ohm_cm2
+from ._io_options import input_options, read_input
 
 
 def _key(text: str, option: str) -> int | str:
@@ -59,30 +60,6 @@ def _parse_resistance(items: tuple[str, ...]) -> dict[tuple, float]:
     return out
 
 
-def _jsonnum(v):
-    if v is None:
-        return None
-    v = float(v)
-    return v if math.isfinite(v) else ("inf" if v > 0 else "nan")
-
-
-def _axis_record(r) -> dict:
-    return {
-        "sigma_eff_S_per_m": _jsonnum(r.sigma_eff),
-        "sigma_eff_mS_per_cm": _jsonnum(r.sigma_eff_mS_cm),
-        "tau": _jsonnum(r.tau),
-        "macmullin": _jsonnum(r.macmullin),
-        "volume_fraction": r.volume_fraction,
-        "percolating": r.percolating,
-        "converged": r.converged,
-        "iterations": r.n_iter,
-        "residual": _jsonnum(r.residual),
-        "flux_balance": _jsonnum(r.flux_balance),
-        "wall_time_s": r.wall_time,
-        "tau_note": r.tau_note or None,
-    }
-
-
 @click.command("conductivity")
 @click.argument("file", type=click.Path(dir_okay=True, path_type=Path))
 @click.option("--carrier", type=click.Choice(["ionic", "electronic"]), default="ionic", show_default=True,
@@ -93,10 +70,6 @@ def _axis_record(r) -> dict:
               help="Conductivity of a label or phase [S/m]; repeat. Plain arrays need one for every label.")
 @click.option("--interface-resistance", "resistance", multiple=True, metavar="A:B=ohm_cm2",
               help="Area-specific resistance between two labels/phases [ohm cm^2]; repeat.")
-@click.option("--phases", default=None, metavar="SPEC",
-              help="Phase spec for files without a phase table, e.g. '0=pore,1=NMC811,2=Li6PS5Cl'.")
-@click.option("--voxel-size-um", type=float, default=None,
-              help="Voxel edge [µm] (plain arrays: default 1; scales interfacial resistances and currents).")
 @click.option("--tol", type=float, default=1e-6, show_default=True, help="Relative residual tolerance.")
 @click.option("--float64", "float64", is_flag=True, help="Solve in float64 (default float32 fields).")
 @click.option("--periodic", is_flag=True, help="Periodic sides (default no-flux).")
@@ -108,30 +81,30 @@ def _axis_record(r) -> dict:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
 @click.option("--fields", "fields_out", type=click.Path(path_type=Path), default=None, metavar="OUT.vti",
               help="Write potential [V] and current density [A/m^2] (1 V applied) to a .vti file.")
+@input_options
 def command(file: Path, carrier: str, axis: str, sigma: tuple[str, ...], resistance: tuple[str, ...],
-            phases: str | None, voxel_size_um: float | None, tol: float, float64: bool, periodic: bool,
-            boundary: str, maxiter: int, as_json: bool, fields_out: Path | None) -> None:
-    """Effective conductivity and tortuosity factor of FILE along one or all axes."""
-    from .. import io, transport
+            tol: float, float64: bool, periodic: bool, boundary: str, maxiter: int, as_json: bool,
+            fields_out: Path | None, **opts) -> None:
+    """Effective conductivity and tortuosity factor of FILE along one or all axes.
 
-    if not file.exists():
-        raise InputError(f"FILE: no such file or folder {str(file)!r}")
-    if voxel_size_um is not None and not voxel_size_um > 0:
-        raise InputError(f"--voxel-size-um: expected a positive size in µm, got {voxel_size_um}")
+    A plain label array without --voxel-size-um gets 1 µm (microcath.validation.DEFAULT_VOXEL_SIZE):
+    sigma_eff and tau do not depend on it; --interface-resistance needs --voxel-size-um.
+    """
+    from .. import io, transport, validation
+
+    data = read_input(file, **opts)
     sig = _parse_sigma(sigma)
     res = _parse_resistance(resistance)
     dtype = "float64" if float64 else "float32"
     want_fields = fields_out is not None
-    fmt = io.format_of(file)
-    opts = dict(axis=axis, periodic=periodic, boundary=boundary, tol=tol, dtype=dtype,
-                fields=want_fields, maxiter=maxiter)
-    if fmt == "native" or phases is not None:
-        vs = None if voxel_size_um is None else voxel_size_um * 1e-6
-        ms = io.load(file, phases=phases, voxel_size=vs)
-        result = transport.conductivity(ms, carrier=carrier, sigma=sig, interface_resistance=res, **opts)
-        mode, spacing, used_carrier, vti_ms = "structure", ms.voxel_size, carrier, ms
+    solve = dict(axis=axis, periodic=periodic, boundary=boundary, tol=tol, dtype=dtype,
+                 fields=want_fields, maxiter=maxiter)
+    if isinstance(data, Microstructure):
+        ms = data
+        result = transport.conductivity(ms, carrier=carrier, sigma=sig, interface_resistance=res, **solve)
+        mode, used_carrier, vti_ms = "structure", carrier, ms
     else:
-        labels = io.read_array(file)
+        labels = data
         names = [k for k in list(sig) + [x for p in res for x in p] if isinstance(k, str)]
         if names:
             raise InputError(
@@ -143,11 +116,11 @@ def command(file: Path, carrier: str, axis: str, sigma: tuple[str, ...], resista
                 f"--sigma: {file.name} holds a plain label array; give a conductivity for every label, "
                 "e.g. --sigma 0=0 --sigma 1=0.13 (S/m)"
             )
-        spacing = (voxel_size_um if voxel_size_um is not None else 1.0) * 1e-6
-        result = transport.conductivity_of_labels(labels, sig, voxel_size=spacing,
-                                                  interface_resistance=res, **opts)
+        result = transport.conductivity_of_labels(labels, sig, voxel_size=validation.voxel_size_um(
+            opts.get("voxel_size_um")), interface_resistance=res, **solve)
         mode, used_carrier, vti_ms = "labels", "custom", None
     per_axis = result.results if isinstance(result, transport.TensorResult) else (result,)
+    spacing = per_axis[0].voxel_size
     if want_fields:
         fields = {}
         for r in per_axis:
@@ -163,7 +136,7 @@ def command(file: Path, carrier: str, axis: str, sigma: tuple[str, ...], resista
             "dtype": dtype,
             "boundary": boundary,
             "arch": per_axis[0].arch,
-            "axes": {r.axis: _axis_record(r) for r in per_axis},
+            "axes": {r.axis: r.to_dict() for r in per_axis},
         }
         if want_fields:
             out["fields"] = str(fields_out)

@@ -26,8 +26,9 @@ def command(recipe: str | None, out: str | None, sets: tuple[str, ...], seed: in
 
     Prints the achieved volume fractions, sizes and counts next to the targets.
     """
+    from microcath import units, validation
     from microcath.geometries import generate, list_recipes
-    from microcath.geometries.recipes import DEFAULT_RECIPE, parse_value
+    from microcath.geometries.recipes import DEFAULT_RECIPE, parse_overrides
 
     if list_:
         click.echo(f"{'default':<20} = {DEFAULT_RECIPE}")
@@ -39,21 +40,15 @@ def command(recipe: str | None, out: str | None, sets: tuple[str, ...], seed: in
     if out is None:
         raise InputError("--out: give the output file, e.g. -o structure.mcath")
     out = check_output(out, overwrite)  # refuse before spending time on generation
-    overrides = {}
-    for s in sets:
-        if "=" not in s:
-            raise InputError(f"--set: expected KEY=VALUE, got {s!r}")
-        k, v = s.split("=", 1)
-        overrides[k.strip()] = parse_value(v)
-    if voxel_size_um is not None and not voxel_size_um > 0:
-        raise InputError(f"--voxel-size-um: expected a positive size [µm], got {voxel_size_um}")
+    overrides = parse_overrides(sets)
     res = generate(recipe, shape=tuple(shape) if shape else None,
-                   voxel_size=None if voxel_size_um is None else voxel_size_um * 1e-6,
-                   seed=seed, overrides=overrides, progress=True)
+                   voxel_size=validation.voxel_size_um(voxel_size_um),
+                   seed=seed, overrides=overrides, progress=True, return_report=True)
     from microcath import io
 
-    io.save(res.microstructure, out)
-    click.echo(f"recipe {res.provenance['recipe']}, seed {seed}, shape {res.shape}, "
-               f"voxel {res.voxel_size * 1e6:.3g} µm")
+    ms = res.structure
+    io.save(ms, out)
+    click.echo(f"recipe {ms.provenance['recipe']}, seed {seed}, shape {ms.shape}, "
+               f"voxel {units.to_um(ms.voxel_size):.3g} µm")
     click.echo(res.report.table())
     click.echo(f"saved {out}")

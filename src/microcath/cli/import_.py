@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from .. import units
 from ._io_options import check_output, input_options, load_input
 
 
@@ -28,4 +29,5 @@ def command(input: str, out: str | None, overwrite: bool, **opts) -> None:
     ms = load_input(src, **opts)
     io.save(ms, dest)
     fr = ", ".join(f"{k} {100 * v:.1f}%" for k, v in ms.volume_fractions().items())
-    click.echo(f"wrote {dest}: {' x '.join(map(str, ms.shape))} voxels of {ms.voxel_size * 1e6:.4g} µm; {fr}")
+    vox = f"{' x '.join(map(str, ms.shape))} voxels of {units.to_um(ms.voxel_size):.4g} µm"
+    click.echo(f"wrote {dest}: {vox}; {fr}")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from .. import units
 from ..errors import InputError
 from ..results import jsonable
 from ._io_options import input_options, load_input
@@ -45,7 +46,7 @@ def describe(ms, name: str) -> str:
         f"grains      {s['n_grains'] or 'none'}",
         f"particles   {s['n_particles'] if s['n_particles'] is not None else 'none'}",
         "coatings    " + ("none" if not s["coatings"] else
-                          "; ".join(f"{c['material']} on {c['on']}, {c['thickness_m'] * 1e9:.3g} nm"
+                          "; ".join(f"{c['material']} on {c['on']}, {units.to_nm(c['thickness_m']):.3g} nm"
                                     for c in s["coatings"])),
         "provenance",
         *_provenance_lines(s["provenance"]),

@@ -8,36 +8,43 @@ import click
 import numpy as np
 
 from ..errors import InputError
+from ._io_options import input_options, load_input
 
 
-def _load(path: Path):
-    """A Microstructure plus the fields of a ``.vti`` file ({name: (array, unit)})."""
+def _load(path: Path, opts: dict):
+    """A Microstructure plus the fields of a ``.vti`` file ({name: (array, unit)}).
+
+    Structures are read with :func:`load_input` (as every command does). A ``.vti`` of fields
+    only (no phase table) gets placeholder phases; its voxel size is the file's when the file
+    records one in metres, else ``--voxel-size-um`` (never a guess).
+    """
     from .. import io as mio
+    from .. import validation
     from ..microstructure import Microstructure
     from ..phases import Phase
 
     if path.suffix.lower() != ".vti":
-        return mio.load(path), {}
+        return load_input(path, **opts), {}
     data = mio.read_vti(path)
     arrays = dict(data["arrays"])
     units = data.get("units", {})
-    spacing = data["spacing"][0] if data.get("length_unit", "m") == "m" else 1e-6
-    labels = arrays.pop("labels", None)
-    particles = arrays.pop("particles", None)
-    grains = arrays.pop("grains", None)
-    if labels is not None and data.get("phases") is not None:
-        ms = Microstructure(np.asarray(labels, np.uint8), spacing, data["phases"],
-                            particles=particles, grains=grains,
-                            orientations=data.get("orientations") if grains is not None else None)
-    else:
-        if not arrays:
-            raise InputError(f"FILE: {path} holds no voxel arrays to render")
-        shape = next(iter(arrays.values())).shape[:3]
-        lab = np.zeros(shape, np.uint8) if labels is None else np.asarray(labels, np.uint8)
-        ms = Microstructure(lab, spacing, {int(v): Phase(f"label {int(v)}", "electrolyte")
-                                           for v in np.unique(lab)})
+    for name in ("labels", "particles", "grains"):
+        arrays.pop(name, None)
     fields = {k: (v, units.get(k, "")) for k, v in arrays.items()}
-    return ms, fields
+    if "labels" in data["arrays"] and data.get("phases") is not None:
+        return load_input(path, **opts), fields
+    if not arrays:
+        raise InputError(f"FILE: {path} holds no voxel arrays to render")
+    given = validation.voxel_size_um(opts.get("voxel_size_um"))
+    if given is None and data.get("length_unit") != "m":
+        raise InputError(f"--voxel-size-um: {path.name} records its spacing in voxels, not metres; "
+                         "give the voxel size, e.g. --voxel-size-um 0.5")
+    spacing = given if given is not None else data["spacing"][0]
+    shape = next(iter(arrays.values())).shape[:3]
+    labels = data["arrays"].get("labels")
+    lab = np.zeros(shape, np.uint8) if labels is None else validation.labels(np.asarray(labels))
+    placeholder = {int(v): Phase(f"label {int(v)}", "electrolyte") for v in np.unique(lab)}
+    return Microstructure(lab, spacing, placeholder), fields
 
 
 def _parse_slice(text: str | None) -> tuple[str, int] | None:
@@ -65,13 +72,14 @@ def _parse_slice(text: str | None) -> tuple[str, int] | None:
 @click.option("--no-cutaway", is_flag=True, help="Do not cut the corner away.")
 @click.option("--size", nargs=2, type=int, default=(1000, 800), show_default=True, metavar="W H",
               help="Picture size in pixels (3-D renders).")
+@input_options
 def command(file: str, out: str, field_name: str | None, phase: str | None, status: bool,
-            slice_: str | None, volume: bool, streamlines: bool, no_cutaway: bool, size) -> None:
+            slice_: str | None, volume: bool, streamlines: bool, no_cutaway: bool, size, **opts) -> None:
     """Render FILE (a structure .mcath/.tif/.npy/..., or a .vti with fields) to a picture."""
     from .. import viz
 
     path = Path(file)
-    ms, fields = _load(path)
+    ms, fields = _load(path, opts)
     out_p = Path(out)
     if out_p.suffix.lower() != ".png":
         raise InputError(f"-o: expected a .png file, got {out!r}")

@@ -4,28 +4,6 @@ from __future__ import annotations
 
 import click
 
-from ..errors import InputError
-
-try:  # Python 3.11+
-    import tomllib
-except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
-
-
-def parse_set(items: tuple[str, ...]) -> dict:
-    """``("a.b=3", "name=x")`` -> ``{"a.b": 3, "name": "x"}`` (values read as TOML, else text)."""
-    out: dict = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise InputError(f"--set: expected key=value (e.g. --set carbon_fraction=0.05), got {item!r}")
-        try:
-            out[key] = tomllib.loads(f"v = {value.strip()}")["v"]
-        except tomllib.TOMLDecodeError:
-            out[key] = value.strip()
-    return out
-
 
 @click.command("run")
 @click.argument("recipe", required=False, default="default")
@@ -40,20 +18,24 @@ def parse_set(items: tuple[str, ...]) -> dict:
               help="Replace an existing non-empty results folder.")
 @click.option("--size", "window", nargs=2, type=int, default=(900, 720), show_default=True,
               metavar="W H", help="Size of the 3-D renders in pixels.")
+@click.option("--strict", is_flag=True,
+              help="Stop at the first stage that fails (default: record it in the report and go on).")
 def command(recipe: str, out_dir: str, shape, seed: int, sets: tuple[str, ...], force: bool,
-            window) -> None:
+            window, strict: bool) -> None:
     """Run the main job on RECIPE (default: the built-in NMC811 / Li6PS5Cl / carbon composite).
 
     Generates the structure, analyses percolation and particle status, computes
     the ionic and electronic conductivity along x, and writes a results folder
     (results.json, structure.mcath, fields.vti, figures, report.html). Stages
-    whose solver is not built yet are reported as not run.
+    whose solver is not built yet are reported as not run; a stage that fails is
+    reported and the command exits with status 1 after writing the rest.
     """
+    from ..geometries.recipes import parse_overrides
     from ..pipeline import headline_text, run_main_job
 
     result = run_main_job(recipe, out_dir=out_dir, shape=tuple(shape) if shape else None, seed=seed,
-                          overrides=parse_set(sets), force=force, window_size=tuple(window),
-                          progress=True)
+                          overrides=parse_overrides(sets), force=force, window_size=tuple(window),
+                          progress=True, strict=strict)
     click.echo(headline_text(result))
     if not result.ok:
         failed = [s.name for s in result.stages if s.status == "failed"]

@@ -20,6 +20,7 @@ _LAZY = {
     "render_particle_status": "render",
     "render_field": "render",
     "render_streamlines": "render",
+    "render_opened_interfaces": "render",
     "voxel_surface": "render",
     "plot_label_slice": "plots",
     "plot_field_slice": "plots",
@@ -27,7 +28,6 @@ _LAZY = {
     "plot_conductivity": "plots",
     "plot_histogram": "plots",
     "plot_contact_distribution": "plots",
-    "hashin_shtrikman_bounds": "plots",
 }
 
 __all__ = ["FIELD_CMAP", "KIND_COLORS", "OKABE_ITO", "STATUS_COLORS", "phase_colors", *_LAZY]

@@ -3,27 +3,26 @@
 Every function returns a :class:`matplotlib.figure.Figure` built without
 pyplot (no global state, no GUI backend needed) and writes it when given a
 ``filename``. Pass ``ax=`` to draw into an axes of your own figure instead.
-Also here: :func:`hashin_shtrikman_bounds`, the bounds drawn in the
-conductivity plot (pure NumPy, no matplotlib needed).
+The numbers drawn here (Hashin-Shtrikman bounds, particle diameters) are
+computed in :mod:`microcath.analysis`; this module only draws.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .. import units
 from ..errors import InputError
 from ..microstructure import AXES, Microstructure, axis_index
 from .colors import DIVERGING_CMAP, FIELD_CMAP, OKABE_ITO, phase_colors
 
 __all__ = [
-    "hashin_shtrikman_bounds",
-    "particle_diameters",
     "plot_label_slice",
     "plot_field_slice",
     "plot_particle_size_distribution",
@@ -33,69 +32,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-
-# --------------------------------------------------------------------------- numbers
-def hashin_shtrikman_bounds(fractions: Sequence[float], sigmas: Sequence[float]) -> tuple[float, float]:
-    """Hashin–Shtrikman bounds of the conductivity of an isotropic n-phase mixture.
-
-    ``Λ(s) = [Σ f_i / (σ_i + 2 s)]^-1 − 2 s``; the lower bound is
-    ``Λ(σ_min)``, the upper ``Λ(σ_max)`` (Hashin & Shtrikman, J. Appl. Phys.
-    33 (1962) 3125; DOSSIER §C1). For one conducting phase of fraction φ in
-    insulators the upper bound is ``σ · 2φ / (3 − φ)`` and the lower bound 0.
-
-    Parameters
-    ----------
-    fractions : sequence of float
-        Volume fractions (normalised to sum 1 here).
-    sigmas : sequence of float
-        Conductivity of each phase [S/m], >= 0.
-
-    Returns
-    -------
-    (lower, upper) : tuple of float
-        Bounds [S/m].
-
-    >>> lo, up = hashin_shtrikman_bounds([0.3, 0.7], [1.0, 0.0])
-    >>> round(up, 6), lo
-    (0.222222, 0.0)
-    """
-    f = np.asarray(fractions, dtype=float)
-    s = np.asarray(sigmas, dtype=float)
-    if f.shape != s.shape or f.ndim != 1 or f.size == 0:
-        raise InputError(
-            f"fractions, sigmas: expected two 1-D sequences of equal length, got {f.shape} and {s.shape}"
-        )
-    if np.any(f < 0) or not np.isfinite(f).all() or f.sum() <= 0:
-        raise InputError(f"fractions: expected non-negative fractions with a positive sum, got {f}")
-    if np.any(s < 0) or not np.isfinite(s).all():
-        raise InputError(f"sigmas: expected finite conductivities >= 0 [S/m], got {s}")
-    f = f / f.sum()
-    keep = f > 0
-    f, s = f[keep], s[keep]
-
-    def lam(ref: float) -> float:
-        den = s + 2.0 * ref
-        if np.any(den == 0):  # ref = 0 and an insulating phase present
-            return 0.0
-        return float(1.0 / np.sum(f / den) - 2.0 * ref)
-
-    lo, up = lam(float(s.min())), lam(float(s.max()))
-    return max(lo, 0.0), up
-
-
-def particle_diameters(ms: Microstructure) -> np.ndarray:
-    """Volume-equivalent sphere diameter of every active particle [m].
-
-    ``d = (6 V / π)^(1/3)`` with ``V`` the particle's voxel count times the
-    voxel volume; particles are the ids of ``ms.particles``.
-    """
-    if ms.particles is None:
-        raise InputError("ms: the structure has no particle ids (ms.particles is None)")
-    counts = np.bincount(ms.particles.ravel())[1:]
-    counts = counts[counts > 0]
-    vol = counts * ms.voxel_size**3
-    return (6.0 * vol / np.pi) ** (1.0 / 3.0)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -127,7 +63,7 @@ def _slice(a: np.ndarray, axis: int, index: int | None) -> tuple[np.ndarray, int
 def _extent(ms: Microstructure, axis: int) -> tuple[list[float], str, str]:
     """imshow extent [µm] and axis names of the slice normal to ``axis`` (shown as rows=first)."""
     other = [d for d in range(3) if d != axis]
-    s = ms.voxel_size * 1e6
+    s = units.to_um(ms.voxel_size)
     # the slice array is [first, second]; imshow shows rows vertically -> transpose to put first on x
     return ([0, ms.shape[other[0]] * s, 0, ms.shape[other[1]] * s],
             f"{AXES[other[0]]} [µm]", f"{AXES[other[1]]} [µm]")
@@ -174,7 +110,7 @@ def plot_label_slice(ms: Microstructure, *, axis: int | str = "z", index: int | 
               extent=extent, interpolation="nearest")
     ax.set_xlabel(xl)
     ax.set_ylabel(yl)
-    ax.set_title(f"phases, slice {AXES[a]} = {i} ({(i + 0.5) * ms.voxel_size * 1e6:.3g} µm)")
+    ax.set_title(f"phases, slice {AXES[a]} = {i} ({units.to_um((i + 0.5) * ms.voxel_size):.3g} µm)")
     fr = ms.volume_fractions()
     present = set(np.unique(ms.labels).tolist())
     handles = [Patch(facecolor=pal[k], edgecolor="black", linewidth=0.5,
@@ -257,8 +193,10 @@ def plot_particle_size_distribution(data: Microstructure | np.ndarray, *, bins: 
     -------
     matplotlib.figure.Figure
     """
+    from ..analysis.particles import particle_diameters
+
     d = particle_diameters(data) if isinstance(data, Microstructure) else np.asarray(data, float)
-    d_um = d[np.isfinite(d)] * 1e6
+    d_um = units.to_um(d[np.isfinite(d)])
     fig, ax = _figure(ax, figsize)
     if d_um.size:
         ax.hist(d_um, bins=bins, color=OKABE_ITO["vermillion"], edgecolor="black", linewidth=0.5)

@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from .. import units
+from ..analysis.particles import STATUS_CODES, status_codes
 from ..errors import InputError
 from ..microstructure import Microstructure, axis_index
 from ..phases import PhaseKind
@@ -49,18 +51,9 @@ __all__ = [
     "render_streamlines",
     "voxel_surface",
     "has_display",
-    "STATUS_CODES",
 ]
 
 log = logging.getLogger(__name__)
-
-#: Integer codes of per-particle status used by :func:`render_particle_status`.
-STATUS_CODES: dict[str, int] = {
-    "utilisable": 1,
-    "ionically_isolated": 2,
-    "electronically_isolated": 3,
-    "dead": 4,
-}
 
 DEFAULT_WINDOW = (1000, 800)
 
@@ -135,7 +128,7 @@ def _off_screen(filename, show: bool) -> bool:
 
 def _grid(pv, ms: Microstructure):
     """ImageData over the structure, coordinates in µm, no data attached."""
-    s = ms.voxel_size * 1e6
+    s = units.to_um(ms.voxel_size)
     return pv.ImageData(dimensions=np.array(ms.shape) + 1, spacing=(s, s, s))
 
 
@@ -146,7 +139,7 @@ def _cell_values(a: np.ndarray) -> np.ndarray:
 
 def _decorate(p, ms: Microstructure, *, scale_bar: bool, camera: str | None) -> None:
     nx, ny, nz = ms.shape
-    s = ms.voxel_size * 1e6
+    s = units.to_um(ms.voxel_size)
     if scale_bar:
         lx, ly = nx * s, ny * s
         p.add_ruler(pointa=(0.0, ly, 0.0), pointb=(lx, ly, 0.0), title="x [µm]",
@@ -311,7 +304,7 @@ def render_phases(ms: Microstructure, *, phases: Iterable[int | str] | None = No
     cut = _cutaway_mask(ms.shape, cutaway)
     if cut is not None:
         drawn &= ~cut
-    mesh = voxel_surface(drawn, ms.labels, palette, voxel_size_um=ms.voxel_size * 1e6)
+    mesh = voxel_surface(drawn, ms.labels, palette, voxel_size_um=units.to_um(ms.voxel_size))
     p = _plotter(pv, window_size, off)
     _surface_actor(p, mesh, lighting=lighting)
     _outline(p, pv, ms)
@@ -322,53 +315,49 @@ def render_phases(ms: Microstructure, *, phases: Iterable[int | str] | None = No
     return _finish(p, filename=filename, show=show, off_screen=off)
 
 
+def render_opened_interfaces(ms: Microstructure, opened: Sequence[np.ndarray], *,
+                             cutaway: bool | float = False, filename: str | os.PathLike | None = None,
+                             window_size: Sequence[int] = DEFAULT_WINDOW, legend: bool = True,
+                             scale_bar: bool = True, camera: str = "iso", show: bool = False) -> np.ndarray:
+    """Render the active material with the voxels that lost contact on an opened face in red.
+
+    Parameters
+    ----------
+    ms : Microstructure
+        The structure.
+    opened : three bool arrays shaped like ``ms.labels``
+        ``opened[a][i, j, k]``: the face between voxel ``(i, j, k)`` and the next one along axis
+        ``a`` opened (``StressResult.opened``).
+    """
+    _check_ms(ms)
+    off = _off_screen(filename, show)
+    pv = _pyvista(off)
+    active = np.isin(ms.labels, ms.phases.labels_of_kind(PhaseKind.ACTIVE))
+    touched = np.zeros(ms.shape, bool)
+    for ax, o in enumerate(opened):
+        o = np.asarray(o, bool)
+        touched |= o | np.roll(o, 1, axis=ax)
+    drawn = active.copy()
+    cut = _cutaway_mask(ms.shape, cutaway)
+    if cut is not None:
+        drawn &= ~cut
+    palette = np.array([hex_to_rgb("#bbbbbb"), hex_to_rgb("#d62728")], np.uint8)
+    mesh = voxel_surface(drawn, (touched & active).astype(np.int64), palette,
+                         voxel_size_um=units.to_um(ms.voxel_size))
+    p = _plotter(pv, window_size, off)
+    _surface_actor(p, mesh, lighting=True)
+    _outline(p, pv, ms)
+    if legend:
+        _legend(p, [("active, contact kept", "#bbbbbb"), ("active next to an opened face", "#d62728")])
+    _decorate(p, ms, scale_bar=scale_bar, camera=camera)
+    return _finish(p, filename=filename, show=show, off_screen=off)
+
+
 def render_phase(ms: Microstructure, phase: int | str, *, filename: str | os.PathLike | None = None,
                  window_size: Sequence[int] = DEFAULT_WINDOW, **kwargs: Any) -> np.ndarray:
     """Render one phase alone (no cut-away by default); see :func:`render_phases`."""
     kwargs.setdefault("cutaway", False)
     return render_phases(ms, phases=[phase], filename=filename, window_size=window_size, **kwargs)
-
-
-def _status_codes(status: Any, n_particles: int) -> np.ndarray:
-    """Per-particle status -> int array indexed by particle id (0 unused)."""
-    names = {v: k for k, v in STATUS_CODES.items()}
-    out = np.zeros(n_particles + 1, dtype=np.int8)
-
-    def code(v: Any) -> int:
-        if isinstance(v, str):
-            key = v.strip().lower().replace(" ", "_").replace("-", "_")
-            key = {"usable": "utilisable", "utilizable": "utilisable", "connected": "utilisable",
-                   "ionic_isolated": "ionically_isolated",
-                   "electronic_isolated": "electronically_isolated",
-                   "isolated": "dead"}.get(key, key)
-            if key not in STATUS_CODES:
-                raise InputError(
-                    f"status: unknown particle status {v!r}; expected one of {', '.join(STATUS_CODES)}"
-                )
-            return STATUS_CODES[key]
-        iv = int(v)
-        if iv not in names:
-            raise InputError(f"status: integer status codes are {STATUS_CODES}, got {iv}")
-        return iv
-
-    if isinstance(status, Mapping):
-        for pid, v in status.items():
-            if 1 <= int(pid) <= n_particles:
-                out[int(pid)] = code(v)
-        return out
-    arr = list(status)
-    if len(arr) == n_particles:          # row i = particle i + 1
-        for i, v in enumerate(arr):
-            out[i + 1] = code(v)
-    elif len(arr) == n_particles + 1:    # indexed by particle id, row 0 unused
-        for i, v in enumerate(arr[1:], 1):
-            out[i] = code(v)
-    else:
-        raise InputError(
-            f"status: expected one status per particle ({n_particles}, or {n_particles + 1} indexed "
-            f"by id), got {len(arr)}"
-        )
-    return out
 
 
 def render_particle_status(ms: Microstructure, status: Any, *, cutaway: bool | float = False,
@@ -403,7 +392,7 @@ def render_particle_status(ms: Microstructure, status: Any, *, cutaway: bool | f
             "recipe that records particles, or label the active phase first"
         )
     n = int(ms.particles.max())
-    codes = _status_codes(status, n)
+    codes = status_codes(status, n)
     off = _off_screen(filename, show)
     pv = _pyvista(off)
     palette = np.zeros((len(STATUS_CODES) + 1, 3), np.uint8)
@@ -415,7 +404,7 @@ def render_particle_status(ms: Microstructure, status: Any, *, cutaway: bool | f
     cut = _cutaway_mask(ms.shape, cutaway)
     if cut is not None:
         drawn &= ~cut
-    mesh = voxel_surface(drawn, per_voxel, palette, voxel_size_um=ms.voxel_size * 1e6)
+    mesh = voxel_surface(drawn, per_voxel, palette, voxel_size_um=units.to_um(ms.voxel_size))
     p = _plotter(pv, window_size, off)
     _surface_actor(p, mesh, lighting=lighting)
     _outline(p, pv, ms)
@@ -436,7 +425,7 @@ def _field_array(ms: Microstructure, values: np.ndarray, name: str) -> np.ndarra
 
 
 def _slice_positions(ms: Microstructure, slices: Mapping[str, int] | None) -> list[tuple[int, float]]:
-    s = ms.voxel_size * 1e6
+    s = units.to_um(ms.voxel_size)
     if slices is None:
         slices = {ax: n // 2 for ax, n in zip("xyz", ms.shape, strict=True)}
     out = []
@@ -530,7 +519,7 @@ def render_field(ms: Microstructure, values: np.ndarray, *, name: str = "field",
         pts.point_data[name] = np.where(np.isfinite(vals), vals, fill).astype(np.float32)
         p.add_volume(pts, scalars=name, cmap=cmap, clim=clim, opacity="linear",
                      scalar_bar_args=sbar, log_scale=log_scale,
-                     opacity_unit_distance=max(ms.size) * 1e6 / 8)
+                     opacity_unit_distance=units.to_um(max(ms.size)) / 8)
     _outline(p, pv, ms)
     _decorate(p, ms, scale_bar=scale_bar, camera=camera)
     return _finish(p, filename=filename, show=show, off_screen=off)
@@ -575,7 +564,7 @@ def render_streamlines(ms: Microstructure, current_density: np.ndarray, *,
     rng = np.random.default_rng(rng)
     off = _off_screen(filename, show)
     pv = _pyvista(off)
-    s = ms.voxel_size * 1e6
+    s = units.to_um(ms.voxel_size)
     grid = _grid(pv, ms)
     vec = np.stack([_cell_values(j[c]) for c in range(3)], axis=1)
     vec = np.where(np.isfinite(vec), vec, 0.0).astype(np.float32)
@@ -599,7 +588,7 @@ def render_streamlines(ms: Microstructure, current_density: np.ndarray, *,
                                             integration_direction="forward", max_steps=4000,
                                             initial_step_length=0.2, step_unit="cl",
                                             terminal_speed=1e-12 * float(mag.max() or 1.0),
-                                            max_length=4.0 * max(ms.size) * 1e6)
+                                            max_length=4.0 * units.to_um(max(ms.size)))
         if lines.n_points:
             speed = np.linalg.norm(np.asarray(lines.point_data["j"]), axis=1)
             lines.point_data[name] = speed

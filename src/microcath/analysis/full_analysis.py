@@ -1,4 +1,4 @@
-"""The full analysis of a structure: morphology, ionic and electronic networks, particles."""
+"""`analyze()`: the full analysis of a cathode (morphology, ionic and electronic networks, particles)."""
 
 from __future__ import annotations
 

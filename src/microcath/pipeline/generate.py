@@ -1,0 +1,72 @@
+"""Stage ``generate``: build the structure from the recipe (or take the given one), save it, draw it."""
+
+from __future__ import annotations
+
+from .. import io as mio
+from .. import units, viz
+from ..geometries import generate
+from ..phases import PhaseKind
+from ..report import quantity
+from .context import Figure, Line, RunContext, Stage, StageOutput
+
+CAPTIONS = {
+    "figures/structure.png": ("The composite, {nx}×{ny}×{nz} voxels of {voxel_um:.3g} µm ({size_um} µm), "
+                              "corner cut away; pores not drawn. x is through-thickness (separator at "
+                              "x = 0)."),
+    "figures/electrolyte.png": "The solid electrolyte ({phase}) alone: the ion-conducting network.",
+    "figures/slice_labels.png": "Mid-plane slice of the phases (z normal).",
+    "figures/particle_sizes.png": "Active particle size distribution (volume-equivalent sphere diameters).",
+    "structure.mcath": ("the structure (microcath native HDF5: labels, particles, grains, phase table, "
+                        "provenance)"),
+}
+LINES = {
+    "structure": "{shape} voxels of {voxel_um:.3g} µm",
+    "volume fractions": "{fractions}",
+}
+
+
+def run(ctx: RunContext) -> StageOutput:
+    cfg = ctx.config
+    ms = ctx.structure
+    if ms is None:
+        ms = generate(cfg.recipe, shape=cfg.shape, seed=cfg.seed, overrides=dict(cfg.overrides),
+                      progress=cfg.progress)
+    fr = ms.volume_fractions()
+    voxel_um = units.to_um(ms.voxel_size)
+    mio.save(ms, ctx.path("structure.mcath"))
+    files = (Figure("structure.mcath", CAPTIONS["structure.mcath"]),)
+
+    win = cfg.window_size
+    figures = []
+    viz.render_phases(ms, filename=ctx.path("figures/structure.png"), window_size=win)
+    nx, ny, nz = ms.shape
+    size_um = " × ".join(f"{units.to_um(s):.3g}" for s in ms.size)
+    figures.append(Figure("figures/structure.png", CAPTIONS["figures/structure.png"].format(
+        nx=nx, ny=ny, nz=nz, voxel_um=voxel_um, size_um=size_um)))
+    for k, ph in ms.phases.items():
+        if ph.kind is PhaseKind.ELECTROLYTE and fr.get(ph.name, 0) > 0:
+            viz.render_phase(ms, k, filename=ctx.path("figures/electrolyte.png"), window_size=win)
+            figures.append(Figure("figures/electrolyte.png",
+                                  CAPTIONS["figures/electrolyte.png"].format(phase=ph.name)))
+            break
+    viz.plot_label_slice(ms, axis="z", filename=ctx.path("figures/slice_labels.png"))
+    figures.append(Figure("figures/slice_labels.png", CAPTIONS["figures/slice_labels.png"]))
+    if ms.particles is not None and ms.particles.max() > 0:
+        viz.plot_particle_size_distribution(ms, filename=ctx.path("figures/particle_sizes.png"))
+        figures.append(Figure("figures/particle_sizes.png", CAPTIONS["figures/particle_sizes.png"]))
+
+    lines = (
+        Line("structure", LINES["structure"].format(shape="×".join(map(str, ms.shape)), voxel_um=voxel_um)),
+        Line("volume fractions", LINES["volume fractions"].format(
+            fractions=", ".join(f"{k} {100 * v:.1f} %" for k, v in fr.items()))),
+    )
+    return StageOutput(
+        summary={"shape": list(ms.shape), "voxel_size_um": voxel_um, "volume_fractions": quantity(fr, "-")},
+        results={"structure": ms.summary() | {"file": "structure.mcath"},
+                 "volume_fractions": quantity(fr, "-")},
+        headline={"volume_fractions": quantity(fr, "-"), "shape": list(ms.shape), "voxel_size_um": voxel_um},
+        lines=lines, figures=tuple(figures), files=files, structure=ms,
+    )
+
+
+STAGE = Stage("generate", run)
