@@ -473,11 +473,12 @@ class ElasticityLevel:
     """
 
     def __init__(self, shape, nex: int, per_x: bool, mask, dtype, *, lab=None, lam=None, mu=None, ke=None,
-                 degree: int = 3, lower: float = 1.0 / 30.0):
+                 degree: int = 3, lower: float = 1.0 / 30.0, vector_dtype=None):
         self.shape = tuple(int(s) for s in shape)
         self.nex, self.per_x = int(nex), bool(per_x)
         self.n_nodes = int(np.prod(self.shape))
-        self.dtype = dtype
+        self.dtype = dtype  # storage of the element matrices and the diagonal blocks
+        self.vdtype = vector_dtype or dtype  # storage of the vectors of this level
         self.fine = ke is None
         dummy_u8 = ti.ndarray(ti.u8, (1,))
         dummy_f = ti.ndarray(ti.f64, (1,))
@@ -489,7 +490,7 @@ class ElasticityLevel:
         self.degree, self.lower = int(degree), float(lower)
         self.dinv = ti.ndarray(dtype, (9 * self.n_nodes,))
         _diag_inverse(self.dinv, self.lab, self.lam, self.mu, self.ke, self.mask, *self._dims(), self.fine)
-        self._np_dtype = np.float32 if dtype == ti.f32 else np.float64
+        self.np_dtype = np.float32 if self.vdtype == ti.f32 else np.float64
         self._r = self.new_vector()
         self._d = self.new_vector()
         self._t = self.new_vector()
@@ -502,12 +503,12 @@ class ElasticityLevel:
         return mx, self.nex, ny, nz, int(self.per_x)
 
     def new_vector(self, dtype=None):
-        v = ti.ndarray(dtype or self.dtype, (3 * self.n_nodes,))
+        v = ti.ndarray(dtype or self.vdtype, (3 * self.n_nodes,))
         krylov.fill(v, 0.0)
         return v
 
     def apply(self, x, y) -> None:
-        _apply(x, y, self.lab, self.lam, self.mu, self.ke, self.mask, *self._dims(), self.fine, self.dtype)
+        _apply(x, y, self.lab, self.lam, self.mu, self.ke, self.mask, *self._dims(), self.fine, self.vdtype)
 
     def residual(self, x, b, r) -> float:
         return float(_residual(x, b, r, self.lab, self.lam, self.mu, self.ke, self.mask, *self._dims(),
@@ -539,7 +540,7 @@ class ElasticityLevel:
         if self._dense is None and 3 * self.n_nodes <= MAX_DENSE_DOFS:
             self._dense = self._pseudo_inverse()
         if self._dense is not None:
-            x.from_numpy((self._dense @ b.to_numpy().astype(np.float64)).astype(self._np_dtype))
+            x.from_numpy((self._dense @ b.to_numpy().astype(np.float64)).astype(self.np_dtype))
             return
         for _ in range(max(1, sweeps // self.degree)):
             self.smooth(x, b, sweeps=self.degree)
@@ -593,7 +594,7 @@ class ElasticityLevel:
         rng = np.random.default_rng(12345)
         v, t = self._d, self._t
         free = self.free_dofs()
-        v.from_numpy((rng.standard_normal(3 * self.n_nodes) * free).astype(self._np_dtype))
+        v.from_numpy((rng.standard_normal(3 * self.n_nodes) * free).astype(self.np_dtype))
         lam = 1.0
         for _ in range(iters):
             nrm = math.sqrt(krylov.dot(v, v))
@@ -639,7 +640,7 @@ class ElasticityLevel:
         free = self.free_dofs().astype(bool)
         Af = A[np.ix_(free, free)]
         w, V = np.linalg.eigh(Af)
-        cut = max(w.max(), 1e-300) * (1e-5 if self._np_dtype == np.float32 else 1e-10)
+        cut = max(w.max(), 1e-300) * (1e-5 if self.np_dtype == np.float32 else 1e-10)
         inv = np.where(w > cut, 1.0 / np.where(w > cut, w, 1.0), 0.0)
         out = np.zeros((nd, nd))
         out[np.ix_(free, free)] = (V * inv) @ V.T
@@ -673,7 +674,7 @@ def solve_elasticity(labels: np.ndarray, lam: np.ndarray, mu: np.ndarray, load: 
                      periodic_x: bool, mask: np.ndarray, x0: np.ndarray | None = None,
                      dtype: str = "float32", tol: float = 1e-6, maxiter: int = 300,
                      degree: int = 3, accept=None, levels_out: list | None = None,
-                     nullspace=None) -> ElasticSolution:
+                     nullspace=None, vector_dtype: str | None = None) -> ElasticSolution:
     """Solve ``A u = f`` for the node displacements with multigrid-preconditioned CG.
 
     Parameters
@@ -708,7 +709,7 @@ def solve_elasticity(labels: np.ndarray, lam: np.ndarray, mu: np.ndarray, load: 
     mask_d = ti.ndarray(ti.u8, (mx * ny * nz,))
     mask_d.from_numpy(np.ascontiguousarray(mask, dtype=np.uint8).ravel())
     fine = ElasticityLevel((mx, ny, nz), nx, periodic_x, mask_d, tdt, lab=lab_d, lam=lam_d, mu=mu_d,
-                           degree=degree)
+                           degree=degree, vector_dtype=_TI_DTYPES[vector_dtype or dtype])
     levels = build_hierarchy(fine)
     if levels_out is not None:
         levels_out.extend(levels)
@@ -722,8 +723,7 @@ def solve_elasticity(labels: np.ndarray, lam: np.ndarray, mu: np.ndarray, load: 
             project(z)
     free = fine.free_dofs()
     b = fine.new_vector()
-    b.from_numpy((np.ascontiguousarray(load, dtype=np.float64).ravel() * free).astype(
-        np.float32 if dtype == "float32" else np.float64))
+    b.from_numpy((np.ascontiguousarray(load, dtype=np.float64).ravel() * free).astype(fine.np_dtype))
     x = fine.new_vector(ti.f64)
     if x0 is not None:
         x.from_numpy(np.ascontiguousarray(x0, dtype=np.float64).ravel() * free)

@@ -20,6 +20,7 @@ module recomputes, with the same definitions before and after opening:
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -71,10 +72,12 @@ def utilisable_fraction(ms: Microstructure, cuts=None) -> dict[str, float]:
             "utilisable": float(vol[ion_ok & el_ok].sum() / n_act), "n_fragments": int(nf)}
 
 
-def contact_loss(ms: Microstructure, opened, *, materials: Any = None, tol: float = 1e-6) -> dict[str, Any]:
+def contact_loss(ms: Microstructure, opened, *, materials: Any = None, tol: float = 1e-6,
+                 before: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Before/after numbers for the opened faces ``opened`` (three bool arrays, see
     :func:`microcath.mechanics.stress`): effective conductivities along x [mS/cm] and the
-    utilisable fractions."""
+    utilisable fractions. ``before`` may hand in ``{carrier: ConductivityResult}`` along x of the
+    same structure already solved (e.g. by the pipeline's conductivity stages)."""
     from . import transport
     from .errors import InputError
     from .units import to_mS_cm
@@ -84,7 +87,9 @@ def contact_loss(ms: Microstructure, opened, *, materials: Any = None, tol: floa
     for key, carrier in (("sigma_ion_eff_mS_cm", "ionic"), ("sigma_e_eff_mS_cm", "electronic")):
         for when, c in (("before", None), ("after", cuts)):
             try:
-                r = transport.conductivity(ms, carrier=carrier, materials=materials, tol=tol, cut_faces=c)
+                known = (before or {}).get(carrier) if when == "before" else None
+                r = known if known is not None and known.axis == "x" else transport.conductivity(
+                    ms, carrier=carrier, materials=materials, tol=tol, cut_faces=c)
             except InputError as exc:  # e.g. no conducting phase for this carrier
                 log.info("contact loss: %s conductivity skipped: %s", carrier, exc)
                 break

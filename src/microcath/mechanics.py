@@ -399,11 +399,9 @@ class _RigidModes:
         inside = (node_piece > 0)[..., None] * free
         modes = [m * inside for m in modes]
         # operator test per piece
-        import taichi as ti
-
         vec = level.new_vector()
         out = level.new_vector()
-        npdt = np.float32 if level.dtype == ti.f32 else np.float64
+        npdt = level.np_dtype
         keep = np.zeros((n_pieces + 1, 6), bool)
         ascale = prob.stiff_scale
         for k, m in enumerate(modes):
@@ -435,13 +433,14 @@ class _RigidModes:
         self._npc = n_pieces + 1
 
         def project(v) -> None:
-            x = v.to_numpy().astype(np.float64).reshape(-1, 3)
+            x0 = v.to_numpy()
+            x = x0.astype(np.float64).reshape(-1, 3)
             proj = np.einsum("jnd,nd->nj", self._M, x)  # (n_nodes, 6)
             s = np.stack([np.bincount(self._pid, proj[:, j], minlength=self._npc) for j in range(6)], -1)
             c = np.einsum("pkj,pj->pk", self._coef, s)  # coefficients of q_k
             back = np.einsum("pkj,pk->pj", self._coef, c)  # in terms of m_j
             x -= np.einsum("jnd,nj->nd", self._M, back[self._pid])
-            v.from_numpy(x.ravel().astype(self._npdt))
+            v.from_numpy(x.ravel().astype(x0.dtype))
 
         return project
 
@@ -477,11 +476,18 @@ def _merge_periodic(lab: np.ndarray, n: int, periodic: tuple[bool, bool, bool]) 
 
 
 # --------------------------------------------------------------------------- driver
+#: storage of the finest level's Krylov and smoother vectors when the solver runs in float32:
+#: float32 vectors stall at a relative residual of ~1e-5 from 128^3 on (round-off of the
+#: 81-term rows), float64 vectors over float32 element data do not
+VECTOR_DTYPE = "float64"
+
+
 def _solve(prob: _Problem, load: np.ndarray, mask: np.ndarray, *, dtype: str, tol: float, maxiter: int):
     from .gpu_kernels.elasticity import solve_elasticity
 
     return solve_elasticity(prob.labels, prob.lam, prob.mu, load, periodic_x=prob.per_x, mask=mask,
-                            dtype=dtype, tol=tol, maxiter=maxiter, nullspace=prob.nullspace(mask))
+                            dtype=dtype, tol=tol, maxiter=maxiter, nullspace=prob.nullspace(mask),
+                            vector_dtype=VECTOR_DTYPE)
 
 
 def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, float]], *,
@@ -609,7 +615,11 @@ def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, floa
     names = dict(names) if names else {v: str(v) for v in present}
     phases = _phase_stats(labels, sig, present, names)
     opened = None
-    interfaces, opened = _interfaces(labels, sig, vs, strength, periodic_x,
+    # a face opens when its traction exceeds the strength by more than the solver's accuracy
+    # (1e-5 of the largest stress: tol 1e-6 leaves round-off tension of that order on faces
+    # that carry none, e.g. between free laminate layers)
+    threshold = strength + 1e-5 * float(np.abs(sig).max())
+    interfaces, opened = _interfaces(labels, sig, vs, threshold, periodic_x,
                                      interface_types or _label_pairs(names))
     if not converged:
         warnings.warn(
@@ -936,7 +946,7 @@ def stress(ms: Microstructure, *, state: float | None = None, boundary: str = "p
            elastic: Mapping[int | str, tuple[float, float]] | None = None,
            eigenstrain: Mapping[int | str, float] | None = None, materials: Any = None,
            tol: float = 1e-6, dtype: str = "float32", maxiter: int = 500, fields: bool = False,
-           contact: bool = False) -> StressResult:
+           contact: bool = False, contact_before: Mapping[str, Any] | None = None) -> StressResult:
     """Stress from the active material's volume change at a state of charge.
 
     Parameters
@@ -958,6 +968,9 @@ def stress(ms: Microstructure, *, state: float | None = None, boundary: str = "p
         Also compute what the opened interfaces do to transport: the effective ionic and
         electronic conductivity and the utilisable active fraction before and after
         (``result.contact``).
+    contact_before : mapping, optional
+        ``{carrier: ConductivityResult}`` along x of this structure already solved, reused as the
+        "before" conductivities.
     """
     if not isinstance(ms, Microstructure):
         raise InputError(f"ms: expected a Microstructure, got {type(ms).__name__}; "
@@ -984,5 +997,6 @@ def stress(ms: Microstructure, *, state: float | None = None, boundary: str = "p
 
         from .contact import contact_loss
 
-        res = dataclasses.replace(res, contact=contact_loss(ms, res.opened, materials=materials))
+        res = dataclasses.replace(res, contact=contact_loss(ms, res.opened, materials=materials,
+                                                            before=contact_before))
     return res

@@ -74,7 +74,7 @@ def run(ctx: RunContext) -> StageOutput:
     state = charged_state(ms)
     if state is None:
         return StageOutput(not_run=LINES["no state"], lines=(Line(NAME, LINES["no state"]),))
-    res = stress(ms, state=state, contact=True, fields=True)
+    res = stress(ms, state=state, contact=True, fields=True, contact_before=ctx.conductivity)
     fmt = {"state": f"x_Li {state:g}"}
     figures = []
     viz.render_opened_interfaces(ms, res.opened, filename=ctx.path("figures/opened_interfaces.png"),
