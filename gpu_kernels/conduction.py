@@ -47,7 +47,7 @@ import taichi as ti
 
 from . import krylov
 from .grid import cpu_loops
-from .multigrid import VCycle, build_hierarchy
+from .multigrid import KCycle, VCycle, build_hierarchy
 from .runtime import ensure_initialized
 
 __all__ = ["ConductionLevel", "ConductionSolution", "IslandCorrection", "solve_conduction",
@@ -56,6 +56,8 @@ __all__ = ["ConductionLevel", "ConductionSolution", "IslandCorrection", "solve_c
 log = logging.getLogger(__name__)
 
 _TI_DTYPES = {"float32": ti.f32, "float64": ti.f64}
+CYCLE = "v"
+FLEXIBLE = True
 
 
 # --------------------------------------------------------------------------- kernels
@@ -651,7 +653,7 @@ def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, ri
                      tol: float = 1e-6, flux_tol: float = 1e-4, maxiter: int = 500, nu: int = 2,
                      want_potential: bool = False, dirichlet_layers: bool = False,
                      islands: tuple[np.ndarray, np.ndarray, int] | None = None,
-                     vector_dtype: str | None = None) -> ConductionSolution:
+                     vector_dtype: str | None = None, cycle: str | None = None) -> ConductionSolution:
     """Solve the conduction problem along axis 0 with MG-preconditioned CG.
 
     Parameters
@@ -713,7 +715,11 @@ def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, ri
     correction = None
     if islands is not None and len(islands[0]) > 0:
         correction = IslandCorrection(fine, *islands)
-    vcycle = VCycle(levels, nu=nu, corrections=[correction])
+    cycle = cycle or CYCLE
+    if cycle == "k":
+        vcycle = KCycle(levels, nu=nu, corrections=[correction])
+    else:
+        vcycle = VCycle(levels, nu=nu, corrections=[correction])
     b = ti.ndarray(tdt, (ny * nz,))  # right-hand side: non-zero on the inlet plane only
     x = fine.new_vector(ti.f64)  # float64 accumulator of the solution (mixed precision)
     # initial guess: the linear profile of a uniform medium, restricted to conducting voxels
@@ -730,7 +736,8 @@ def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, ri
         f = _fluxes(xv, gx, nx, ny, nz)
         return max(abs(float(f[0])), abs(float(f[1])), 1e-300)
 
-    info = krylov.pcg(fine, vcycle, b, x, tol=tol, maxiter=maxiter, accept=balanced, scale=current)
+    info = krylov.pcg(fine, vcycle, b, x, tol=tol, maxiter=maxiter, accept=balanced, scale=current,
+                      flexible=(cycle == "k" and FLEXIBLE))
     f = _fluxes(x, gx, nx, ny, nz)
     t2 = time.perf_counter()
     pot = faces = None

@@ -27,6 +27,8 @@ __all__ = [
     "dot",
     "fill",
     "copy",
+    "axpy",
+    "lincomb",
 ]
 
 
@@ -73,6 +75,33 @@ def _update_p(p: ti.types.ndarray(ndim=1), z: ti.types.ndarray(ndim=1), beta: ti
     """p = z + beta p."""
     for i in range(p.shape[0]):
         p[i] = z[i] + beta * p[i]
+
+
+@ti.kernel
+def _axpy(y: ti.types.ndarray(ndim=1), x: ti.types.ndarray(ndim=1), a: ti.f64) -> ti.f64:
+    """y += a x; return y.y (float64)."""
+    s = ti.cast(0.0, ti.f64)
+    for i in range(y.shape[0]):
+        y[i] = y[i] + a * x[i]
+        s += ti.cast(y[i], ti.f64) * ti.cast(y[i], ti.f64)
+    return s
+
+
+@ti.kernel
+def _lincomb(x: ti.types.ndarray(ndim=1), a: ti.f64, y: ti.types.ndarray(ndim=1), b: ti.f64):
+    """x = a x + b y."""
+    for i in range(x.shape[0]):
+        x[i] = a * x[i] + b * y[i]
+
+
+def axpy(y, x, a: float) -> float:
+    """``y += a x``; returns ``||y||^2`` (float64)."""
+    return float(_axpy(y, x, float(a)))
+
+
+def lincomb(x, a: float, y, b: float) -> None:
+    """``x = a x + b y``."""
+    _lincomb(x, float(a), y, float(b))
 
 
 def dot(a, b) -> float:
@@ -127,7 +156,8 @@ class PCGInfo:
 def pcg(op: LinearOperator, precond: Preconditioner | None, b, x, *, tol: float = 1e-6,
         maxiter: int = 500, accept: Callable[[object], bool] | None = None,
         replace_every: int = 0, floor: float = 1e-13,
-        scale: Callable[[object], float] | None = None) -> PCGInfo:
+        scale: Callable[[object], float] | None = None, flexible: bool = False,
+        q_dtype=None) -> PCGInfo:
     """Solve ``A x = b`` by preconditioned conjugate gradients, all on the device.
 
     Three working vectors (``r``, ``p`` and one shared by ``z = M^{-1} r`` and
@@ -170,11 +200,18 @@ def pcg(op: LinearOperator, precond: Preconditioner | None, b, x, *, tol: float 
         conducting voxels) ``||b||`` says nothing about the residual in the rest of the
         volume, while the current does.
 
+    flexible : bool
+        Flexible CG (Polak-Ribiere / FCG(1): ``beta = -z_new.q / p.q``) for a preconditioner
+        that varies from call to call (a K-cycle). Keeps ``q = A p`` in a fourth vector.
+    q_dtype : ti dtype, optional
+        Storage of that fourth vector (default: the working dtype); it only enters ``beta``.
+
     Returns
     -------
     PCGInfo
     """
     r, p, zq = op.new_vector(), op.new_vector(), op.new_vector()
+    qv = (op.new_vector(q_dtype) if q_dtype is not None else op.new_vector()) if flexible else zq
     info = PCGInfo()
     bb = dot(b, b)
     if bb == 0.0:
@@ -192,14 +229,14 @@ def pcg(op: LinearOperator, precond: Preconditioner | None, b, x, *, tol: float 
     _copy(p, zq)
     rz = dot(r, zq)
     for it in range(1, maxiter + 1):
-        pq = op.apply(p, zq)  # zq holds q = A p
+        pq = op.apply(p, qv)  # q = A p (zq doubles as q unless flexible)
         if pq is None:
-            pq = dot(p, zq)
+            pq = dot(p, qv)
         if not (pq > 0.0) or not (rz > 0.0):
             info.reason = f"breakdown (p.Ap={pq:.3g}, r.z={rz:.3g}): operator or preconditioner not SPD"
             break
         alpha = rz / pq
-        rr = float(_update_xr(x, r, p, zq, alpha))
+        rr = float(_update_xr(x, r, p, qv, alpha))
         res = math.sqrt(rr) / bnorm
         info.n_iter = it
         restart = False
@@ -224,7 +261,12 @@ def pcg(op: LinearOperator, precond: Preconditioner | None, b, x, *, tol: float 
         info.history.append(res)
         _precondition(precond, r, zq)  # zq holds z = M^{-1} r
         rz_new = dot(r, zq)
-        beta = 0.0 if restart else rz_new / rz
+        if restart:
+            beta = 0.0
+        elif flexible:
+            beta = -dot(zq, qv) / pq
+        else:
+            beta = rz_new / rz
         rz = rz_new
         _update_p(p, zq, beta)
     if not info.converged:
