@@ -153,6 +153,15 @@ class PCGInfo:
     reason: str = ""
 
 
+#: attainable-accuracy stop of :func:`pcg`: after the residual target has been tightened, the
+#: true residual is checked at least every ``STALL_CHECK_EVERY`` iterations; ``STALL_CHECKS``
+#: checks in a row without getting below ``STALL_FACTOR`` x the best one (or one above 4x the
+#: best) end the iteration
+STALL_CHECK_EVERY = 5
+STALL_CHECKS = 5
+STALL_FACTOR = 0.9
+
+
 def pcg(op: LinearOperator, precond: Preconditioner | None, b, x, *, tol: float = 1e-6,
         maxiter: int = 500, accept: Callable[[object], bool] | None = None,
         replace_every: int = 0, floor: float = 1e-13,
@@ -228,6 +237,7 @@ def pcg(op: LinearOperator, precond: Preconditioner | None, b, x, *, tol: float 
     _precondition(precond, r, zq)
     _copy(p, zq)
     rz = dot(r, zq)
+    best, stall, tightening = res, 0, False
     for it in range(1, maxiter + 1):
         pq = op.apply(p, qv)  # q = A p (zq doubles as q unless flexible)
         if pq is None:
@@ -240,14 +250,33 @@ def pcg(op: LinearOperator, precond: Preconditioner | None, b, x, *, tol: float 
         res = math.sqrt(rr) / bnorm
         info.n_iter = it
         restart = False
-        if res < target or (replace_every and it % replace_every == 0):
+        if (res < target or (replace_every and it % replace_every == 0)
+                or (tightening and it % STALL_CHECK_EVERY == 0)):
             res_rec = res
             res = math.sqrt(op.residual(x, b, r)) / bnorm  # true residual replaces r
             # a recursive residual that drifted from the true one (float32 round-off)
             # spoils the conjugacy of p: restart the recurrence from the true residual
             restart = res > 2.0 * res_rec
+            if tightening:
+                # attainable accuracy: once the target has been tightened, a true residual that
+                # stops improving (or grows: round-off of the recurrences) ends the iteration
+                # near its best iterate instead of letting CG drift away from it
+                if res < STALL_FACTOR * best:
+                    stall = 0
+                else:
+                    stall += 1
+                if stall >= STALL_CHECKS or res > 4.0 * best:
+                    ok = res <= tol and (accept is None or accept(x))
+                    info.converged = ok
+                    info.history.append(res)
+                    info.reason = (f"attainable accuracy reached (true residual {res:.2e}, best {best:.2e}; "
+                                   "the residual target against the current is below what this "
+                                   "precision resolves)")
+                    break
+            best = min(best, res)
             if res < target and scale is not None and res * bnorm > tol * scale(x):
                 target = max(target * 0.1, floor)  # residual large against the second scale
+                tightening = True
             elif res < target:
                 if accept is None or accept(x):
                     info.converged = True
@@ -258,6 +287,7 @@ def pcg(op: LinearOperator, precond: Preconditioner | None, b, x, *, tol: float 
                     info.reason = "acceptance test (flux balance) failed at the precision floor"
                     break
                 target = max(target * 0.1, floor)
+                tightening = True
         info.history.append(res)
         _precondition(precond, r, zq)  # zq holds z = M^{-1} r
         rz_new = dot(r, zq)
