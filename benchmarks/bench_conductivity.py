@@ -147,7 +147,7 @@ def main(argv=None) -> int:
 
                 path = os.path.join(tmp, f"composite_{n}.mcath")
                 io.save(generated(args.recipe, n), path)
-                io.save(generated(args.recipe, 24), path + ".small.mcath")
+                io.save(generated(args.recipe, 40), path + ".small.mcath")
                 extra = ["--carrier", args.carrier]
             else:
                 path = os.path.join(tmp, f"composite_{n}.npy")

@@ -1033,7 +1033,8 @@ def bytes_per_voxel(dtype: str = "float32", vector_dtype: str | None = None) -> 
     fine = 8 + 3 * wv + 3 * w  # x (float64), r, p, z/q and three face arrays (b: inlet plane only)
     coarse = (2 * w + 3 * w) / 7.0  # x, b and faces of all coarse levels (geometric sum 1/8 + 1/64 ...)
     setup = 2  # labels and the kept-voxel mask while the faces are built
-    return fine + coarse + setup
+    island_mask = 1 + 1 / 7.0  # IslandTransfer masks (finest and coarse levels)
+    return fine + coarse + setup + island_mask
 
 
 # --------------------------------------------------------------------------- solve
