@@ -47,15 +47,20 @@ import taichi as ti
 
 from . import krylov
 from .grid import cpu_loops
-from .multigrid import VCycle, build_hierarchy
+from .multigrid import KCycle, VCycle, build_hierarchy
 from .runtime import ensure_initialized
 
-__all__ = ["ConductionLevel", "ConductionSolution", "IslandCorrection", "solve_conduction",
+__all__ = ["ConductionLevel", "ConductionSolution", "IslandCorrection", "IslandTransfer", "solve_conduction",
            "bytes_per_voxel"]
 
 log = logging.getLogger(__name__)
 
 _TI_DTYPES = {"float32": ti.f32, "float64": ti.f64}
+CYCLE = "v"
+FLEXIBLE = True
+ISLAND_INTERPOLATION = True
+STAR_SCALE = True
+NO_ISLAND_CORRECTION = False
 
 
 # --------------------------------------------------------------------------- kernels
@@ -321,7 +326,8 @@ def _coarse_solve(x: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1), gx: 
 
 @ti.func
 def _restrict_one(x: ti.template(), b: ti.template(), gx: ti.template(), gy: ti.template(),
-                  gz: ti.template(), bc: ti.template(), ci, cj, ck, nx, ny, nz, ncy, ncz):
+                  gz: ti.template(), bc: ti.template(), mask: ti.template(), masked: ti.template(),
+                  ci, cj, ck, nx, ny, nz, ncy, ncz):
     acc = ti.cast(0.0, ti.f64)
     for di, dj, dk in ti.static(ti.ndrange(2, 2, 2)):
         i = 2 * ci + di
@@ -329,7 +335,11 @@ def _restrict_one(x: ti.template(), b: ti.template(), gx: ti.template(), gy: ti.
         k = 2 * ck + dk
         if i < nx and j < ny and k < nz:
             c = (i * ny + j) * nz + k
-            acc += ti.cast(b[c] - _ax(x, gx, gy, gz, i, j, k, nx, ny, nz), ti.f64)
+            if ti.static(masked):
+                if mask[c] == 0:  # island voxels are restricted by their island's weights
+                    acc += ti.cast(b[c] - _ax(x, gx, gy, gz, i, j, k, nx, ny, nz), ti.f64)
+            else:
+                acc += ti.cast(b[c] - _ax(x, gx, gy, gz, i, j, k, nx, ny, nz), ti.f64)
     bc[(ci * ncy + cj) * ncz + ck] = acc
 
 
@@ -337,28 +347,94 @@ def _restrict_one(x: ti.template(), b: ti.template(), gx: ti.template(), gy: ti.
 def _restrict_residual(x: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1),
                        gx: ti.types.ndarray(ndim=1), gy: ti.types.ndarray(ndim=1),
                        gz: ti.types.ndarray(ndim=1), bc: ti.types.ndarray(ndim=1), nx: ti.i32, ny: ti.i32,
-                       nz: ti.i32, ncx: ti.i32, ncy: ti.i32, ncz: ti.i32):
+                       nz: ti.i32, ncx: ti.i32, ncy: ti.i32, ncz: ti.i32, mask: ti.types.ndarray(ndim=1),
+                       masked: ti.template()):
     if ti.static(cpu_loops()):
         for ci, cj in ti.ndrange(ncx, ncy):
             for ck in range(ncz):
-                _restrict_one(x, b, gx, gy, gz, bc, ci, cj, ck, nx, ny, nz, ncy, ncz)
+                _restrict_one(x, b, gx, gy, gz, bc, mask, masked, ci, cj, ck, nx, ny, nz, ncy, ncz)
     else:
         for ci, cj, ck in ti.ndrange(ncx, ncy, ncz):
-            _restrict_one(x, b, gx, gy, gz, bc, ci, cj, ck, nx, ny, nz, ncy, ncz)
+            _restrict_one(x, b, gx, gy, gz, bc, mask, masked, ci, cj, ck, nx, ny, nz, ncy, ncz)
 
 
 @ti.kernel
 def _prolong_add(xc: ti.types.ndarray(ndim=1), x: ti.types.ndarray(ndim=1), nx: ti.i32, ny: ti.i32,
-                 nz: ti.i32, ncy: ti.i32, ncz: ti.i32):
+                 nz: ti.i32, ncy: ti.i32, ncz: ti.i32, mask: ti.types.ndarray(ndim=1), masked: ti.template()):
     if ti.static(cpu_loops()):
         for i, j in ti.ndrange(nx, ny):
             base = (i * ny + j) * nz
             cbase = ((i // 2) * ncy + j // 2) * ncz
             for k in range(nz):
-                x[base + k] += xc[cbase + k // 2]
+                if ti.static(masked):
+                    if mask[base + k] == 0:
+                        x[base + k] += xc[cbase + k // 2]
+                else:
+                    x[base + k] += xc[cbase + k // 2]
     else:
         for i, j, k in ti.ndrange(nx, ny, nz):
-            x[(i * ny + j) * nz + k] += xc[((i // 2) * ncy + j // 2) * ncz + k // 2]
+            c = (i * ny + j) * nz + k
+            if ti.static(masked):
+                if mask[c] == 0:
+                    x[c] += xc[((i // 2) * ncy + j // 2) * ncz + k // 2]
+            else:
+                x[c] += xc[((i // 2) * ncy + j // 2) * ncz + k // 2]
+
+
+@ti.kernel
+def _island_faces(idx: ti.types.ndarray(ndim=1), gx: ti.types.ndarray(ndim=1), gy: ti.types.ndarray(ndim=1),
+                  gz: ti.types.ndarray(ndim=1), fg: ti.types.ndarray(ndim=1), fn: ti.types.ndarray(ndim=1),
+                  nx: ti.i32, ny: ti.i32, nz: ti.i32):
+    """Conductance and neighbour (-1: inlet, -2: outlet) of the six faces of every island voxel."""
+    sx = ny * nz
+    for t in range(idx.shape[0]):
+        c0 = idx[t]
+        i = c0 // sx
+        c, cjm, cjp, ckm, ckp = _neighbours(i, (c0 // nz) % ny, c0 % nz, ny, nz)
+        fg[6 * t + 0] = ti.cast(gx[c], ti.f64)
+        fn[6 * t + 0] = ti.select(i > 0, c - sx, -1)
+        fg[6 * t + 1] = ti.cast(gx[c + sx], ti.f64)
+        fn[6 * t + 1] = ti.select(i < nx - 1, c + sx, -2)
+        fg[6 * t + 2] = ti.cast(gy[c], ti.f64)
+        fn[6 * t + 2] = cjm
+        fg[6 * t + 3] = ti.cast(gy[cjp], ti.f64)
+        fn[6 * t + 3] = cjp
+        fg[6 * t + 4] = ti.cast(gz[c], ti.f64)
+        fn[6 * t + 4] = ckm
+        fg[6 * t + 5] = ti.cast(gz[ckp], ti.f64)
+        fn[6 * t + 5] = ckp
+
+
+@ti.kernel
+def _island_restrict(x: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1), gx: ti.types.ndarray(ndim=1),
+                     gy: ti.types.ndarray(ndim=1), gz: ti.types.ndarray(ndim=1), bc: ti.types.ndarray(ndim=1),
+                     idx: ti.types.ndarray(ndim=1), cid: ti.types.ndarray(ndim=1),
+                     pa: ti.types.ndarray(ndim=1), pi: ti.types.ndarray(ndim=1), pw: ti.types.ndarray(ndim=1),
+                     s: ti.types.ndarray(ndim=1), nx: ti.i32, ny: ti.i32, nz: ti.i32):
+    """bc += (island part of P^T) (b - A x): the residual summed over each island, times the
+    island's interpolation weight of every coarse cell next to it."""
+    for m in range(s.shape[0]):
+        s[m] = 0.0
+    for t in range(idx.shape[0]):
+        c = idx[t]
+        s[cid[t]] += ti.cast(b[c], ti.f64) + _flux64(x, gx, gy, gz, c // (ny * nz), (c // nz) % ny, c % nz,
+                                                     nx, ny, nz)
+    for q in range(pa.shape[0]):
+        bc[pi[q]] += pw[q] * s[pa[q]]
+
+
+@ti.kernel
+def _island_prolong(xc: ti.types.ndarray(ndim=1), x: ti.types.ndarray(ndim=1), idx: ti.types.ndarray(ndim=1),
+                    cid: ti.types.ndarray(ndim=1), pa: ti.types.ndarray(ndim=1), pi: ti.types.ndarray(ndim=1),
+                    pw: ti.types.ndarray(ndim=1), s: ti.types.ndarray(ndim=1)):
+    """x += (island part of P) xc: every island voxel gets the conductance-weighted mean of
+    the coarse values next to its island (the island floats at its neighbours' mean)."""
+    for m in range(s.shape[0]):
+        s[m] = 0.0
+    for q in range(pa.shape[0]):
+        s[pa[q]] += pw[q] * ti.cast(xc[pi[q]], ti.f64)
+    for t in range(idx.shape[0]):
+        x[idx[t]] += s[cid[t]]
 
 
 @ti.kernel
@@ -399,6 +475,283 @@ def _island_correct(x: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1), id
     for t in range(idx.shape[0]):
         m = cid[t]
         x[idx[t]] += s[m] * inv_e[m]
+
+
+ISLAND_MAX_VOXELS = 8
+COARSE_TRANSFER = True
+COARSE_CORRECTION = True
+
+
+def _strong_clusters(level, thr: float, periodic):
+    """Clusters of cells joined by faces of conductance above ``thr`` that do not reach both
+    electrode layers: the islands of a coarse level, as (flat indices, cluster, count)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    nx, ny, nz = level.shape
+    n = nx * ny * nz
+    ids = np.arange(n).reshape(nx, ny, nz)
+    gx = level.gx.to_numpy().reshape(nx + 1, ny, nz)[1:-1]
+    gy = level.gy.to_numpy().reshape(nx, ny, nz)
+    gz = level.gz.to_numpy().reshape(nx, ny, nz)
+    ra, rb = [], []
+    for g, a, b in ((gx, ids[:-1], ids[1:]), (gy, np.roll(ids, 1, 1), ids), (gz, np.roll(ids, 1, 2), ids)):
+        m = g > thr
+        ra.append(a[m])
+        rb.append(b[m])
+    ra, rb = np.concatenate(ra), np.concatenate(rb)
+    if ra.size == 0:
+        return None
+    nodes = np.unique(np.concatenate([ra, rb]))
+    loc = np.searchsorted(nodes, ra), np.searchsorted(nodes, rb)
+    graph = coo_matrix((np.ones(ra.size), loc), shape=(nodes.size, nodes.size))
+    nc, lab = connected_components(graph, directed=False)
+    layer = nodes // (ny * nz)
+    first = np.zeros(nc, bool)
+    last = np.zeros(nc, bool)
+    first[lab[layer == 0]] = True
+    last[lab[layer == nx - 1]] = True
+    island = ~(first & last)
+    if not island.any():
+        return None
+    t = island[lab]
+    new_id = np.cumsum(island) - 1
+    idx, cid, n_isl = nodes[t], new_id[lab[t]], int(island.sum())
+    # 1 / (Z^T A Z)_mm: every face with exactly one side in cluster m (clusters of a coarse
+    # level may touch through weak faces, which count for both), electrode faces included
+    owner = np.full(n, -1, np.int64)
+    owner[idx] = cid
+    e = np.zeros(n_isl)
+    gxa = level.gx.to_numpy().reshape(nx + 1, ny, nz).astype(np.float64)
+    pairs = ((gxa[1:-1], ids[:-1], ids[1:]), (gy.astype(np.float64), np.roll(ids, 1, 1), ids),
+             (gz.astype(np.float64), np.roll(ids, 1, 2), ids))
+    for g, a, b in pairs:
+        oa, ob, gv = owner[a.ravel()], owner[b.ravel()], g.ravel()
+        m = (oa != ob) & (gv > 0)
+        np.add.at(e, oa[m & (oa >= 0)], gv[m & (oa >= 0)])
+        np.add.at(e, ob[m & (ob >= 0)], gv[m & (ob >= 0)])
+    for plane, layer in ((gxa[0], 0), (gxa[-1], nx - 1)):
+        o = owner[ids[layer].ravel()]
+        np.add.at(e, o[o >= 0], plane.ravel()[o >= 0])
+    inv_e = np.where(e > 0, 1.0 / np.where(e > 0, e, 1.0), 0.0)
+    return idx.astype(np.int32), cid.astype(np.int32), n_isl, inv_e
+
+
+def _interpolated_islands(islands, shape):
+    """The islands small enough for :class:`IslandTransfer` (at most ``ISLAND_MAX_VOXELS``
+    voxels); larger ones stay in the plain aggregates, which represent their internal modes."""
+    idx, cid, n = islands
+    size = np.bincount(cid, minlength=n)
+    small = size <= ISLAND_MAX_VOXELS
+    if not small.any():
+        return None
+    t = small[cid]
+    new_id = np.cumsum(small) - 1
+    return idx[t], new_id[cid[t]].astype(np.int32), int(small.sum())
+
+
+_DUMMY = []
+
+
+def _DUMMY_MASK():
+    """A 1-entry mask passed where a kernel's ``masked`` flag is off (never read)."""
+    if not _DUMMY:
+        _DUMMY.append(ti.ndarray(ti.u8, (1,)))
+    return _DUMMY[0]
+
+
+class IslandTransfer:
+    """Operator-dependent interpolation of highly conducting islands to the first coarse level.
+
+    Piecewise-constant 2x2x2 aggregates cut islands (carbon black at 1e7-1e9 times the
+    conductivity of the matrix): an aggregate holding pieces of two islands welds them,
+    and the coarse operator gets a chain of huge conductances the fine one does not have
+    (too stiff on the modes where the two islands differ). Here island voxels belong to no
+    aggregate; instead the island takes the conductance-weighted mean of the coarse values
+    of the aggregates next to it, ``P_{A,I} = g_{AI} / e_A`` (``g_{AI}``: conductance of the
+    faces between island ``A`` and the matrix voxels of aggregate ``I``; ``e_A``: all faces
+    leaving ``A``, electrodes included) -- the energy-minimising (harmonic) value of a
+    floating equipotential body, as in operator-dependent (black-box) interpolation. The
+    Galerkin coarse operator then connects the aggregates next to an island by the star-mesh
+    conductances ``g_{AI} g_{AJ} / e_A`` (and to an electrode by ``g_{AI} g_{Ae} / e_A``),
+    which never exceed matrix-level conductances; pairs that are not face neighbours are
+    lumped onto a face path between them (``L`` faces of ``L c`` each, conductance ``c`` in
+    series), so the coarse levels keep the 7-point face storage and stay SPD. Below the
+    first coarse level the hierarchy is plain aggregation. Set-up on the host from the
+    faces of the island voxels only (``6 x 12`` bytes per island voxel, transient); on the
+    device: a 1-byte island mask per voxel and the (island, coarse cell, weight) triplets.
+    """
+
+    def __init__(self, level: "ConductionLevel", idx: np.ndarray, cid: np.ndarray, n_clusters: int,
+                 periodic: tuple[bool, bool] = (False, False), max_voxels: int | None = None):
+        nx, ny, nz = level.shape
+        self.periodic = periodic
+        self.nc = ncx, ncy, ncz = tuple((s_ + 1) // 2 for s_ in level.shape)
+        ncell = ncx * ncy * ncz
+        max_voxels = ISLAND_MAX_VOXELS if max_voxels is None else max_voxels
+        # faces of every island voxel
+        idx_all = np.asarray(idx, dtype=np.int64)
+        n_all = int(idx_all.size)
+        idx_d = ti.ndarray(ti.i32, (n_all,))
+        idx_d.from_numpy(idx_all.astype(np.int32))
+        fg_d = ti.ndarray(ti.f64, (6 * n_all,))
+        fn_d = ti.ndarray(ti.i32, (6 * n_all,))
+        _island_faces(idx_d, level.gx, level.gy, level.gz, fg_d, fn_d, nx, ny, nz)
+        fg, fn = fg_d.to_numpy(), fn_d.to_numpy().astype(np.int64)
+        del fg_d, fn_d, idx_d
+
+        def cell_of(v):
+            return ((v // (ny * nz)) // 2 * ncy + ((v // nz) % ny) // 2) * ncz + (v % nz) // 2
+
+        # which island voxels are interpolated: all voxels of small islands; of a large island
+        # those in aggregates it does not own (the owner of an aggregate is the large island
+        # with most voxels in it); owned pieces stay in their aggregate, so the coarse space
+        # resolves the inside of large islands without welding two islands together
+        cid64 = np.asarray(cid, dtype=np.int64)
+        size = np.bincount(cid64, minlength=int(n_clusters))
+        agg = cell_of(idx_all)
+        interp = size[cid64] <= max_voxels
+        large = ~interp
+        if large.any():
+            keys, cnt = np.unique(agg[large] * int(n_clusters) + cid64[large], return_counts=True)
+            k_agg, k_isl = keys // int(n_clusters), keys % int(n_clusters)
+            o = np.lexsort((-cnt, k_agg))  # per aggregate, largest count first
+            first = np.ones(o.size, bool)
+            first[1:] = k_agg[o][1:] != k_agg[o][:-1]
+            owner_keys = k_agg[o][first] * int(n_clusters) + k_isl[o][first]
+            mine = np.isin(agg * int(n_clusters) + cid64, owner_keys)
+            interp |= large & ~mine
+        order = np.argsort(idx_all)
+        sidx = idx_all[order]
+        pos = np.clip(np.searchsorted(sidx, np.clip(fn, 0, None)), 0, max(n_all - 1, 0))
+        nb_isl = (fn >= 0) & (sidx[pos] == fn)  # neighbour is an island voxel (the same island)
+        nb_t = order[pos]  # its position in idx
+        # units: face-connected components of the interpolated voxels
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
+
+        t6 = np.repeat(np.arange(n_all), 6)
+        edge = nb_isl & (fg > 0) & interp[t6] & interp[nb_t] & (cid64[t6] == cid64[nb_t])
+        sel = np.flatnonzero(interp)
+        remap = np.full(n_all, -1, np.int64)
+        remap[sel] = np.arange(sel.size)
+        graph = coo_matrix((np.ones(int(edge.sum())), (remap[t6[edge]], remap[nb_t[edge]])),
+                           shape=(sel.size, sel.size))
+        nc, unit = connected_components(graph, directed=False)
+        self.n_clusters = int(nc)
+        self.n_voxels = int(sel.size)
+        idx_u = idx_all[sel]
+        self.idx = ti.ndarray(ti.i32, (max(sel.size, 1),))
+        self.idx.from_numpy(np.resize(idx_u.astype(np.int32), max(sel.size, 1)))
+        self.cid = ti.ndarray(ti.i32, (max(sel.size, 1),))
+        self.cid.from_numpy(np.resize(unit.astype(np.int32), max(sel.size, 1)))
+        rows6 = (sel[:, None] * 6 + np.arange(6)).ravel()
+        fg, fn = fg[rows6], fn[rows6]
+        inside = edge[rows6]
+        a = np.repeat(unit.astype(np.int64), 6)
+        ext = (fg > 0) & ~inside  # faces leaving a unit: to aggregated voxels or electrodes
+        e = np.bincount(a[ext], fg[ext], minlength=nc)
+        e_safe = np.where(e > 0, e, 1.0)
+        g_in = np.bincount(a[ext & (fn == -1)], fg[ext & (fn == -1)], minlength=nc)
+        g_out = np.bincount(a[ext & (fn == -2)], fg[ext & (fn == -2)], minlength=nc)
+        idx64 = idx_u
+        g_int = fg[inside & (fg > 0)]
+        g_ext = fg[ext & (fn >= 0)]
+        self.threshold = (math.sqrt(float(np.median(g_int)) * float(np.median(g_ext)))
+                          if g_int.size and g_ext.size else math.inf)
+        w = ext & (fn >= 0)
+        cell = cell_of(fn[w])
+        keys, inv = np.unique(a[w] * ncell + cell, return_inverse=True)
+        g_ai = np.bincount(inv.ravel(), fg[w])
+        pa, pc = keys // ncell, keys % ncell
+        self.pa = ti.ndarray(ti.i32, (max(pa.size, 1),))
+        self.pi = ti.ndarray(ti.i32, (max(pa.size, 1),))
+        self.pw = ti.ndarray(ti.f64, (max(pa.size, 1),))
+        self.pa.from_numpy(np.resize(pa.astype(np.int32), max(pa.size, 1)))
+        self.pi.from_numpy(np.resize(pc.astype(np.int32), max(pa.size, 1)))
+        self.pw.from_numpy(np.resize(g_ai / e_safe[pa], max(pa.size, 1)) * (pa.size > 0))
+        self.sums = ti.ndarray(ti.f64, (max(nc, 1),))
+        # star-mesh pairs (coarse cell, coarse cell or electrode, conductance)
+        pairs_i, pairs_j, pairs_c = [], [], []
+        d = 0
+        while True:  # pa is sorted: the pairs of one unit are (s, s + d) with pa[s] == pa[s + d]
+            d += 1
+            sel = np.flatnonzero(pa[d:] == pa[:-d]) if d < pa.size else np.zeros(0, np.int64)
+            if sel.size == 0:
+                break
+            pairs_i.append(pc[sel])
+            pairs_j.append(pc[sel + d])
+            pairs_c.append(g_ai[sel] * g_ai[sel + d] / e_safe[pa[sel]])
+        self._pairs = (np.concatenate(pairs_i) if pairs_i else np.zeros(0, np.int64),
+                       np.concatenate(pairs_j) if pairs_j else np.zeros(0, np.int64),
+                       np.concatenate(pairs_c) if pairs_c else np.zeros(0))
+        self._electrode = (pc, g_ai * g_in[pa] / e_safe[pa], g_ai * g_out[pa] / e_safe[pa])
+        mask = np.zeros(level.size, np.uint8)
+        mask[idx64] = 1
+        self.mask = ti.ndarray(ti.u8, (level.size,))
+        self.mask.from_numpy(mask)
+        self.n_pairs = int(self._pairs[0].size)
+        self.n_triplets = int(pa.size)
+
+    def add_coarse_faces(self, gxc, gyc, gzc, nc, scales) -> None:
+        """Add the (scaled) star-mesh conductances to the coarse faces of the first level."""
+        ncx, ncy, ncz = nc
+        ex = np.zeros((ncx + 1) * ncy * ncz)
+        ey = np.zeros(ncx * ncy * ncz)
+        ez = np.zeros(ncx * ncy * ncz)
+        pi_, pj_, pc_ = self._pairs
+        xi, yi, zi = pi_ // (ncy * ncz), (pi_ // ncz) % ncy, pi_ % ncz
+        xj, yj, zj = pj_ // (ncy * ncz), (pj_ // ncz) % ncy, pj_ % ncz
+        dy, dz = yj - yi, zj - zi
+        if self.periodic[0]:
+            dy = (dy + ncy // 2) % ncy - ncy // 2
+        if self.periodic[1]:
+            dz = (dz + ncz // 2) % ncz - ncz // 2
+        dx = xj - xi
+        length = np.abs(dx) + np.abs(dy) + np.abs(dz)
+        val = pc_ * length  # L faces in series of L c each: conductance c
+        x, y, z = xi.copy(), yi.copy(), zi.copy()
+        rx, ry, rz = dx.copy(), dy.copy(), dz.copy()
+        for _ in range(int(length.max()) if length.size else 0):
+            mx = rx != 0
+            my = ~mx & (ry != 0)
+            mz = ~mx & ~my & (rz != 0)
+            sgn = np.sign(rx[mx])
+            fx = np.where(sgn > 0, x[mx] + 1, x[mx])
+            np.add.at(ex, (fx * ncy + y[mx]) * ncz + z[mx], val[mx])
+            x[mx] += sgn
+            rx[mx] -= sgn
+            sgn = np.sign(ry[my])
+            yn = (y[my] + sgn) % ncy
+            fy = np.where(sgn > 0, yn, y[my])
+            np.add.at(ey, (x[my] * ncy + fy) * ncz + z[my], val[my])
+            y[my] = yn
+            ry[my] -= sgn
+            sgn = np.sign(rz[mz])
+            zn = (z[mz] + sgn) % ncz
+            fz = np.where(sgn > 0, zn, z[mz])
+            np.add.at(ez, (x[mz] * ncy + y[mz]) * ncz + fz, val[mz])
+            z[mz] = zn
+            rz[mz] -= sgn
+        # island -> electrode through the coarse cells between it and the electrode face
+        pc, cin, cout = self._electrode
+        xc_, yz = pc // (ncy * ncz), pc % (ncy * ncz)
+        for cval, to_inlet in ((cin, True), (cout, False)):
+            sel = np.flatnonzero(cval > 0)
+            if sel.size == 0:
+                continue
+            L = np.where(to_inlet, xc_[sel] + 1, ncx - xc_[sel])
+            for step in range(int(L.max())):
+                m = step < L
+                f = np.where(to_inlet, xc_[sel][m] - step, xc_[sel][m] + 1 + step)
+                np.add.at(ex, f * ncy * ncz + yz[sel][m], (cval[sel] * L)[m])
+        sx, sy, sz = scales if STAR_SCALE else (np.ones(ncx + 1), np.ones(ncy), np.ones(ncz))
+        ex = ex.reshape(ncx + 1, ncy, ncz) * sx[:, None, None]
+        ey = ey.reshape(ncx, ncy, ncz) * sy[None, :, None]
+        ez = ez.reshape(ncx, ncy, ncz) * sz[None, None, :]
+        for arr, extra in ((gxc, ex), (gyc, ey), (gzc, ez)):
+            cur = arr.to_numpy().astype(np.float64) + extra.ravel()
+            arr.from_numpy(cur.astype(arr.to_numpy().dtype))
 
 
 class IslandCorrection:
@@ -457,8 +810,9 @@ def _coarsen_faces(gx: ti.types.ndarray(ndim=1), gy: ti.types.ndarray(ndim=1), g
                    gxc: ti.types.ndarray(ndim=1), gyc: ti.types.ndarray(ndim=1),
                    gzc: ti.types.ndarray(ndim=1), nx: ti.i32, ny: ti.i32, nz: ti.i32, ncx: ti.i32,
                    ncy: ti.i32, ncz: ti.i32, sx: ti.types.ndarray(), sy: ti.types.ndarray(),
-                   sz: ti.types.ndarray()):
-    # runs once per level at set-up: plain 3-D loops are fine here
+                   sz: ti.types.ndarray(), mask: ti.types.ndarray(ndim=1), masked: ti.template()):
+    # runs once per level at set-up: plain 3-D loops are fine here. ``masked``: faces with an
+    # island voxel (mask != 0) on either side are left out
     for ci, cj, ck in ti.ndrange(ncx + 1, ncy, ncz):
         fi = ti.min(2 * ci, nx)
         acc = ti.cast(0.0, ti.f64)
@@ -466,7 +820,14 @@ def _coarsen_faces(gx: ti.types.ndarray(ndim=1), gy: ti.types.ndarray(ndim=1), g
             j = 2 * cj + dj
             k = 2 * ck + dk
             if j < ny and k < nz:
-                acc += ti.cast(gx[(fi * ny + j) * nz + k], ti.f64)
+                use = True
+                if ti.static(masked):
+                    if fi > 0 and mask[((fi - 1) * ny + j) * nz + k] != 0:
+                        use = False
+                    if fi < nx and mask[(fi * ny + j) * nz + k] != 0:
+                        use = False
+                if use:
+                    acc += ti.cast(gx[(fi * ny + j) * nz + k], ti.f64)
         gxc[(ci * ncy + cj) * ncz + ck] = sx[ci] * acc
     for ci, cj, ck in ti.ndrange(ncx, ncy, ncz):
         acc_y = ti.cast(0.0, ti.f64)
@@ -476,10 +837,24 @@ def _coarsen_faces(gx: ti.types.ndarray(ndim=1), gy: ti.types.ndarray(ndim=1), g
             i = 2 * ci + da
             k = 2 * ck + db
             if i < nx and k < nz:
-                acc_y += ti.cast(gy[(i * ny + 2 * cj) * nz + k], ti.f64)
+                c = (i * ny + 2 * cj) * nz + k
+                use = True
+                if ti.static(masked):
+                    jm = ti.select(2 * cj == 0, ny - 1, 2 * cj - 1)
+                    if mask[c] != 0 or mask[(i * ny + jm) * nz + k] != 0:
+                        use = False
+                if use:
+                    acc_y += ti.cast(gy[c], ti.f64)
             j = 2 * cj + db
             if i < nx and j < ny:
-                acc_z += ti.cast(gz[(i * ny + j) * nz + 2 * ck], ti.f64)
+                c = (i * ny + j) * nz + 2 * ck
+                use = True
+                if ti.static(masked):
+                    km = ti.select(2 * ck == 0, nz - 1, 2 * ck - 1)
+                    if mask[c] != 0 or mask[(i * ny + j) * nz + km] != 0:
+                        use = False
+                if use:
+                    acc_z += ti.cast(gz[c], ti.f64)
         c = (ci * ncy + cj) * ncz + ck
         gyc[c] = sy[cj] * acc_y
         gzc[c] = sz[ck] * acc_z
@@ -569,6 +944,9 @@ class ConductionLevel:
         self.min_coarse = int(min_coarse)
         # cell widths along each axis in finest voxels (odd sizes leave 1-voxel-wide cells)
         self.widths = widths or tuple(np.ones(n) for n in self.shape)
+        #: operator-dependent interpolation of highly conducting islands to the next level
+        self.island_transfer: IslandTransfer | None = None
+        self.island_correction: IslandCorrection | None = None
 
     def new_vector(self, dtype=None):
         a = ti.ndarray(dtype or self.vector_dtype, (self.size,))
@@ -589,11 +967,24 @@ class ConductionLevel:
         _coarse_solve(x, b, self.gx, self.gy, self.gz, *self.shape, int(sweeps))
 
     def restrict_residual(self, x, b, coarse_b) -> None:
-        _restrict_residual(x, b, self.gx, self.gy, self.gz, coarse_b, *self.shape, *self._coarse_shape())
+        it = self.island_transfer
+        if it is None:
+            _restrict_residual(x, b, self.gx, self.gy, self.gz, coarse_b, *self.shape, *self._coarse_shape(),
+                               _DUMMY_MASK(), False)
+        else:
+            _restrict_residual(x, b, self.gx, self.gy, self.gz, coarse_b, *self.shape, *self._coarse_shape(),
+                               it.mask, True)
+            _island_restrict(x, b, self.gx, self.gy, self.gz, coarse_b, it.idx, it.cid, it.pa, it.pi, it.pw,
+                             it.sums, *self.shape)
 
     def prolong_add(self, coarse_x, x) -> None:
         nc = self._coarse_shape()
-        _prolong_add(coarse_x, x, *self.shape, nc[1], nc[2])
+        it = self.island_transfer
+        if it is None:
+            _prolong_add(coarse_x, x, *self.shape, nc[1], nc[2], _DUMMY_MASK(), False)
+        else:
+            _prolong_add(coarse_x, x, *self.shape, nc[1], nc[2], it.mask, True)
+            _island_prolong(coarse_x, x, it.idx, it.cid, it.pa, it.pi, it.pw, it.sums)
 
     def _coarse_shape(self) -> tuple[int, int, int]:
         return tuple((n + 1) // 2 for n in self.shape)  # type: ignore[return-value]
@@ -612,8 +1003,26 @@ class ConductionLevel:
         gxc = ti.ndarray(self.dtype, ((nc[0] + 1) * nc[1] * nc[2],))
         gyc = ti.ndarray(self.dtype, (nc[0] * nc[1] * nc[2],))
         gzc = ti.ndarray(self.dtype, (nc[0] * nc[1] * nc[2],))
-        _coarsen_faces(self.gx, self.gy, self.gz, gxc, gyc, gzc, *self.shape, *nc, *scales)
-        return ConductionLevel(gxc, gyc, gzc, nc, self.dtype, min_coarse=self.min_coarse, widths=wc)
+        it = self.island_transfer
+        if it is None:
+            _coarsen_faces(self.gx, self.gy, self.gz, gxc, gyc, gzc, *self.shape, *nc, *scales,
+                           _DUMMY_MASK(), False)
+        else:
+            # faces touching an island voxel are replaced by the island's star-mesh conductances
+            _coarsen_faces(self.gx, self.gy, self.gz, gxc, gyc, gzc, *self.shape, *nc, *scales, it.mask, True)
+            it.add_coarse_faces(gxc, gyc, gzc, nc, [sc.to_numpy() for sc in scales])
+        coarse = ConductionLevel(gxc, gyc, gzc, nc, self.dtype, min_coarse=self.min_coarse, widths=wc)
+        if it is not None and COARSE_TRANSFER and max(nc) > self.min_coarse:
+            # the strong clusters of the coarse faces are the islands of the next coarsening
+            thr = it.threshold * 2.0
+            isl = _strong_clusters(coarse, thr, it.periodic)
+            if isl is not None:
+                t = IslandTransfer(coarse, *isl[:3], periodic=it.periodic)
+                t.threshold = thr
+                coarse.island_transfer = t if t.n_voxels else None
+                if COARSE_CORRECTION:
+                    coarse.island_correction = IslandCorrection(coarse, *isl)
+        return coarse
 
 
 def bytes_per_voxel(dtype: str = "float32", vector_dtype: str | None = None) -> float:
@@ -624,7 +1033,8 @@ def bytes_per_voxel(dtype: str = "float32", vector_dtype: str | None = None) -> 
     fine = 8 + 3 * wv + 3 * w  # x (float64), r, p, z/q and three face arrays (b: inlet plane only)
     coarse = (2 * w + 3 * w) / 7.0  # x, b and faces of all coarse levels (geometric sum 1/8 + 1/64 ...)
     setup = 2  # labels and the kept-voxel mask while the faces are built
-    return fine + coarse + setup
+    island_mask = 1 + 1 / 7.0  # IslandTransfer masks (finest and coarse levels)
+    return fine + coarse + setup + island_mask
 
 
 # --------------------------------------------------------------------------- solve
@@ -663,7 +1073,8 @@ def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, ri
                      tol: float = 1e-6, flux_tol: float = 1e-4, maxiter: int = 500, nu: int = 2,
                      want_potential: bool = False, dirichlet_layers: bool = False,
                      islands: tuple[np.ndarray, np.ndarray, int] | None = None,
-                     vector_dtype: str | None = None, cuts: tuple | None = None) -> ConductionSolution:
+                     vector_dtype: str | None = None, cycle: str | None = None,
+                     cuts: tuple | None = None) -> ConductionSolution:
     """Solve the conduction problem along axis 0 with MG-preconditioned CG.
 
     Parameters
@@ -729,11 +1140,18 @@ def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, ri
             raise ValueError("cuts: only with the potential fixed on the outer faces")
         _apply_cuts(gx, gy, gz, cuts, (nx, ny, nz))
     fine = ConductionLevel(gx, gy, gz, sshape, tdt, vector_dtype=_TI_DTYPES[vector_dtype or dtype])
-    levels = build_hierarchy(fine)
     correction = None
     if islands is not None and len(islands[0]) > 0:
-        correction = IslandCorrection(fine, *islands)
-    vcycle = VCycle(levels, nu=nu, corrections=[correction])
+        if ISLAND_INTERPOLATION:
+            transfer = IslandTransfer(fine, *islands, periodic=periodic)
+            fine.island_transfer = transfer if transfer.n_voxels else None
+        correction = None if NO_ISLAND_CORRECTION else IslandCorrection(fine, *islands)
+    levels = build_hierarchy(fine)
+    cycle = cycle or CYCLE
+    if cycle == "k":
+        vcycle = KCycle(levels, nu=nu, corrections=[correction] + [lv.island_correction for lv in levels[1:]])
+    else:
+        vcycle = VCycle(levels, nu=nu, corrections=[correction] + [lv.island_correction for lv in levels[1:]])
     b = ti.ndarray(tdt, (ny * nz,))  # right-hand side: non-zero on the inlet plane only
     x = fine.new_vector(ti.f64)  # float64 accumulator of the solution (mixed precision)
     # initial guess: the linear profile of a uniform medium, restricted to conducting voxels
@@ -750,7 +1168,8 @@ def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, ri
         f = _fluxes(xv, gx, nx, ny, nz)
         return max(abs(float(f[0])), abs(float(f[1])), 1e-300)
 
-    info = krylov.pcg(fine, vcycle, b, x, tol=tol, maxiter=maxiter, accept=balanced, scale=current)
+    info = krylov.pcg(fine, vcycle, b, x, tol=tol, maxiter=maxiter, accept=balanced, scale=current,
+                      flexible=(cycle == "k" and FLEXIBLE))
     f = _fluxes(x, gx, nx, ny, nz)
     t2 = time.perf_counter()
     pot = faces = None

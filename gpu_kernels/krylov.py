@@ -27,6 +27,8 @@ __all__ = [
     "dot",
     "fill",
     "copy",
+    "axpy",
+    "lincomb",
 ]
 
 
@@ -73,6 +75,33 @@ def _update_p(p: ti.types.ndarray(ndim=1), z: ti.types.ndarray(ndim=1), beta: ti
     """p = z + beta p."""
     for i in range(p.shape[0]):
         p[i] = z[i] + beta * p[i]
+
+
+@ti.kernel
+def _axpy(y: ti.types.ndarray(ndim=1), x: ti.types.ndarray(ndim=1), a: ti.f64) -> ti.f64:
+    """y += a x; return y.y (float64)."""
+    s = ti.cast(0.0, ti.f64)
+    for i in range(y.shape[0]):
+        y[i] = y[i] + a * x[i]
+        s += ti.cast(y[i], ti.f64) * ti.cast(y[i], ti.f64)
+    return s
+
+
+@ti.kernel
+def _lincomb(x: ti.types.ndarray(ndim=1), a: ti.f64, y: ti.types.ndarray(ndim=1), b: ti.f64):
+    """x = a x + b y."""
+    for i in range(x.shape[0]):
+        x[i] = a * x[i] + b * y[i]
+
+
+def axpy(y, x, a: float) -> float:
+    """``y += a x``; returns ``||y||^2`` (float64)."""
+    return float(_axpy(y, x, float(a)))
+
+
+def lincomb(x, a: float, y, b: float) -> None:
+    """``x = a x + b y``."""
+    _lincomb(x, float(a), y, float(b))
 
 
 def dot(a, b) -> float:
@@ -124,10 +153,20 @@ class PCGInfo:
     reason: str = ""
 
 
+#: attainable-accuracy stop of :func:`pcg`: after the residual target has been tightened, the
+#: true residual is checked at least every ``STALL_CHECK_EVERY`` iterations; ``STALL_CHECKS``
+#: checks in a row without getting below ``STALL_FACTOR`` x the best one (or one above 4x the
+#: best) end the iteration
+STALL_CHECK_EVERY = 5
+STALL_CHECKS = 5
+STALL_FACTOR = 0.9
+
+
 def pcg(op: LinearOperator, precond: Preconditioner | None, b, x, *, tol: float = 1e-6,
         maxiter: int = 500, accept: Callable[[object], bool] | None = None,
         replace_every: int = 0, floor: float = 1e-13,
-        scale: Callable[[object], float] | None = None) -> PCGInfo:
+        scale: Callable[[object], float] | None = None, flexible: bool = False,
+        q_dtype=None) -> PCGInfo:
     """Solve ``A x = b`` by preconditioned conjugate gradients, all on the device.
 
     Three working vectors (``r``, ``p`` and one shared by ``z = M^{-1} r`` and
@@ -170,11 +209,18 @@ def pcg(op: LinearOperator, precond: Preconditioner | None, b, x, *, tol: float 
         conducting voxels) ``||b||`` says nothing about the residual in the rest of the
         volume, while the current does.
 
+    flexible : bool
+        Flexible CG (Polak-Ribiere / FCG(1): ``beta = -z_new.q / p.q``) for a preconditioner
+        that varies from call to call (a K-cycle). Keeps ``q = A p`` in a fourth vector.
+    q_dtype : ti dtype, optional
+        Storage of that fourth vector (default: the working dtype); it only enters ``beta``.
+
     Returns
     -------
     PCGInfo
     """
     r, p, zq = op.new_vector(), op.new_vector(), op.new_vector()
+    qv = (op.new_vector(q_dtype) if q_dtype is not None else op.new_vector()) if flexible else zq
     info = PCGInfo()
     bb = dot(b, b)
     if bb == 0.0:
@@ -191,26 +237,46 @@ def pcg(op: LinearOperator, precond: Preconditioner | None, b, x, *, tol: float 
     _precondition(precond, r, zq)
     _copy(p, zq)
     rz = dot(r, zq)
+    best, stall, tightening = res, 0, False
     for it in range(1, maxiter + 1):
-        pq = op.apply(p, zq)  # zq holds q = A p
+        pq = op.apply(p, qv)  # q = A p (zq doubles as q unless flexible)
         if pq is None:
-            pq = dot(p, zq)
+            pq = dot(p, qv)
         if not (pq > 0.0) or not (rz > 0.0):
             info.reason = f"breakdown (p.Ap={pq:.3g}, r.z={rz:.3g}): operator or preconditioner not SPD"
             break
         alpha = rz / pq
-        rr = float(_update_xr(x, r, p, zq, alpha))
+        rr = float(_update_xr(x, r, p, qv, alpha))
         res = math.sqrt(rr) / bnorm
         info.n_iter = it
         restart = False
-        if res < target or (replace_every and it % replace_every == 0):
+        if (res < target or (replace_every and it % replace_every == 0)
+                or (tightening and it % STALL_CHECK_EVERY == 0)):
             res_rec = res
             res = math.sqrt(op.residual(x, b, r)) / bnorm  # true residual replaces r
             # a recursive residual that drifted from the true one (float32 round-off)
             # spoils the conjugacy of p: restart the recurrence from the true residual
             restart = res > 2.0 * res_rec
+            if tightening:
+                # attainable accuracy: once the target has been tightened, a true residual that
+                # stops improving (or grows: round-off of the recurrences) ends the iteration
+                # near its best iterate instead of letting CG drift away from it
+                if res < STALL_FACTOR * best:
+                    stall = 0
+                else:
+                    stall += 1
+                if stall >= STALL_CHECKS or res > 4.0 * best:
+                    ok = res <= tol and (accept is None or accept(x))
+                    info.converged = ok
+                    info.history.append(res)
+                    info.reason = (f"attainable accuracy reached (true residual {res:.2e}, best {best:.2e}; "
+                                   "the residual target against the current is below what this "
+                                   "precision resolves)")
+                    break
+            best = min(best, res)
             if res < target and scale is not None and res * bnorm > tol * scale(x):
                 target = max(target * 0.1, floor)  # residual large against the second scale
+                tightening = True
             elif res < target:
                 if accept is None or accept(x):
                     info.converged = True
@@ -221,10 +287,16 @@ def pcg(op: LinearOperator, precond: Preconditioner | None, b, x, *, tol: float 
                     info.reason = "acceptance test (flux balance) failed at the precision floor"
                     break
                 target = max(target * 0.1, floor)
+                tightening = True
         info.history.append(res)
         _precondition(precond, r, zq)  # zq holds z = M^{-1} r
         rz_new = dot(r, zq)
-        beta = 0.0 if restart else rz_new / rz
+        if restart:
+            beta = 0.0
+        elif flexible:
+            beta = -dot(zq, qv) / pq
+        else:
+            beta = rz_new / rz
         rz = rz_new
         _update_p(p, zq, beta)
     if not info.converged:

@@ -61,6 +61,9 @@ ISLAND_CONTRAST = 1e2
 #: face conductances stay float32): float32 CG loses conjugacy there (default composite,
 #: electrons, contrast 3e7, 64^3: 473 -> 122 iterations, 6.8 -> 3.6 s; +12 B/voxel)
 ISLAND_F64_CONTRAST = 1e5
+#: conductivities below this fraction of the largest one in use are solved as insulators
+#: (a float64-accumulated solve resolves ~1e-16 of the largest current; 1e-20 leaves margin)
+NEGLIGIBLE_CONTRAST = 1e-20
 
 
 # --------------------------------------------------------------------------- results
@@ -487,6 +490,26 @@ def _spanning_mask_cut(conducting: np.ndarray, cuts: tuple) -> np.ndarray:
     return span[lab]
 
 
+def _negligible_to_zero(sig: np.ndarray, lab_t: np.ndarray) -> np.ndarray:
+    """Conductivities below :data:`NEGLIGIBLE_CONTRAST` times the largest one in use set to 0.
+
+    Sulfur for electrons (5e-28 S/m next to carbon at 300 S/m) is an insulator for every
+    purpose, but as a "conductor" it links carbon clusters to the spanning network by
+    conductances of 1e-27: their constant modes have eigenvalues ~1e-30 of the carbon scale,
+    below what any floating-point solve resolves (the preconditioner broke down)."""
+    present = np.flatnonzero(np.bincount(lab_t.ravel(), minlength=256))
+    top = float(sig[present].max()) if present.size else 0.0
+    small = (sig > 0) & (sig < NEGLIGIBLE_CONTRAST * top)
+    small[np.setdiff1d(np.arange(256), present)] = False
+    if not small.any():
+        return sig
+    log.info("conductivities below %g x the largest (%g S/m) treated as insulating: labels %s",
+             NEGLIGIBLE_CONTRAST, top, np.flatnonzero(small).tolist())
+    out = sig.copy()
+    out[small] = 0.0
+    return out
+
+
 def _island_split(sig: np.ndarray, present: np.ndarray) -> tuple[float, float]:
     """(largest ratio between neighbouring distinct positive conductivities in use, the
     geometric mean of that pair) [-, S/m]; (1, 0) with fewer than two values."""
@@ -561,6 +584,7 @@ def _solve_axis(labels: np.ndarray, sig: np.ndarray, rint_per_h: np.ndarray, a: 
     if pad:  # TauFactor: one layer copying each end layer, potential fixed at its centre
         lab_t = np.concatenate([lab_t[:1], lab_t, lab_t[-1:]])
     nx, ny, nz = lab_t.shape
+    sig = _negligible_to_zero(sig, lab_t)
     conducting = (sig > 0)[lab_t]  # bool lookup: 1 byte per voxel
     cond_labels = [int(v) for v in np.flatnonzero(np.bincount(lab_t.ravel(), minlength=256)) if sig[v] > 0]
     sig_values = {float(sig[v]) for v in cond_labels}
