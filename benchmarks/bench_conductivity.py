@@ -73,7 +73,7 @@ def generated(recipe: str, n: int):
     from microcath.geometries import generate
 
     name, overrides = RECIPES.get(recipe, (recipe, {}))
-    return generate(name, shape=(n, n, n), seed=1, overrides=overrides or None, progress=False).microstructure
+    return generate(name, shape=(n, n, n), seed=1, overrides=overrides or None, progress=False)
 
 
 def worker_recipe(path: str, dtype: str, carrier: str) -> dict:

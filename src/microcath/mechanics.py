@@ -294,11 +294,13 @@ class _Problem:
 
     def strain(self, u: np.ndarray) -> np.ndarray:
         """(nx, ny, nz, 6) centre strain (tensor components) of nodal displacements u."""
-        grad = np.zeros((self.nx, self.ny, self.nz, 3, 3))
+        out = np.zeros((self.nx, self.ny, self.nz, 6))
         for a in range(8):
-            grad += self._gather(u, a)[..., :, None] * self.g[a][None, None, None, None, :]
-        sym = 0.5 * (grad + np.swapaxes(grad, -1, -2))
-        return np.stack([sym[..., i, j] for i, j in _VOIGT], -1)
+            ua = self._gather(u, a)
+            g = self.g[a]
+            for n, (i, j) in enumerate(_VOIGT):
+                out[..., n] += 0.5 * (g[j] * ua[..., i] + g[i] * ua[..., j])
+        return out
 
     def stress(self, strain: np.ndarray, eps_star: np.ndarray, E_macro: np.ndarray | None) -> np.ndarray:
         e = strain - eps_star
@@ -316,22 +318,24 @@ class _Problem:
         from .gpu_kernels.elasticity import element_matrices
 
         kl, km = element_matrices()
-        ue = np.stack([self._gather(u, a) for a in range(8)], axis=3).reshape(self.nx, self.ny, self.nz, 24)
-        if E_macro is not None:  # add the macroscopic displacement E x inside each element
-            Et = _voigt_to_tensor(np.asarray(E_macro, dtype=float)[None])[0]
-            loc = np.array([[(a >> 2) & 1, (a >> 1) & 1, a & 1] for a in range(8)], dtype=float)
-            ue = ue + (loc @ Et.T).ravel()
-        lam = self.lam[self.labels]
-        mu = self.mu[self.labels]
-        quad = (lam * np.einsum("...i,ij,...j->...", ue, kl, ue)
-                + mu * np.einsum("...i,ij,...j->...", ue, km, ue))
-        sig_star = self.stress_free_stress(eps_star, None)
-        f_dot = np.zeros(self.labels.shape)
-        for a in range(8):
-            f_dot += np.einsum("...i,...i->...", ue[..., 3 * a:3 * a + 3], sig_star @ self.g[a])
-        T = _voigt_to_tensor(eps_star)
-        const = np.einsum("...ij,...ij->...", sig_star, T)
-        return float(0.5 * quad.sum() - f_dot.sum() + 0.5 * const.sum())
+        total = 0.0
+        loc = np.array([[(a >> 2) & 1, (a >> 1) & 1, a & 1] for a in range(8)], dtype=float)
+        Et = None if E_macro is None else _voigt_to_tensor(np.asarray(E_macro, dtype=float)[None])[0]
+        gathered = [self._gather(u, a) for a in range(8)]
+        step = max(1, int(2**22 // (self.ny * self.nz)))  # ~4M elements per chunk
+        for x0 in range(0, self.nx, step):
+            sl = slice(x0, min(self.nx, x0 + step))
+            ue = np.stack([g[sl] for g in gathered], axis=3).reshape(-1, 24)
+            if Et is not None:  # the macroscopic displacement E x inside each element
+                ue = ue + (loc @ Et.T).ravel()
+            lab = self.labels[sl].ravel()
+            lam, mu = self.lam[lab], self.mu[lab]
+            quad = lam * np.einsum("ei,ij,ej->e", ue, kl, ue) + mu * np.einsum("ei,ij,ej->e", ue, km, ue)
+            sig_star = self.stress_free_stress(eps_star[sl], None, self.labels[sl]).reshape(-1, 3, 3)
+            f_dot = sum(np.einsum("ei,ei->e", ue[:, 3 * a:3 * a + 3], sig_star @ self.g[a]) for a in range(8))
+            const = np.einsum("eij,eij->e", sig_star, _voigt_to_tensor(eps_star[sl]).reshape(-1, 3, 3))
+            total += float(0.5 * quad.sum() - f_dot.sum() + 0.5 * const.sum())
+        return total
 
     def centre_displacement(self, u: np.ndarray) -> np.ndarray:
         return sum(self._gather(u, a) for a in range(8)) / 8.0
@@ -380,24 +384,27 @@ class _RigidModes:
         coords = np.stack(np.meshgrid(np.arange(prob.mx), np.arange(prob.ny), np.arange(prob.nz),
                                       indexing="ij"), -1).astype(np.float64)
         pid = node_piece.ravel()
-        w = np.bincount(pid, minlength=n_pieces + 1).astype(np.float64)
-        cen = np.stack([np.bincount(pid, coords[..., d].ravel(), minlength=n_pieces + 1)
-                        for d in range(3)], -1)
-        cen = cen / np.maximum(w, 1)[:, None]
-        rel = coords - cen[node_piece]
-        modes = []
+        # coordinates relative to one node of the piece, as minimum images along the periodic
+        # axes, so a piece that straddles a periodic boundary rotates as one body (a piece that
+        # spans a periodic axis fails the operator test below, as it should)
+        _, first = np.unique(pid, return_index=True)
+        ref = np.zeros((n_pieces + 1, 3))
+        ref[pid[first]] = coords.reshape(-1, 3)[first]
+        rel = coords - ref[node_piece]
+        for d, (per, L) in enumerate(zip((prob.per_x, True, True), (prob.mx, prob.ny, prob.nz), strict=True)):
+            if per:
+                rel[..., d] -= L * np.round(rel[..., d] / L)
+        inside = (node_piece > 0)[..., None] * free
+        M = np.zeros((6,) + coords.shape, np.float32)  # candidate modes, zero on removed dofs
         for d in range(3):
-            m = np.zeros(coords.shape)
-            m[..., d] = 1.0
-            modes.append(m)
+            M[d, ..., d] = 1.0
         for ax in range(3):  # rotation about axis ax: omega x r
             b, c = [d for d in range(3) if d != ax]
-            m = np.zeros(coords.shape)
-            m[..., b] = -rel[..., c]
-            m[..., c] = rel[..., b]
-            modes.append(m)
-        inside = (node_piece > 0)[..., None] * free
-        modes = [m * inside for m in modes]
+            M[3 + ax, ..., b] = -rel[..., c]
+            M[3 + ax, ..., c] = rel[..., b]
+        del rel, coords
+        M *= inside
+        modes = M
         # operator test per piece
         vec = level.new_vector()
         out = level.new_vector()
@@ -409,15 +416,15 @@ class _RigidModes:
             level.apply(vec, out)
             r = (out.to_numpy().reshape(m.shape) * free).astype(np.float64)
             rn = np.bincount(pid, (r**2).sum(-1).ravel(), minlength=n_pieces + 1)
-            vn = np.bincount(pid, (m**2).sum(-1).ravel(), minlength=n_pieces + 1)
+            vn = np.bincount(pid, (m.astype(np.float64) ** 2).sum(-1).ravel(), minlength=n_pieces + 1)
             keep[:, k] = (vn > 0) & (np.sqrt(rn) <= 1e-4 * ascale * np.sqrt(vn))
         keep[0] = False
         # per-piece orthonormal basis (Gram-Schmidt through the 6x6 Gram matrices)
-        M = np.stack([m.reshape(-1, 3) for m in modes], 0)  # (6, n_nodes, 3)
+        M = M.reshape(6, -1, 3)
         gram = np.zeros((n_pieces + 1, 6, 6))
         for i in range(6):
             for j in range(i, 6):
-                v = np.bincount(pid, (M[i] * M[j]).sum(-1), minlength=n_pieces + 1)
+                v = np.bincount(pid, (M[i] * M[j]).sum(-1, dtype=np.float64), minlength=n_pieces + 1)
                 gram[:, i, j] = gram[:, j, i] = v
         coef = np.zeros((n_pieces + 1, 6, 6))  # q_k = sum_j coef[k, j] m_j
         for p in np.flatnonzero(keep.any(axis=1)):

@@ -57,7 +57,7 @@ N = 40  # 48^3 takes ~100 s in spsolve (fill-in of a 3-D factorisation); 40^3 ~3
 
 @pytest.fixture(scope="module")
 def composite_and_reference():
-    ms = generate("default", shape=(N, N, N), seed=1).microstructure
+    ms = generate("default", shape=(N, N, N), seed=1)
     lib = default_library()
     sig_lab = np.zeros(256)
     for label, phase in ms.phases.items():
