@@ -601,7 +601,7 @@ class IslandTransfer:
         fg_d = ti.ndarray(ti.f64, (6 * n_all,))
         fn_d = ti.ndarray(ti.i32, (6 * n_all,))
         _island_faces(idx_d, level.gx, level.gy, level.gz, fg_d, fn_d, nx, ny, nz)
-        fg, fn = fg_d.to_numpy(), fn_d.to_numpy().astype(np.int64)
+        fg, fn = fg_d.to_numpy(), fn_d.to_numpy()  # fn int32: host temporaries stay small
         del fg_d, fn_d, idx_d
 
         def cell_of(v):
@@ -628,20 +628,23 @@ class IslandTransfer:
         order = np.argsort(idx_all)
         sidx = idx_all[order]
         pos = np.clip(np.searchsorted(sidx, np.clip(fn, 0, None)), 0, max(n_all - 1, 0))
-        nb_isl = (fn >= 0) & (sidx[pos] == fn)  # neighbour is an island voxel (the same island)
-        nb_t = order[pos]  # its position in idx
+        nb_isl = (fn >= 0) & (sidx[pos] == fn)  # neighbour is an island voxel
+        nb_t = order[pos].astype(np.int32)  # its position in idx
+        del pos, order, sidx
         # units: face-connected components of the interpolated voxels
         from scipy.sparse import coo_matrix
         from scipy.sparse.csgraph import connected_components
 
-        t6 = np.repeat(np.arange(n_all), 6)
+        t6 = np.repeat(np.arange(n_all, dtype=np.int32), 6)
         edge = nb_isl & (fg > 0) & interp[t6] & interp[nb_t] & (cid64[t6] == cid64[nb_t])
+        del nb_isl
         sel = np.flatnonzero(interp)
         remap = np.full(n_all, -1, np.int64)
         remap[sel] = np.arange(sel.size)
         graph = coo_matrix((np.ones(int(edge.sum())), (remap[t6[edge]], remap[nb_t[edge]])),
                            shape=(sel.size, sel.size))
         nc, unit = connected_components(graph, directed=False)
+        del graph, t6, nb_t, remap
         self.n_clusters = int(nc)
         self.n_voxels = int(sel.size)
         idx_u = idx_all[sel]
@@ -652,7 +655,8 @@ class IslandTransfer:
         rows6 = (sel[:, None] * 6 + np.arange(6)).ravel()
         fg, fn = fg[rows6], fn[rows6]
         inside = edge[rows6]
-        a = np.repeat(unit.astype(np.int64), 6)
+        del rows6, edge
+        a = np.repeat(unit.astype(np.int32), 6)
         ext = (fg > 0) & ~inside  # faces leaving a unit: to aggregated voxels or electrodes
         e = np.bincount(a[ext], fg[ext], minlength=nc)
         e_safe = np.where(e > 0, e, 1.0)
@@ -665,7 +669,7 @@ class IslandTransfer:
                           if g_int.size and g_ext.size else math.inf)
         w = ext & (fn >= 0)
         cell = cell_of(fn[w])
-        keys, inv = np.unique(a[w] * ncell + cell, return_inverse=True)
+        keys, inv = np.unique(a[w].astype(np.int64) * ncell + cell, return_inverse=True)
         g_ai = np.bincount(inv.ravel(), fg[w])
         pa, pc = keys // ncell, keys % ncell
         self.pa = ti.ndarray(ti.i32, (max(pa.size, 1),))
