@@ -56,11 +56,12 @@ __all__ = ["ConductionLevel", "ConductionSolution", "IslandCorrection", "IslandT
 log = logging.getLogger(__name__)
 
 _TI_DTYPES = {"float32": ti.f32, "float64": ti.f64}
+#: multigrid cycle of the solve: "v" (symmetric V-cycle, plain CG) or "k" (K-cycle, flexible
+#: CG; measured slower on the default composite: docs/transport.md)
 CYCLE = "v"
 FLEXIBLE = True
+#: operator-dependent interpolation of strong clusters (IslandTransfer) on every level
 ISLAND_INTERPOLATION = True
-STAR_SCALE = True
-NO_ISLAND_CORRECTION = False
 
 
 # --------------------------------------------------------------------------- kernels
@@ -405,6 +406,19 @@ def _island_faces(idx: ti.types.ndarray(ndim=1), gx: ti.types.ndarray(ndim=1), g
         fn[6 * t + 5] = ckp
 
 
+@ti.func
+def _cluster_residuals(x: ti.template(), b: ti.template(), idx: ti.template(), cid: ti.template(),
+                       s: ti.template(), gx: ti.template(), gy: ti.template(), gz: ti.template(), nx, ny, nz):
+    """s[m] = sum of (b - A x) over the cells of cluster m (float64 atomic adds); called at the
+    top level of a kernel, so both loops stay parallel top-level loops, run in order."""
+    for m in range(s.shape[0]):
+        s[m] = 0.0
+    for t in range(idx.shape[0]):
+        c = idx[t]
+        s[cid[t]] += ti.cast(b[c], ti.f64) + _flux64(x, gx, gy, gz, c // (ny * nz), (c // nz) % ny, c % nz,
+                                                     nx, ny, nz)
+
+
 @ti.kernel
 def _island_restrict(x: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1), gx: ti.types.ndarray(ndim=1),
                      gy: ti.types.ndarray(ndim=1), gz: ti.types.ndarray(ndim=1), bc: ti.types.ndarray(ndim=1),
@@ -413,12 +427,7 @@ def _island_restrict(x: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1), g
                      s: ti.types.ndarray(ndim=1), nx: ti.i32, ny: ti.i32, nz: ti.i32):
     """bc += (island part of P^T) (b - A x): the residual summed over each island, times the
     island's interpolation weight of every coarse cell next to it."""
-    for m in range(s.shape[0]):
-        s[m] = 0.0
-    for t in range(idx.shape[0]):
-        c = idx[t]
-        s[cid[t]] += ti.cast(b[c], ti.f64) + _flux64(x, gx, gy, gz, c // (ny * nz), (c // nz) % ny, c % nz,
-                                                     nx, ny, nz)
+    _cluster_residuals(x, b, idx, cid, s, gx, gy, gz, nx, ny, nz)
     for q in range(pa.shape[0]):
         bc[pi[q]] += pw[q] * s[pa[q]]
 
@@ -466,12 +475,7 @@ def _island_correct(x: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1), id
     """x += Z (Z^T A Z)^{-1} Z^T (b - A x): the residual summed over each cluster (atomic adds
     into the cluster-sized ``s``, float64) divided by the cluster's outgoing conductance,
     added uniformly to the cluster. Top-level loops run in order within the launch."""
-    for m in range(s.shape[0]):
-        s[m] = 0.0
-    for t in range(idx.shape[0]):
-        c = idx[t]
-        s[cid[t]] += ti.cast(b[c], ti.f64) + _flux64(x, gx, gy, gz, c // (ny * nz), (c // nz) % ny, c % nz,
-                                                     nx, ny, nz)
+    _cluster_residuals(x, b, idx, cid, s, gx, gy, gz, nx, ny, nz)
     for t in range(idx.shape[0]):
         m = cid[t]
         x[idx[t]] += s[m] * inv_e[m]
@@ -597,7 +601,7 @@ class IslandTransfer:
         fg_d = ti.ndarray(ti.f64, (6 * n_all,))
         fn_d = ti.ndarray(ti.i32, (6 * n_all,))
         _island_faces(idx_d, level.gx, level.gy, level.gz, fg_d, fn_d, nx, ny, nz)
-        fg, fn = fg_d.to_numpy(), fn_d.to_numpy().astype(np.int64)
+        fg, fn = fg_d.to_numpy(), fn_d.to_numpy()  # fn int32: host temporaries stay small
         del fg_d, fn_d, idx_d
 
         def cell_of(v):
@@ -624,20 +628,23 @@ class IslandTransfer:
         order = np.argsort(idx_all)
         sidx = idx_all[order]
         pos = np.clip(np.searchsorted(sidx, np.clip(fn, 0, None)), 0, max(n_all - 1, 0))
-        nb_isl = (fn >= 0) & (sidx[pos] == fn)  # neighbour is an island voxel (the same island)
-        nb_t = order[pos]  # its position in idx
+        nb_isl = (fn >= 0) & (sidx[pos] == fn)  # neighbour is an island voxel
+        nb_t = order[pos].astype(np.int32)  # its position in idx
+        del pos, order, sidx
         # units: face-connected components of the interpolated voxels
         from scipy.sparse import coo_matrix
         from scipy.sparse.csgraph import connected_components
 
-        t6 = np.repeat(np.arange(n_all), 6)
+        t6 = np.repeat(np.arange(n_all, dtype=np.int32), 6)
         edge = nb_isl & (fg > 0) & interp[t6] & interp[nb_t] & (cid64[t6] == cid64[nb_t])
+        del nb_isl
         sel = np.flatnonzero(interp)
         remap = np.full(n_all, -1, np.int64)
         remap[sel] = np.arange(sel.size)
         graph = coo_matrix((np.ones(int(edge.sum())), (remap[t6[edge]], remap[nb_t[edge]])),
                            shape=(sel.size, sel.size))
         nc, unit = connected_components(graph, directed=False)
+        del graph, t6, nb_t, remap
         self.n_clusters = int(nc)
         self.n_voxels = int(sel.size)
         idx_u = idx_all[sel]
@@ -648,7 +655,8 @@ class IslandTransfer:
         rows6 = (sel[:, None] * 6 + np.arange(6)).ravel()
         fg, fn = fg[rows6], fn[rows6]
         inside = edge[rows6]
-        a = np.repeat(unit.astype(np.int64), 6)
+        del rows6, edge
+        a = np.repeat(unit.astype(np.int32), 6)
         ext = (fg > 0) & ~inside  # faces leaving a unit: to aggregated voxels or electrodes
         e = np.bincount(a[ext], fg[ext], minlength=nc)
         e_safe = np.where(e > 0, e, 1.0)
@@ -661,7 +669,7 @@ class IslandTransfer:
                           if g_int.size and g_ext.size else math.inf)
         w = ext & (fn >= 0)
         cell = cell_of(fn[w])
-        keys, inv = np.unique(a[w] * ncell + cell, return_inverse=True)
+        keys, inv = np.unique(a[w].astype(np.int64) * ncell + cell, return_inverse=True)
         g_ai = np.bincount(inv.ravel(), fg[w])
         pa, pc = keys // ncell, keys % ncell
         self.pa = ti.ndarray(ti.i32, (max(pa.size, 1),))
@@ -745,7 +753,7 @@ class IslandTransfer:
                 m = step < L
                 f = np.where(to_inlet, xc_[sel][m] - step, xc_[sel][m] + 1 + step)
                 np.add.at(ex, f * ncy * ncz + yz[sel][m], (cval[sel] * L)[m])
-        sx, sy, sz = scales if STAR_SCALE else (np.ones(ncx + 1), np.ones(ncy), np.ones(ncz))
+        sx, sy, sz = scales
         ex = ex.reshape(ncx + 1, ncy, ncz) * sx[:, None, None]
         ey = ey.reshape(ncx, ncy, ncz) * sy[None, :, None]
         ez = ez.reshape(ncx, ncy, ncz) * sz[None, None, :]
@@ -805,6 +813,15 @@ class IslandCorrection:
         _island_correct(x, b, self.idx, self.cid, self.inv_e, self.sums, lv.gx, lv.gy, lv.gz, *lv.shape)
 
 
+@ti.func
+def _unmasked(mask: ti.template(), masked: ti.template(), ca, cb):
+    """Whether the face between cells ``ca`` and ``cb`` enters the aggregate sums."""
+    ok = True
+    if ti.static(masked):
+        ok = mask[ca] == 0 and mask[cb] == 0
+    return ok
+
+
 @ti.kernel
 def _coarsen_faces(gx: ti.types.ndarray(ndim=1), gy: ti.types.ndarray(ndim=1), gz: ti.types.ndarray(ndim=1),
                    gxc: ti.types.ndarray(ndim=1), gyc: ti.types.ndarray(ndim=1),
@@ -838,22 +855,14 @@ def _coarsen_faces(gx: ti.types.ndarray(ndim=1), gy: ti.types.ndarray(ndim=1), g
             k = 2 * ck + db
             if i < nx and k < nz:
                 c = (i * ny + 2 * cj) * nz + k
-                use = True
-                if ti.static(masked):
-                    jm = ti.select(2 * cj == 0, ny - 1, 2 * cj - 1)
-                    if mask[c] != 0 or mask[(i * ny + jm) * nz + k] != 0:
-                        use = False
-                if use:
+                jm = ti.select(2 * cj == 0, ny - 1, 2 * cj - 1)
+                if _unmasked(mask, masked, c, (i * ny + jm) * nz + k):
                     acc_y += ti.cast(gy[c], ti.f64)
             j = 2 * cj + db
             if i < nx and j < ny:
                 c = (i * ny + j) * nz + 2 * ck
-                use = True
-                if ti.static(masked):
-                    km = ti.select(2 * ck == 0, nz - 1, 2 * ck - 1)
-                    if mask[c] != 0 or mask[(i * ny + j) * nz + km] != 0:
-                        use = False
-                if use:
+                km = ti.select(2 * ck == 0, nz - 1, 2 * ck - 1)
+                if _unmasked(mask, masked, c, (i * ny + j) * nz + km):
                     acc_z += ti.cast(gz[c], ti.f64)
         c = (ci * ncy + cj) * ncz + ck
         gyc[c] = sy[cj] * acc_y
@@ -1145,7 +1154,7 @@ def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, ri
         if ISLAND_INTERPOLATION:
             transfer = IslandTransfer(fine, *islands, periodic=periodic)
             fine.island_transfer = transfer if transfer.n_voxels else None
-        correction = None if NO_ISLAND_CORRECTION else IslandCorrection(fine, *islands)
+        correction = IslandCorrection(fine, *islands)
     levels = build_hierarchy(fine)
     cycle = cycle or CYCLE
     if cycle == "k":
