@@ -10,7 +10,7 @@ from microcath.cli.main import main
 from microcath.viz.colors import hex_to_rgb, phase_colors
 
 EXPECTED_STATUS = {"generate": "run", "analyse": "run", "ionic conductivity": "run",
-                   "electronic conductivity": "run", "stress at a charged state": "not run", "report": "run"}
+                   "electronic conductivity": "run", "stress at a charged state": "run", "report": "run"}
 
 
 def test_run_tiny_completes_and_every_stage_runs(tmp_path, capsys):
@@ -22,12 +22,13 @@ def test_run_tiny_completes_and_every_stage_runs(tmp_path, capsys):
     assert code == 0, captured.err
     assert (out / "report.html").is_file() and (out / "results.json").is_file()
     assert str(out / "report.html") in captured.out
-    assert "mechanics solver not built yet" in captured.out
+    assert "stress at a charged state: x_Li 0.2: active/electrolyte faces opened" in captured.out
     doc = json.loads((out / "results.json").read_text())
     assert {s["name"]: s["status"] for s in doc["stages"]} == EXPECTED_STATUS
     assert doc["results"]["structure"]["shape"] == [24, 24, 24]
     assert (out / "structure.mcath").is_file() and (out / "fields.vti").is_file()
-    for key in ("sigma_ionic_eff", "sigma_electronic_eff", "utilisable_active_fraction"):
+    for key in ("sigma_ionic_eff", "sigma_electronic_eff", "utilisable_active_fraction",
+                "opened_active_electrolyte_fraction"):
         assert doc["results"]["headline"][key]["value"] > 0, key
 
 

@@ -85,3 +85,29 @@ def check_output(path: str | Path, overwrite: bool) -> Path:
         raise InputError(f"-o: {path} exists; pass --overwrite to replace it")
     return path
 
+
+
+def label_key(text: str, option: str) -> int | str:
+    """A ``LABEL`` or phase name given on the command line (integers become labels)."""
+    text = text.strip()
+    if not text:
+        raise InputError(f"{option}: empty label or phase name")
+    return int(text) if text.lstrip("-").isdigit() else text
+
+
+def parse_label_values(items: tuple[str, ...], option: str, *, example: str, unit: str,
+                       n: int = 1, form: str = "VALUE") -> dict[int | str, Any]:
+    """``LABEL=v`` (or ``LABEL=v1,v2`` with ``n=2``) options -> ``{label or name: float or tuple}``."""
+    out: dict[int | str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        parts = value.split(",")
+        if not sep or len(parts) != n:
+            raise InputError(f"{option}: expected LABEL_OR_PHASE={form} (e.g. {example}), got {item!r}")
+        try:
+            nums = tuple(float(v) for v in parts)
+        except ValueError:
+            raise InputError(f"{option}: {value!r} in {item!r} is not {'a number' if n == 1 else 'numbers'} "
+                             f"({unit})") from None
+        out[label_key(key, option)] = nums[0] if n == 1 else nums
+    return out

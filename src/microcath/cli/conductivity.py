@@ -17,27 +17,11 @@ import click
 from ..errors import InputError
 from ..microstructure import Microstructure
 from ..units import ohm_cm2
-from ._io_options import input_options, read_input
-
-
-def _key(text: str, option: str) -> int | str:
-    text = text.strip()
-    if not text:
-        raise InputError(f"{option}: empty label or phase name")
-    return int(text) if text.lstrip("-").isdigit() else text
+from ._io_options import input_options, label_key, parse_label_values, read_input
 
 
 def _parse_sigma(items: tuple[str, ...]) -> dict[int | str, float]:
-    out: dict[int | str, float] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise InputError(f"--sigma: expected LABEL_OR_PHASE=S_per_m (e.g. 1=0.13), got {item!r}")
-        try:
-            out[_key(key, "--sigma")] = float(value)
-        except ValueError:
-            raise InputError(f"--sigma: {value!r} in {item!r} is not a number (S/m)") from None
-    return out
+    return parse_label_values(items, "--sigma", example="1=0.13", unit="S/m", form="S_per_m")
 
 
 def _parse_resistance(items: tuple[str, ...]) -> dict[tuple, float]:
@@ -56,7 +40,7 @@ def _parse_resistance(items: tuple[str, ...]) -> dict[tuple, float]:
             raise InputError(
                 f"--interface-resistance: {value!r} in {item!r} is not a number (ohm cm^2)"
             ) from None
-        out[(_key(a, "--interface-resistance"), _key(b, "--interface-resistance"))] = ohm_cm2(r)
+        out[(label_key(a, "--interface-resistance"), label_key(b, "--interface-resistance"))] = ohm_cm2(r)
     return out
 
 

@@ -17,42 +17,18 @@ import click
 
 from ..errors import InputError
 from ..units import GPa, MPa
-
-
-def _key(text: str, option: str) -> int | str:
-    text = text.strip()
-    if not text:
-        raise InputError(f"{option}: empty label or phase name (expected LABEL=...)")
-    return int(text) if text.lstrip("-").isdigit() else text
+from ._io_options import parse_label_values
 
 
 def _parse_elastic(items: tuple[str, ...]) -> dict[int | str, tuple[float, float]]:
-    out: dict[int | str, tuple[float, float]] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        parts = value.split(",")
-        if not sep or len(parts) != 2:
-            raise InputError("--elastic: expected LABEL=E_GPa,nu (e.g. 1=150,0.25; 0=0,0 for a pore), "
-                             f"got {item!r}")
-        try:
-            E, nu = float(parts[0]), float(parts[1])
-        except ValueError:
-            raise InputError(f"--elastic: {value!r} in {item!r} is not two numbers (E in GPa, nu)") from None
-        out[_key(key, "--elastic")] = (GPa(E), nu)
-    return out
+    raw = parse_label_values(items, "--elastic", example="1=150,0.25; 0=0,0 for a pore",
+                             unit="E in GPa, nu", n=2, form="E_GPa,nu")
+    return {k: (GPa(E), nu) for k, (E, nu) in raw.items()}
 
 
 def _parse_eigenstrain(items: tuple[str, ...]) -> dict[int | str, float]:
-    out: dict[int | str, float] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise InputError(f"--eigenstrain: expected LABEL=linear_strain (e.g. 1=-0.017), got {item!r}")
-        try:
-            out[_key(key, "--eigenstrain")] = float(value)
-        except ValueError:
-            raise InputError(f"--eigenstrain: {value!r} in {item!r} is not a number") from None
-    return out
+    return parse_label_values(items, "--eigenstrain", example="1=-0.017", unit="linear strain",
+                              form="linear_strain")
 
 
 @click.command("stress")
