@@ -310,6 +310,15 @@ def _diag_inverse(dinv: ti.types.ndarray(ndim=1), lab: ti.types.ndarray(ndim=1),
             dinv[9 * n + 3 * p + q] = Di[p, q]
 
 
+@ti.func
+def _child(E, c, cny, cnz, ny, nz):
+    """Fine element of child ``c`` (corner bits di dj dk) of coarse element ``E``."""
+    I = E // (cny * cnz)
+    J = (E // cnz) % cny
+    K = E % cnz
+    return ((2 * I + ((c >> 2) & 1)) * ny + 2 * J + ((c >> 1) & 1)) * nz + 2 * K + (c & 1)
+
+
 @ti.kernel
 def _galerkin_fine(kc: ti.types.ndarray(ndim=1), lab: ti.types.ndarray(ndim=1),
                    lam: ti.types.ndarray(ndim=1), mu: ti.types.ndarray(ndim=1), gl: ti.types.ndarray(ndim=1),
@@ -317,13 +326,10 @@ def _galerkin_fine(kc: ti.types.ndarray(ndim=1), lab: ti.types.ndarray(ndim=1),
                    nz: ti.i32):
     """Coarse element matrices of the first coarse level: sum_c lam_c G_lam,c + mu_c G_mu,c."""
     for E in range(cex * cny * cnz):
-        I = E // (cny * cnz)
-        J = (E // cnz) % cny
-        K = E % cnz
         for t in range(324):
             kc[E * 324 + t] = 0.0
         for c in range(8):
-            e = ((2 * I + ((c >> 2) & 1)) * ny + 2 * J + ((c >> 1) & 1)) * nz + 2 * K + (c & 1)
+            e = _child(E, c, cny, cnz, ny, nz)
             lb = ti.cast(lab[e], ti.i32)
             l_ = lam[lb]
             m_ = mu[lb]
@@ -347,13 +353,10 @@ def _galerkin_coarse(kc: ti.types.ndarray(ndim=1), kf: ti.types.ndarray(ndim=1),
                      cex: ti.i32, cny: ti.i32, cnz: ti.i32, ny: ti.i32, nz: ti.i32):
     """Coarse element matrices sum_c P_c^T K_c P_c from stored fine element matrices."""
     for E in range(cex * cny * cnz):
-        I = E // (cny * cnz)
-        J = (E // cnz) % cny
-        K = E % cnz
         for t in range(324):
             kc[E * 324 + t] = 0.0
         for c in range(8):
-            e = ((2 * I + ((c >> 2) & 1)) * ny + 2 * J + ((c >> 1) & 1)) * nz + 2 * K + (c & 1)
+            e = _child(E, c, cny, cnz, ny, nz)
             for A in range(8):
                 for B in range(A, 8):
                     blk = (A * 8 - A * (A - 1) // 2 + B - A) * 9
