@@ -218,3 +218,12 @@ def test_spherical_pore_under_uniaxial_load_goodier(ti_cpu):
     k = 2 * (7 - 5 * nu)
     theory = 1 + (4 - 5 * nu) / k * (a / r[eq]) ** 3 + 9 / k * (a / r[eq]) ** 5
     assert (res.stress[..., 2][eq] / remote).mean() == pytest.approx(theory.mean(), rel=0.10)
+
+
+def test_too_large_for_memory_is_refused_before_allocation(ti_cpu, monkeypatch):
+    from microcath import MemoryBudgetError, memory
+
+    monkeypatch.setattr(memory, "available_memory", lambda device=True: (64 * 2**20, "test memory"))
+    lab = np.zeros((64, 64, 64), np.uint8)
+    with pytest.raises(MemoryBudgetError, match=r"labels: a 64x64x64 volume .*largest cube that fits"):
+        M.stress_of_labels(lab, {0: AM}, eigenstrain={0: -0.01}, voxel_size=1e-6)
