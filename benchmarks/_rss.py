@@ -1,4 +1,5 @@
-"""Peak-memory probe shared by the benchmark scripts (imported from the scripts' folder)."""
+"""Helpers shared by the benchmark scripts (imported from the scripts' folder): the peak-memory
+probe and the per-size command line and worker process."""
 
 import resource
 
@@ -14,3 +15,28 @@ def maxrss_bytes() -> int:
     except OSError:
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def size_parser(description: str):
+    """The command line every per-size benchmark shares: --sizes, --dtype, --arch and the
+    hidden --worker (the script re-runs itself per size so each size has its own peak RSS)."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[64, 128, 256])
+    ap.add_argument("--dtype", default="float32", choices=["float32", "float64"])
+    ap.add_argument("--arch", default=None, help="cpu or cuda (default $MICROCATH_ARCH or auto)")
+    ap.add_argument("--worker", default=None, help=argparse.SUPPRESS)
+    return ap
+
+
+def run_worker(script: str, path: str, dtype: str, extra=()) -> dict:
+    """Run ``script --worker path --dtype dtype`` in a fresh process; its last stdout line (JSON)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, script, "--worker", path, "--dtype", dtype, *extra],
+                         capture_output=True, text=True, env=os.environ.copy(), check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])

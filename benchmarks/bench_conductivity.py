@@ -26,16 +26,14 @@ is the default composite with VGCF fibres instead of carbon-black agglomerates::
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 
 import numpy as np
-from _rss import maxrss_bytes  # noqa: E402 (scripts run from benchmarks/)
+from _rss import maxrss_bytes, run_worker, size_parser  # noqa: E402 (scripts run from benchmarks/)
 
 SIGMA = {0: 0.0, 1: 1.0, 2: 1e-3}  # pore, electrolyte matrix, active material
 
@@ -116,15 +114,11 @@ def worker(path: str, dtype: str) -> dict:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--sizes", type=int, nargs="+", default=[64, 128, 256])
-    ap.add_argument("--dtype", default="float32", choices=["float32", "float64"])
-    ap.add_argument("--arch", default=None, help="cpu or cuda (default $MICROCATH_ARCH or auto)")
+    ap = size_parser(__doc__.split("\n")[0])
     ap.add_argument("--carrier", default=None, choices=["ionic", "electronic"],
                     help="solve a generated composite for this carrier (materials library)")
     ap.add_argument("--recipe", default="default",
                     help="recipe with --carrier: a shipped name (default, s_c_li3ps4, ...) or 'vgcf'")
-    ap.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.arch:
         os.environ["MICROCATH_ARCH"] = args.arch
@@ -152,9 +146,7 @@ def main(argv=None) -> int:
             else:
                 path = os.path.join(tmp, f"composite_{n}.npy")
                 np.save(path, composite(n))
-            out = subprocess.run([sys.executable, __file__, "--worker", path, "--dtype", args.dtype, *extra],
-                                 capture_output=True, text=True, env=os.environ.copy(), check=True)
-        row = json.loads(out.stdout.strip().splitlines()[-1])
+            row = run_worker(__file__, path, args.dtype, extra)
         rows.append(row)
         print(f"{n:>5}^3 {row['arch']:>5} {row['time_s']:8.2f} {row['iterations']:5d} "
               f"{row['sigma_eff']:14.6g} "

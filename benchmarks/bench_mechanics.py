@@ -18,16 +18,14 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 
 import numpy as np
-from _rss import maxrss_bytes  # noqa: E402 (scripts run from benchmarks/)
+from _rss import maxrss_bytes, run_worker, size_parser  # noqa: E402 (scripts run from benchmarks/)
 from bench_conductivity import composite  # noqa: E402
 
 ELASTIC = {0: (0.0, 0.0), 1: (15e9, 0.30), 2: (150e9, 0.25)}  # pore, SE matrix, active
@@ -60,11 +58,7 @@ def worker(path: str, dtype: str) -> dict:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--sizes", type=int, nargs="+", default=[64, 128, 256])
-    ap.add_argument("--dtype", default="float32", choices=["float32", "float64"])
-    ap.add_argument("--arch", default=None, help="cpu or cuda (default $MICROCATH_ARCH or auto)")
-    ap.add_argument("--worker", default=None, help=argparse.SUPPRESS)
+    ap = size_parser(__doc__.split("\n")[0])
     args = ap.parse_args(argv)
     if args.arch:
         os.environ["MICROCATH_ARCH"] = args.arch
@@ -78,9 +72,7 @@ def main(argv=None) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, f"composite_{n}.npy")
             np.save(path, composite(n))
-            out = subprocess.run([sys.executable, __file__, "--worker", path, "--dtype", args.dtype],
-                                 capture_output=True, text=True, env=os.environ.copy(), check=True)
-        row = json.loads(out.stdout.strip().splitlines()[-1])
+            row = run_worker(__file__, path, args.dtype)
         rows.append(row)
         print(f"{n:>5}^3 {row['arch']:>5} {row['time_s']:8.1f} {row['iterations']:5d} {row['levels']:6d} "
               f"{str(row['converged']):>5} {row['force_balance']:9.1e} {row['active_hydrostatic_MPa']:10.1f} "

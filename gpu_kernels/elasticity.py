@@ -165,16 +165,22 @@ def _wrap(v, n):
 
 
 @ti.func
+def _index0(v, n, per_x):
+    """Index ``v`` along axis 0: wrapped when periodic, else -1 outside ``0..n-1``."""
+    r = v
+    if per_x != 0:
+        r = _wrap(v, n)
+    elif v < 0 or v >= n:
+        r = -1
+    return r
+
+
+@ti.func
 def _elem_of(i, j, k, ai: ti.template(), aj: ti.template(), ak: ti.template(), nex, ny, nz, per_x):
     """Flat element whose local corner (ai, aj, ak) is node (i, j, k), or -1."""
-    ei = i - ai
-    ok = True
-    if per_x != 0:
-        ei = _wrap(ei, nex)
-    elif ei < 0 or ei >= nex:
-        ok = False
+    ei = _index0(i - ai, nex, per_x)
     e = -1
-    if ok:
+    if ei >= 0:
         e = (ei * ny + _wrap(j - aj, ny)) * nz + _wrap(k - ak, nz)
     return e
 
@@ -378,13 +384,8 @@ def _restrict(rf: ti.types.ndarray(ndim=1), rc: ti.types.ndarray(ndim=1), maskc:
         nc = (I * cny + J) * cnz + K
         acc = ti.Vector([0.0, 0.0, 0.0], dt=ti.f64)
         for di, dj, dk in ti.static(ti.ndrange(3, 3, 3)):
-            ii = 2 * I + di - 1
-            ok = True
-            if per_x != 0:
-                ii = _wrap(ii, mx)
-            elif ii < 0 or ii >= mx:
-                ok = False
-            if ok:
+            ii = _index0(2 * I + di - 1, mx, per_x)
+            if ii >= 0:
                 wgt = ti.static((1.0 if di == 1 else 0.5) * (1.0 if dj == 1 else 0.5)
                                 * (1.0 if dk == 1 else 0.5))
                 n = (ii * ny + _wrap(2 * J + dj - 1, ny)) * nz + _wrap(2 * K + dk - 1, nz)

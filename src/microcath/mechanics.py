@@ -341,8 +341,8 @@ class _Problem:
         return sum(self._gather(u, a) for a in range(8)) / 8.0
 
     # -- null space: rigid motions of every solid piece (projected out of CG)
-    def nullspace(self, mask: np.ndarray):
-        return _RigidModes(self, mask)
+    def nullspace(self):
+        return _RigidModes(self)
 
 
 def _voigt_to_tensor(v: np.ndarray) -> np.ndarray:
@@ -360,8 +360,8 @@ class _RigidModes:
     itself (``||A v|| <= 1e-6 ||A|| ||v||`` per piece), so pieces that span a periodic axis or
     rest on a plate keep only the motions that are truly free."""
 
-    def __init__(self, prob: _Problem, mask: np.ndarray):
-        self.prob, self.mask0 = prob, mask
+    def __init__(self, prob: _Problem):
+        self.prob = prob
 
     def __call__(self, level):
         from scipy import ndimage
@@ -492,7 +492,7 @@ def _solve(prob: _Problem, load: np.ndarray, mask: np.ndarray, *, dtype: str, to
     from .gpu_kernels.elasticity import solve_elasticity
 
     return solve_elasticity(prob.labels, prob.lam, prob.mu, load, periodic_x=prob.per_x, mask=mask,
-                            dtype=dtype, tol=tol, maxiter=maxiter, nullspace=prob.nullspace(mask),
+                            dtype=dtype, tol=tol, maxiter=maxiter, nullspace=prob.nullspace(),
                             vector_dtype=VECTOR_DTYPE)
 
 
