@@ -30,6 +30,7 @@ COMMANDS = [
     "stress",
     "render",
     "run",
+    "export_params",
 ]
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2
@@ -46,7 +47,7 @@ class _Group(click.Group):
         for mod in COMMANDS:
             spec = importlib.util.find_spec(f"microcath.cli.{mod}")
             if spec is not None:
-                out[mod.rstrip("_")] = mod
+                out[mod.rstrip("_").replace("_", "-")] = mod
         return out
 
     def get_command(self, ctx, name):
