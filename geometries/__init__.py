@@ -11,7 +11,7 @@ machine and thread count.
 >>> rep = GenerationReport.from_provenance(ms)    # targets vs achieved, also after save/load
 """
 
-from .composite import TOLERANCE, Generated, GenerationReport, generate
+from .composite import TOLERANCE, Generated, GenerationReport, check_recipe, generate
 from .distributions import LogNormal, Monodisperse, SizeDistribution, TableDistribution, draw_to_volume
 from .grains import random_quaternions, tessellate_grains
 from .packing import Packing, PackingError, pack, random_sequential_addition
@@ -30,6 +30,7 @@ __all__ = [
     "SizeDistribution",
     "TOLERANCE",
     "TableDistribution",
+    "check_recipe",
     "draw_to_volume",
     "equivalent_radii",
     "generate",

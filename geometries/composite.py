@@ -43,7 +43,7 @@ GENERATE_BYTES_PER_VOXEL = 110.0
 
 log = logging.getLogger(__name__)
 
-__all__ = ["generate", "Generated", "GenerationReport", "TOLERANCE"]
+__all__ = ["generate", "check_recipe", "Generated", "GenerationReport", "TOLERANCE"]
 
 TOLERANCE = 0.01  # absolute volume-fraction tolerance on every target
 LABEL_PORE, LABEL_ACTIVE, LABEL_SE, LABEL_CARBON = 0, 1, 2, 3
@@ -187,6 +187,100 @@ def _phase_for(mat, name: str | None = None, kind: PhaseKind | None = None) -> P
     return Phase(name or mat.name, kind or mat.kind, mat.name)
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What a recipe resolves to before anything is drawn (see :func:`_plan`)."""
+
+    shape: tuple[int, int, int]
+    voxel_size: float
+    walls: bool
+    periodic: tuple[bool, bool, bool]
+    to_vox: float
+    mats: dict
+    coat_specs: list
+    target: dict
+    host_mode: bool
+    core_role: str
+    size: Any
+
+
+def _plan(p: dict, *, shape, voxel_size, materials) -> _Plan:
+    """Check a recipe's parameters and resolve grid, materials and targets (no drawing, no memory)."""
+    if materials is None:
+        from microcath.materials import default_library
+
+        materials = default_library()
+    # ---------------------------------------------------------------- grid
+    shp = shape if shape is not None else p["shape"]
+    try:
+        shp = tuple(int(s) for s in shp)
+    except (TypeError, ValueError):
+        raise InputError(f"shape: expected three voxel counts, got {shp!r}") from None
+    if len(shp) != 3 or min(shp) < 8:
+        raise InputError(f"shape: expected three voxel counts >= 8, got {shp}")
+    # peak ~100 B/voxel measured at 160^3 (labels, particle and grain ids, distance transforms)
+    check_memory(shp, GENERATE_BYTES_PER_VOXEL, "generation", parameter="shape",
+                 available=available_memory(device=False),
+                 fix="use a smaller shape or a larger voxel size")
+    if voxel_size is None:
+        vs = units.um(positive("voxel_size_um", p["voxel_size_um"], "µm"))
+    else:
+        vs = positive("voxel_size", voxel_size, "m")
+    if p["boundary"] not in ("walls", "periodic"):
+        raise InputError(f"boundary: expected 'walls' or 'periodic', got {p['boundary']!r}")
+    walls = p["boundary"] == "walls"
+    periodic = (not walls, True, True)
+    to_vox = units.um(1.0) / vs  # µm -> voxels
+
+    # ---------------------------------------------------------------- materials and targets
+    a_p, e_p, c_p = p["active"], p["electrolyte"], p["carbon"]
+    mats = {"active": _material(materials, a_p["material"], "active", (PhaseKind.ACTIVE,)),
+            "electrolyte": _material(materials, e_p["material"], "electrolyte", (PhaseKind.ELECTROLYTE,))}
+    mats["carbon"] = (_material(materials, c_p["material"], "carbon", (PhaseKind.CARBON,))
+                      if c_p["material"] else None)
+    coat_specs = []
+    for i, c in enumerate(p["coatings"]):
+        if not c["material"]:
+            raise InputError(f"coatings[{i}].material: name the coating material")
+        if c["thickness_um"] is None:
+            raise InputError(f"coatings[{i}].thickness_um: give the coating thickness [µm]")
+        t = positive(f"coatings[{i}].thickness_um", c["thickness_um"], "µm")
+        m = _material(materials, c["material"], f"coatings[{i}]",
+                      (PhaseKind.COATING, PhaseKind.ELECTROLYTE, PhaseKind.CARBON, PhaseKind.ACTIVE))
+        coat_specs.append((m, t, c["phase"]))
+    target = _targets(p, mats)
+    host_mode = c_p["form"] == "host"
+    if host_mode and mats["carbon"] is None:
+        raise InputError("carbon.form = 'host' needs a carbon.material")
+
+    core_role = "carbon" if host_mode else "active"
+    core = c_p if host_mode else a_p
+    size = from_spec(core["size"], name=f"{core_role}.size").scaled(1.0 / vs)  # now in voxels
+    if size.d_min <= 0 or size.d50 < 2.0:
+        raise InputError(
+            f"{core_role}.size: particles of d50 {size.d50 / to_vox:.3g} µm are {size.d50:.2g} voxels "
+            "across; they need >= 2 voxels: use a smaller voxel size or larger particles"
+        )
+    phi_core = target[core_role]
+    if phi_core <= 0:
+        raise InputError(f"{core_role}.fraction: must be > 0 to place particles")
+    return _Plan(shp, vs, walls, periodic, to_vox, mats, coat_specs, target, host_mode, core_role, size)
+
+
+def check_recipe(recipe: str | Recipe | dict = "default", *, shape: tuple[int, int, int] | None = None,
+                 overrides: dict[str, Any] | None = None, materials: Any = None) -> Recipe:
+    """Validate a recipe with its overrides as :func:`generate` would, without drawing anything.
+
+    Checks keys, materials, fractions (they must sum to 1), sizes against the voxel size and the
+    memory generation needs; raises the same :class:`~microcath.errors.InputError` as
+    :func:`generate`. Returns the resolved :class:`Recipe`. A packing that jams can still fail later.
+    """
+    rec = Recipe.from_dict(recipe) if isinstance(recipe, dict) else load_recipe(recipe)
+    rec = rec.with_overrides(overrides)
+    _plan(rec.params, shape=shape, voxel_size=None, materials=materials)
+    return rec
+
+
 def generate(recipe: str | Recipe | dict = "default", *, shape: tuple[int, int, int] | None = None,
              voxel_size: float | None = None, seed: int | None = None, rng: Any = None,
              overrides: dict[str, Any] | None = None, progress: bool = True,
@@ -246,65 +340,17 @@ def generate(recipe: str | Recipe | dict = "default", *, shape: tuple[int, int, 
 
         materials = default_library()
 
-    # ---------------------------------------------------------------- grid
-    shp = shape if shape is not None else p["shape"]
-    try:
-        shp = tuple(int(s) for s in shp)
-    except (TypeError, ValueError):
-        raise InputError(f"shape: expected three voxel counts, got {shp!r}") from None
-    if len(shp) != 3 or min(shp) < 8:
-        raise InputError(f"shape: expected three voxel counts >= 8, got {shp}")
-    # peak ~100 B/voxel measured at 160^3 (labels, particle and grain ids, distance transforms)
-    check_memory(shp, GENERATE_BYTES_PER_VOXEL, "generation", parameter="shape",
-                 available=available_memory(device=False),
-                 fix="use a smaller shape or a larger voxel size")
-    if voxel_size is None:
-        vs = units.um(positive("voxel_size_um", p["voxel_size_um"], "µm"))
-    else:
-        vs = positive("voxel_size", voxel_size, "m")
-    if p["boundary"] not in ("walls", "periodic"):
-        raise InputError(f"boundary: expected 'walls' or 'periodic', got {p['boundary']!r}")
-    walls = p["boundary"] == "walls"
-    periodic = (not walls, True, True)
-    to_vox = units.um(1.0) / vs  # µm -> voxels
-
-    # ---------------------------------------------------------------- materials and targets
+    pl = _plan(p, shape=shape, voxel_size=voxel_size, materials=materials)
+    shp, vs, walls, periodic, to_vox = pl.shape, pl.voxel_size, pl.walls, pl.periodic, pl.to_vox
+    mats, coat_specs, target, host_mode = pl.mats, pl.coat_specs, pl.target, pl.host_mode
     a_p, e_p, c_p = p["active"], p["electrolyte"], p["carbon"]
-    mats = {"active": _material(materials, a_p["material"], "active", (PhaseKind.ACTIVE,)),
-            "electrolyte": _material(materials, e_p["material"], "electrolyte", (PhaseKind.ELECTROLYTE,))}
-    mats["carbon"] = (_material(materials, c_p["material"], "carbon", (PhaseKind.CARBON,))
-                      if c_p["material"] else None)
-    coat_specs = []
-    for i, c in enumerate(p["coatings"]):
-        if not c["material"]:
-            raise InputError(f"coatings[{i}].material: name the coating material")
-        if c["thickness_um"] is None:
-            raise InputError(f"coatings[{i}].thickness_um: give the coating thickness [µm]")
-        t = positive(f"coatings[{i}].thickness_um", c["thickness_um"], "µm")
-        m = _material(materials, c["material"], f"coatings[{i}]",
-                      (PhaseKind.COATING, PhaseKind.ELECTROLYTE, PhaseKind.CARBON, PhaseKind.ACTIVE))
-        coat_specs.append((m, t, c["phase"]))
-    target = _targets(p, mats)
+    core_role, size, phi_core = pl.core_role, pl.size, pl.target[pl.core_role]
     nvox = math.prod(shp)
     notes: list[str] = []
-    host_mode = c_p["form"] == "host"
-    if host_mode and mats["carbon"] is None:
-        raise InputError("carbon.form = 'host' needs a carbon.material")
 
     # ---------------------------------------------------------------- packing
     t0 = time.perf_counter()
     box = tuple(float(s) for s in shp)
-    core_role = "carbon" if host_mode else "active"
-    core = c_p if host_mode else a_p
-    size = from_spec(core["size"], name=f"{core_role}.size").scaled(1.0 / vs)  # now in voxels
-    if size.d_min <= 0 or size.d50 < 2.0:
-        raise InputError(
-            f"{core_role}.size: particles of d50 {size.d50 / to_vox:.3g} µm are {size.d50:.2g} voxels "
-            "across; they need >= 2 voxels: use a smaller voxel size or larger particles"
-        )
-    phi_core = target[core_role]
-    if phi_core <= 0:
-        raise InputError(f"{core_role}.fraction: must be > 0 to place particles")
     d = draw_to_volume(size, phi_core * nvox, rng_pack)
     aspect = positive("active.aspect_ratio", a_p["aspect_ratio"]) if not host_mode else 1.0
     tol = fraction("active.overlap_tolerance", a_p["overlap_tolerance"])

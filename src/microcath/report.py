@@ -98,14 +98,17 @@ class ReportBuilder:
         Title of the report page.
     force : bool
         Replace an existing non-empty folder (otherwise refuse with an error).
+    steps : str
+        What the rows of the status table are (``"stage"`` for a run, ``"case"`` for a sweep).
     """
 
     def __init__(self, target: str | os.PathLike, *, title: str = "microcath run",
-                 force: bool = False) -> None:
+                 force: bool = False, steps: str = "stage") -> None:
         self.target = Path(target).absolute()
         check_target(self.target, force=force)
         self.force = force
         self.title = title
+        self.steps = steps
         self.stages: list[StageRecord] = []
         self.figures: list[FigureRecord] = []
         self.data_files: list[FigureRecord] = []
@@ -244,8 +247,8 @@ pre {{ background: #f6f6f6; padding: 0.8em; overflow-x: auto; font-size: 0.85em;
 <p class="meta">microcath {e(__version__)} · {e(self.created)}</p>
 <h2>Headline numbers</h2>
 <table>{head or "<tr><td>no numbers (see the stages below)</td></tr>"}</table>
-<h2>Stages</h2>
-<table><tr><th>stage</th><th>status</th><th>note</th><th>time</th></tr>{"".join(rows)}</table>
+<h2>{e(self.steps.capitalize())}s</h2>
+<table><tr><th>{e(self.steps)}</th><th>status</th><th>note</th><th>time</th></tr>{"".join(rows)}</table>
 <h2>Figures</h2>
 <div class="figs">{"".join(figs) or "<p>No figures.</p>"}</div>
 <h2>Files</h2>

@@ -27,7 +27,23 @@ def run(ctx: RunContext) -> StageOutput:
     ms = ctx.structure
     res = analyze(ms, axis="x")
     uf = float(res.utilisable_fraction)
-    figures, files = [], []
+    figures: list[Figure] = []
+    files: list[Figure] = []
+    if ctx.config.figures:
+        _draw(ctx, res, uf, figures, files)
+    return StageOutput(
+        summary={"utilisable_active_fraction": quantity(uf, "-"), "status_counts": dict(res.status_counts)},
+        results={"analysis": res.to_dict(), "utilisable_active_fraction": quantity(uf, "-")},
+        headline={"utilisable_active_fraction": quantity(uf, "-")},
+        lines=(Line("utilisable active material",
+                    LINES["utilisable active material"].format(utilisable_pct=100 * uf)),),
+        figures=tuple(figures), files=tuple(files), analysis=res,
+    )
+
+
+def _draw(ctx: RunContext, res, uf: float, figures: list[Figure], files: list[Figure]) -> None:
+    """The particle table and the status and contact figures (appended to ``figures``/``files``)."""
+    ms = ctx.structure
     table = res.particles
     if res.n_particles:
         res.to_csv(ctx.path("particles.csv"))
@@ -44,14 +60,6 @@ def run(ctx: RunContext) -> StageOutput:
                                                                0.0, 1.0)}
         viz.plot_contact_distribution(contacts, filename=ctx.path("figures/contacts.png"))
         figures.append(Figure("figures/contacts.png", CAPTIONS["figures/contacts.png"]))
-    return StageOutput(
-        summary={"utilisable_active_fraction": quantity(uf, "-"), "status_counts": dict(res.status_counts)},
-        results={"analysis": res.to_dict(), "utilisable_active_fraction": quantity(uf, "-")},
-        headline={"utilisable_active_fraction": quantity(uf, "-")},
-        lines=(Line("utilisable active material",
-                    LINES["utilisable active material"].format(utilisable_pct=100 * uf)),),
-        figures=tuple(figures), files=tuple(files), analysis=res,
-    )
 
 
 STAGE = Stage("analyse", run, needs=("structure",))

@@ -71,9 +71,21 @@ def _line(carrier: str, res: ConductivityResult) -> Line:
     return Line(LABELS[carrier], text)
 
 
+def _axis_entry(res: ConductivityResult) -> dict:
+    sig = float(res.sigma_eff)
+    return {"sigma_eff": quantity(sig, "S/m"), "sigma_eff_mS_cm": units.to_mS_cm(sig),
+            "tau": quantity(None if res.tau is None else float(res.tau), "-"),
+            "converged": bool(res.converged)}
+
+
 def run_carrier(ctx: RunContext, carrier: str) -> StageOutput:
     ms = ctx.structure
-    res = conductivity(ms, carrier=carrier, axis="x", fields=True)
+    draw = ctx.config.figures
+    res = conductivity(ms, carrier=carrier, axis="x", fields=draw)
+    per_axis = {"x": _axis_entry(res)}
+    for ax in ctx.config.axes:
+        if ax not in per_axis:
+            per_axis[ax] = _axis_entry(conductivity(ms, carrier=carrier, axis=ax))
     sig = float(res.sigma_eff)
     tau = float(res.tau) if res.tau is not None else None
     tau_note = res.tau_note or ("" if tau is not None else "not defined")
@@ -89,6 +101,7 @@ def run_carrier(ctx: RunContext, carrier: str) -> StageOutput:
         "hashin_shtrikman_bounds": quantity([lo, up], "S/m"),
         "phase_sigma": quantity(sigmas, "S/m"),
         "solver": res.to_dict(),
+        "axes": per_axis,
     }
     headline = {f"sigma_{carrier}_eff": quantity(units.to_mS_cm(sig), "mS/cm"),
                 f"tau_{carrier}": quantity(tau, "-")}
@@ -97,6 +110,12 @@ def run_carrier(ctx: RunContext, carrier: str) -> StageOutput:
     if not res.converged:
         headline[f"sigma_{carrier}_eff"]["note"] = LINES["not converged"]
 
+    numbers = {"summary": {"sigma_eff_mS_cm": units.to_mS_cm(sig), "tau": tau,
+                           "converged": bool(res.converged)},
+               "results": {"conductivity": {carrier: entry}}, "headline": headline,
+               "lines": (_line(carrier, res),), "conductivity": {carrier: res}}
+    if not draw:
+        return StageOutput(**numbers)
     win = ctx.config.window_size
     fmt = {"Carrier": carrier.capitalize()}
     figures: list[Figure] = []
@@ -120,11 +139,7 @@ def run_carrier(ctx: RunContext, carrier: str) -> StageOutput:
                                window_size=win, unit="A/m²")
         figures.append(Figure(f"figures/streamlines_{carrier}.png", CAPTIONS["streamlines"].format(**fmt)))
     figures.append(_conductivity_plot(ctx, {**ctx.conductivity, carrier: res}))
-    return StageOutput(
-        summary={"sigma_eff_mS_cm": units.to_mS_cm(sig), "tau": tau, "converged": bool(res.converged)},
-        results={"conductivity": {carrier: entry}}, headline=headline, lines=(_line(carrier, res),),
-        figures=tuple(figures), fields=fields, conductivity={carrier: res},
-    )
+    return StageOutput(**numbers, figures=tuple(figures), fields=fields)
 
 
 IONIC = Stage("ionic conductivity", lambda ctx: run_carrier(ctx, "ionic"), needs=("structure",))

@@ -46,6 +46,15 @@ class RunConfig:
         Size of the 3-D renders [px].
     progress : bool
         Progress bars and log lines.
+    figures : bool
+        Draw the figures and write the data files (structure, particle table, fields); False:
+        numbers only (what a sweep case needs).
+    axes : tuple of str
+        Axes of the conductivity stages (x is the headline; others add ``axes`` entries).
+    soc : float or None
+        State coordinate of the stress stage (``x_Li``; None: each active material's charged end).
+    stack_pressure : float
+        Stack pressure of the stress stage [Pa].
     """
 
     recipe: str = "default"
@@ -54,6 +63,10 @@ class RunConfig:
     overrides: Mapping[str, Any] = field(default_factory=dict)
     window_size: tuple[int, int] = (900, 720)
     progress: bool = True
+    figures: bool = True
+    axes: tuple[str, ...] = ("x",)
+    soc: float | None = None
+    stack_pressure: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,21 @@ def run(ctx: RunContext) -> StageOutput:
                       progress=cfg.progress)
     fr = ms.volume_fractions()
     voxel_um = units.to_um(ms.voxel_size)
+    lines = (
+        Line("structure", LINES["structure"].format(shape="×".join(map(str, ms.shape)), voxel_um=voxel_um)),
+        Line("volume fractions", LINES["volume fractions"].format(
+            fractions=", ".join(f"{k} {100 * v:.1f} %" for k, v in fr.items()))),
+    )
+    size = {"shape": list(ms.shape), "voxel_size_um": voxel_um}
+    numbers = {
+        "summary": size | {"volume_fractions": quantity(fr, "-")},
+        "results": {"structure": ms.summary(), "volume_fractions": quantity(fr, "-")},
+        "headline": {"volume_fractions": quantity(fr, "-")} | size,
+    }
+    if not cfg.figures:
+        return StageOutput(**numbers, lines=lines, structure=ms)
     mio.save(ms, ctx.path("structure.mcath"))
+    numbers["results"]["structure"]["file"] = "structure.mcath"
     files = (Figure("structure.mcath", CAPTIONS["structure.mcath"]),)
 
     win = cfg.window_size
@@ -55,18 +69,7 @@ def run(ctx: RunContext) -> StageOutput:
         viz.plot_particle_size_distribution(ms, filename=ctx.path("figures/particle_sizes.png"))
         figures.append(Figure("figures/particle_sizes.png", CAPTIONS["figures/particle_sizes.png"]))
 
-    lines = (
-        Line("structure", LINES["structure"].format(shape="×".join(map(str, ms.shape)), voxel_um=voxel_um)),
-        Line("volume fractions", LINES["volume fractions"].format(
-            fractions=", ".join(f"{k} {100 * v:.1f} %" for k, v in fr.items()))),
-    )
-    return StageOutput(
-        summary={"shape": list(ms.shape), "voxel_size_um": voxel_um, "volume_fractions": quantity(fr, "-")},
-        results={"structure": ms.summary() | {"file": "structure.mcath"},
-                 "volume_fractions": quantity(fr, "-")},
-        headline={"volume_fractions": quantity(fr, "-"), "shape": list(ms.shape), "voxel_size_um": voxel_um},
-        lines=lines, figures=tuple(figures), files=files, structure=ms,
-    )
+    return StageOutput(**numbers, lines=lines, figures=tuple(figures), files=files, structure=ms)
 
 
 STAGE = Stage("generate", run)

@@ -2,8 +2,9 @@
 the interfaces it opens, and what that costs in conductivity and utilisable active material.
 
 The charged state is the end of each active material's state path with the largest
-volume change (x_Li = 0.2 for NMC811). Plates on the x faces free to move (zero stack
-pressure; ``microcath stress`` takes one), y and z periodic.
+volume change (x_Li = 0.2 for NMC811) unless the run config names one (``RunConfig.soc``).
+Plates on the x faces free to move under the config's stack pressure (zero by default),
+y and z periodic.
 """
 
 from __future__ import annotations
@@ -71,22 +72,29 @@ def _line(res: StressResult) -> Line:
 
 def run(ctx: RunContext) -> StageOutput:
     ms = ctx.structure
-    state = charged_state(ms)
+    cfg = ctx.config
+    state = charged_state(ms) if cfg.soc is None else float(cfg.soc)
     if state is None:
         return StageOutput(not_run=LINES["no state"], lines=(Line(NAME, LINES["no state"]),))
-    res = stress(ms, state=state, contact=True, fields=True, contact_before=ctx.conductivity)
+    draw = cfg.figures
+    res = stress(ms, state=state, stack_pressure=cfg.stack_pressure, contact=True, fields=draw,
+                 contact_before=ctx.conductivity)
     fmt = {"state": f"x_Li {state:g}"}
     figures = []
-    viz.render_opened_interfaces(ms, res.opened, filename=ctx.path("figures/opened_interfaces.png"),
-                                 window_size=ctx.config.window_size)
-    figures.append(Figure("figures/opened_interfaces.png",
-                          CAPTIONS["figures/opened_interfaces.png"].format(**fmt)))
-    hyd = res.hydrostatic
-    solid = np.isin(ms.labels, [k for k, p in ms.phases.items() if p.kind != PhaseKind.PORE])
-    viz.plot_field_slice(ms, units.to_MPa(hyd), name="hydrostatic stress", unit="MPa", axis="z", mask=solid,
-                         cmap="RdBu_r", filename=ctx.path("figures/hydrostatic_stress.png"))
-    figures.append(Figure("figures/hydrostatic_stress.png",
-                          CAPTIONS["figures/hydrostatic_stress.png"].format(**fmt)))
+    fields = {}
+    if draw:
+        viz.render_opened_interfaces(ms, res.opened, filename=ctx.path("figures/opened_interfaces.png"),
+                                     window_size=cfg.window_size)
+        figures.append(Figure("figures/opened_interfaces.png",
+                              CAPTIONS["figures/opened_interfaces.png"].format(**fmt)))
+        hyd = res.hydrostatic
+        solid = np.isin(ms.labels, [k for k, p in ms.phases.items() if p.kind != PhaseKind.PORE])
+        viz.plot_field_slice(ms, units.to_MPa(hyd), name="hydrostatic stress", unit="MPa", axis="z",
+                             mask=solid, cmap="RdBu_r", filename=ctx.path("figures/hydrostatic_stress.png"))
+        figures.append(Figure("figures/hydrostatic_stress.png",
+                              CAPTIONS["figures/hydrostatic_stress.png"].format(**fmt)))
+        fields = {"hydrostatic_stress": (hyd.astype(np.float32), "Pa"),
+                  "von_mises_stress": (res.von_mises.astype(np.float32), "Pa")}
     d = res.to_dict()
     c = res.contact or {}
     headline = {
@@ -98,8 +106,6 @@ def run(ctx: RunContext) -> StageOutput:
     if "grain_boundary" in res.interfaces:
         gb = res.interfaces["grain_boundary"]["opened_fraction"]
         headline["opened_grain_boundary_fraction"] = quantity(gb, "-")
-    fields = {"hydrostatic_stress": (hyd.astype(np.float32), "Pa"),
-              "von_mises_stress": (res.von_mises.astype(np.float32), "Pa")}
     return StageOutput(
         summary={"state": state, "converged": res.converged, "iterations": res.n_iter},
         results={"mechanics": d}, headline=headline, lines=(_line(res),), figures=tuple(figures),

@@ -28,6 +28,7 @@ _LAZY = {
     "plot_conductivity": "plots",
     "plot_histogram": "plots",
     "plot_contact_distribution": "plots",
+    "plot_trend": "plots",
 }
 
 __all__ = ["FIELD_CMAP", "KIND_COLORS", "OKABE_ITO", "STATUS_COLORS", "phase_colors", *_LAZY]

@@ -29,6 +29,7 @@ __all__ = [
     "plot_conductivity",
     "plot_histogram",
     "plot_contact_distribution",
+    "plot_trend",
 ]
 
 log = logging.getLogger(__name__)
@@ -360,5 +361,65 @@ def plot_contact_distribution(fractions: Mapping[str, np.ndarray], *, bins: int 
     ax.set_ylabel("number of particles")
     ax.set_title("per-particle contact")
     ax.legend(frameon=False)
+    _save(fig, filename, dpi)
+    return fig
+
+
+def plot_trend(series: Mapping[str, Mapping[str, Any]], *, xlabel: str, ylabel: str,
+               band_label: str = "Hashin–Shtrikman range", log_y: bool | None = None, ax: Any = None,
+               filename: str | os.PathLike | None = None, dpi: int = 120,
+               figsize: tuple[float, float] = (5.6, 4.0)):
+    """A quantity against a parameter: mean with its spread over repetitions, one line per series.
+
+    Parameters
+    ----------
+    series : mapping
+        ``{label: {"x": values, "mean": ..., "spread": ..., "n": counts, "lower": ..., "upper": ...}}``;
+        ``x`` numbers or category names, ``spread`` drawn as error bars (one standard deviation),
+        ``lower``/``upper`` (optional) as a shaded band (e.g. the Hashin-Shtrikman bounds).
+    xlabel, ylabel : str
+        Axis labels (with units).
+    log_y : bool, optional
+        Logarithmic y axis (default: when the positive values span more than two decades).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if not series:
+        raise InputError("series: expected {label: {'x': ..., 'mean': ..., 'spread': ...}}, got nothing")
+    fig, ax_ = _figure(ax, figsize)
+    colors = list(OKABE_ITO.values())
+    cats: list[str] = []
+    numeric = all(np.issubdtype(np.asarray(s["x"]).dtype, np.number) for s in series.values())
+    if not numeric:
+        for s in series.values():
+            cats += [str(v) for v in s["x"] if str(v) not in cats]
+    allv = []
+    for i, (label, s) in enumerate(series.items()):
+        x = np.asarray(s["x"], float) if numeric else np.array([cats.index(str(v)) for v in s["x"]], float)
+        m = np.asarray(s["mean"], float)
+        sp = np.nan_to_num(np.asarray(s.get("spread", np.zeros_like(m)), float))
+        c = colors[(i + 1) % len(colors)]
+        if s.get("lower") is not None and s.get("upper") is not None:
+            ax_.fill_between(x, np.asarray(s["lower"], float), np.asarray(s["upper"], float), color=c,
+                             alpha=0.15, linewidth=0, label=f"{band_label}{f' ({label})' if label else ''}")
+            allv += list(np.asarray(s["lower"], float)) + list(np.asarray(s["upper"], float))
+        n = np.asarray(s.get("n", np.ones_like(m)), int)
+        tag = f" (n = {n.min()}" + (f"–{n.max()}" if n.max() != n.min() else "") + ")"
+        ax_.errorbar(x, m, yerr=sp, color=c, marker="o", capsize=3, linewidth=1.5,
+                     label=(label or "mean ± 1 s.d. over seeds") + tag)
+        allv += list(m)
+    pos = np.asarray([v for v in allv if np.isfinite(v) and v > 0])
+    if log_y is None:
+        log_y = pos.size > 1 and pos.max() / pos.min() > 100
+    if log_y:
+        ax_.set_yscale("log")
+    if not numeric:
+        ax_.set_xticks(range(len(cats)), cats)
+    ax_.set_xlabel(xlabel)
+    ax_.set_ylabel(ylabel)
+    ax_.grid(True, alpha=0.3)
+    ax_.legend(fontsize="small")
     _save(fig, filename, dpi)
     return fig
