@@ -52,6 +52,9 @@ from .phases import PhaseKind
 __all__ = ["StressResult", "stress", "stress_of_labels", "effective_stiffness", "BOUNDARIES",
            "lame", "eigenstrain_field", "PERCENTILES"]
 
+#: interface types that open in tension
+OPENING_INTERFACES = ("active/electrolyte", "active/carbon", "active/active", "grain_boundary")
+
 log = logging.getLogger(__name__)
 
 BOUNDARIES = ("pressure", "plates", "periodic", "free")
@@ -187,7 +190,8 @@ class StressResult:
                 "area_um2": it["area"] * 1e12, "n_faces": it["n_faces"],
                 "opened_fraction": it["opened_fraction"],
                 "mean_traction_MPa": mpa(it["mean_traction"]),
-                "traction_percentiles_MPa": {k: mpa(v) for k, v in it["percentiles"].items()},
+                "traction_percentiles_MPa": None if it["percentiles"] is None
+                else {k: mpa(v) for k, v in it["percentiles"].items()},
                 "mean_jump_MPa": mpa(it["mean_jump"]),
             }
         if self.contact is not None:
@@ -202,6 +206,9 @@ class StressResult:
             lines.append(f"  {name:>14}: hydrostatic {st['mean_hydrostatic'] / 1e6:+9.1f} MPa, "
                          f"von Mises {st['mean_von_mises'] / 1e6:8.1f} MPa")
         for name, it in self.interfaces.items():
+            if not it["n_faces"]:
+                lines.append(f"  {name:>22}: no faces")
+                continue
             lines.append(f"  {name:>22}: opened {100 * it['opened_fraction']:5.1f} % of "
                          f"{it['n_faces']} faces, mean traction {it['mean_traction'] / 1e6:+8.1f} MPa")
         return "\n".join(lines)
@@ -782,6 +789,7 @@ def _interfaces(labels, sig, vs, strength, periodic_x, classify):
             pb = None if pa is None else np.roll(pa, -1, axis=ax)
         for name, sel in classify(labels, lb, ga, gb, pa, pb).items():
             sel = sel & valid
+            acc.setdefault(name, [])
             if not sel.any():
                 continue
             tt = t[sel]
@@ -790,6 +798,10 @@ def _interfaces(labels, sig, vs, strength, periodic_x, classify):
             acc.setdefault(name, []).append((tt, jump[sel], tt > strength))
         opened.append(op)
     for name, parts in acc.items():
+        if not parts:  # a type the structure has no face of is an answer too (no grain boundaries)
+            results[name] = {"n_faces": 0, "area": 0.0, "opened_fraction": None, "mean_traction": None,
+                             "mean_jump": None, "percentiles": None}
+            continue
         tt = np.concatenate([p[0] for p in parts])
         jj = np.concatenate([p[1] for p in parts])
         oo = np.concatenate([p[2] for p in parts])
@@ -838,7 +850,7 @@ class _Classifier:
         self.particles = ms.particles
 
     def opens(self, name: str) -> bool:
-        return name in ("active/electrolyte", "active/carbon", "active/active", "grain_boundary")
+        return name in OPENING_INTERFACES
 
     def __call__(self, la, lb, ga, gb, pa, pb):
         ka, kb = self.kind[la], self.kind[lb]

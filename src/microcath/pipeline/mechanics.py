@@ -58,9 +58,10 @@ def charged_state(ms: Microstructure, materials=None) -> float | None:
 def _line(res: StressResult) -> Line:
     c = res.contact or {"before": {}, "after": {}}
     gb = res.interfaces.get("grain_boundary")
+    ae = res.interfaces.get("active/electrolyte", {}).get("opened_fraction")
     text = LINES["summary"].format(
-        state=res.state, ae=100 * res.interfaces.get("active/electrolyte", {}).get("opened_fraction", 0.0),
-        gb=LINES["gb"].format(gb=100 * gb["opened_fraction"]) if gb else "",
+        state=res.state, ae=100 * (ae or 0.0),
+        gb=LINES["gb"].format(gb=100 * gb["opened_fraction"]) if gb and gb["n_faces"] else "",
         u0=100 * c["before"].get("utilisable_fraction", float("nan")),
         u1=100 * c["after"].get("utilisable_fraction", float("nan")),
         e0=c["before"].get("sigma_e_eff_mS_cm", float("nan")),
@@ -103,7 +104,7 @@ def run(ctx: RunContext) -> StageOutput:
         "utilisable_active_fraction_after_opening": quantity(c.get("after", {}).get("utilisable_fraction"),
                                                               "-"),
     }
-    if "grain_boundary" in res.interfaces:
+    if res.interfaces.get("grain_boundary", {}).get("n_faces"):
         gb = res.interfaces["grain_boundary"]["opened_fraction"]
         headline["opened_grain_boundary_fraction"] = quantity(gb, "-")
     return StageOutput(
