@@ -31,6 +31,7 @@ COMMANDS = [
     "render",
     "run",
     "export_params",
+    "compare_crystallinity",
 ]
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2
