@@ -30,6 +30,8 @@ COMMANDS = [
     "stress",
     "render",
     "run",
+    "sweep",
+    "rve",
 ]
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2

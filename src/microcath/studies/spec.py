@@ -127,6 +127,18 @@ class Study:
         return names
 
     @property
+    def plot_axes(self) -> list[tuple[str, list[str]]]:
+        """``(parameter, companions)`` to plot against: zipped parameters move together, so they
+        are one axis (the first one named) and do not split each other's series."""
+        zipped = [k for k in self.zipped if k not in self.grid]
+        out = []
+        for k in self.varied:
+            if k in zipped[1:]:
+                continue
+            out.append((k, zipped[1:] if zipped and k == zipped[0] else []))
+        return out
+
+    @property
     def stages(self) -> tuple[str, ...]:
         return _q.stages_for(self.quantities)
 
