@@ -202,6 +202,7 @@ class _Plan:
     host_mode: bool
     core_role: str
     size: Any
+    grain_size: float | None  # polycrystalline grain size [voxels]
 
 
 def _plan(p: dict, *, shape, voxel_size, materials) -> _Plan:
@@ -264,7 +265,19 @@ def _plan(p: dict, *, shape, voxel_size, materials) -> _Plan:
     phi_core = target[core_role]
     if phi_core <= 0:
         raise InputError(f"{core_role}.fraction: must be > 0 to place particles")
-    return _Plan(shp, vs, walls, periodic, to_vox, mats, coat_specs, target, host_mode, core_role, size)
+    g = a_p["grains"]
+    if g["mode"] not in ("single_crystal", "polycrystalline", "none"):
+        raise InputError("active.grains.mode: expected 'single_crystal', 'polycrystalline' or 'none', "
+                         f"got {g['mode']!r}")
+    gsize = None
+    if g["mode"] == "polycrystalline":
+        gsize = positive("active.grains.size_um", g["size_um"], "µm") * to_vox
+        if gsize < 2:
+            raise InputError(
+                f"active.grains.size_um: grains of {g['size_um']} µm are {gsize:.2g} voxels; they "
+                "need >= 2 voxels (use a smaller voxel size or larger grains)")
+    return _Plan(shp, vs, walls, periodic, to_vox, mats, coat_specs, target, host_mode, core_role, size,
+                 gsize)
 
 
 def check_recipe(recipe: str | Recipe | dict = "default", *, shape: tuple[int, int, int] | None = None,
@@ -392,18 +405,9 @@ def generate(recipe: str | Recipe | dict = "default", *, shape: tuple[int, int, 
     grains = orientations = None
     g = a_p["grains"]
     mode = g["mode"]
-    if mode not in ("single_crystal", "polycrystalline", "none"):
-        raise InputError("active.grains.mode: expected 'single_crystal', 'polycrystalline' or 'none', "
-                         f"got {mode!r}")
     if mode != "none":
         t0 = time.perf_counter()
-        gsize = None
-        if mode == "polycrystalline":
-            gsize = positive("active.grains.size_um", g["size_um"], "µm") * to_vox
-            if gsize < 2:
-                raise InputError(
-                    f"active.grains.size_um: grains of {g['size_um']} µm are {gsize:.2g} voxels; they "
-                    "need >= 2 voxels (use a smaller voxel size or larger grains)")
+        gsize = pl.grain_size
         grains, orientations = _grains.tessellate_grains(
             particles, packing.centres if not host_mode else _sulfur.owner_centres(packing),
             grain_size=gsize, texture=str(g["texture"]),

@@ -24,7 +24,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 __all__ = ["Recipe", "list_recipes", "load_recipe", "recipe_path", "DEFAULT_RECIPE", "parse_value",
-           "parse_overrides"]
+           "parse_overrides", "read_toml"]
 
 DEFAULT_RECIPE = "nmc811_lpscl_c65"
 
@@ -154,6 +154,17 @@ def recipe_path(name: str):
     return _recipe_dir().joinpath(f"{name}.toml")
 
 
+def read_toml(path: str | Path, what: str, *, hint: str = "") -> dict:
+    """A TOML file as a dict; a missing file or bad TOML is refused naming ``what`` (``"recipe"``)."""
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"{what}: no such file {str(p)!r}{hint}")
+    try:
+        return tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise FileFormatError(f"{what} {p}: not valid TOML ({exc})") from None
+
+
 def load_recipe(name_or_path: str | Path | Recipe) -> Recipe:
     """A shipped recipe by name (``"default"`` = NMC811/Li6PS5Cl/carbon) or a TOML file."""
     if isinstance(name_or_path, Recipe):
@@ -163,12 +174,7 @@ def load_recipe(name_or_path: str | Path | Recipe) -> Recipe:
         text = DEFAULT_RECIPE
     p = Path(text)
     if p.suffix.lower() == ".toml" or p.exists():
-        if not p.is_file():
-            raise FileNotFoundError(f"recipe: no such file {text!r}")
-        try:
-            data = tomllib.loads(p.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise FileFormatError(f"recipe {text}: not valid TOML ({exc})") from None
+        data = read_toml(p, "recipe")
         return Recipe.from_dict(data, name=data.get("name") or p.stem, path=str(p))
     entry = recipe_path(text)
     if not entry.is_file():

@@ -70,3 +70,33 @@ def test_quantities_name_the_stages_they_need():
     assert resolve("mechanics.strain_energy_J").unit == "J"
     # a sweep of volume fractions does not pay for the solvers
     assert study(quantities=["volume_fraction.NMC811"]).stages == ("generate",)
+
+
+def test_the_command_validates_and_plans_without_running(tmp_path, capsys):
+    from microcath.cli.main import main
+
+    good = tmp_path / "s.toml"
+    good.write_text('recipe = "default"\nshape = 24\nseeds = 3\nquantities = ["sigma_ion_eff.x"]\n'
+                    '[set]\nvoxel_size_um = 0.6\n[grid]\n"carbon.attach" = [0.0, 1.0]\n')
+    assert main(["sweep", str(good), "--check", "-o", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err
+    assert "6 cases (0 already finished, 6 to run)" in err and "GiB per case" in err and "estimate" in err
+    assert not (tmp_path / "out").exists()
+    bad = tmp_path / "b.toml"
+    bad.write_text('recipe = "default"\nquantities = ["sigma_ion_eff.x"]\n[grid]\n"carbon.atach" = [0.0]\n')
+    assert main(["sweep", str(bad)]) == 2
+    assert "did you mean 'carbon.attach'" in capsys.readouterr().err
+
+
+def test_leftovers_of_a_killed_write_go_and_nothing_else(tmp_path):
+    from microcath.studies.store import SweepFolder
+
+    st = study(grid={"carbon.attach": [0.0]})
+    f = SweepFolder(tmp_path / "s")
+    f.open(st, st.cases())
+    half = f.cases_dir / ".0123456789abcdef.json.0123456789ab.tmp.json"
+    half.write_text("{")
+    mine = f.cases_dir / ".my-notes.json"
+    mine.write_text("{}")
+    f.open(st, st.cases())
+    assert not half.exists() and mine.exists()

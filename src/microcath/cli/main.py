@@ -30,8 +30,10 @@ COMMANDS = [
     "stress",
     "render",
     "run",
-    "export_params",
+    "sweep",
+    "rve",
     "compare_crystallinity",
+    "export_params",
 ]
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2

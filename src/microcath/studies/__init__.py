@@ -16,8 +16,9 @@
 Dask, pandas and pyarrow are imported when a sweep runs, not on ``import microcath``.
 """
 
+from .box_size import RVEResult, rve
 from .execute import plan, sweep
 from .quantities import Quantity, resolve
 from .spec import Case, Study, load_study
 
-__all__ = ["sweep", "plan", "load_study", "Study", "Case", "Quantity", "resolve"]
+__all__ = ["sweep", "rve", "RVEResult", "plan", "load_study", "Study", "Case", "Quantity", "resolve"]

@@ -119,7 +119,17 @@ def run_case(task: dict[str, Any]) -> dict[str, Any]:
         record["error"] = f"{type(exc).__name__}: {exc}"
         record["traceback"] = traceback.format_exc(limit=8)
     record["wall_time_s"] = time.perf_counter() - t0
+    record["worker_peak_rss_bytes"] = _peak_rss()
     return record
+
+
+def _peak_rss() -> int | None:
+    """Peak resident memory of this (worker) process so far [B]; None where unknown."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024  # Linux reports KiB
 
 
 def _run(task: dict[str, Any], record: dict[str, Any]) -> None:

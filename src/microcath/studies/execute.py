@@ -26,7 +26,7 @@ from .case import STATUS_DONE, STATUS_FAILED, WORKER_BASE_BYTES, bytes_per_case,
 from .spec import Case, Study, load_study, n_voxels
 from .store import SweepFolder
 
-__all__ = ["sweep", "plan", "Plan", "SECONDS_PER_VOXEL"]
+__all__ = ["sweep", "plan", "preview", "Plan", "SECONDS_PER_VOXEL"]
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ def _local_cluster(workers: int, memory_per_case: int):
            "OMP_NUM_THREADS": str(threads), "OPENBLAS_NUM_THREADS": str(threads),
            "MKL_NUM_THREADS": str(threads)}
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, memory_limit=limit,
-                           dashboard_address=None, env=env)
+                           dashboard_address=":0", env=env)  # any free port: never collides
     return cluster, Client(cluster)
 
 
@@ -146,15 +146,13 @@ def sweep(study: str | os.PathLike | Mapping | Study, client: Any = None, *,
         raise InputError("workers: the workers of an existing scheduler are its own; give --workers only "
                          "for the local cluster")
     cases = st.cases()
-    folder = SweepFolder(out_dir if out_dir is not None else f"sweep-{_slug(st.name)}")
+    folder = SweepFolder(output_dir(st, out_dir))
     folder.open(st, cases, overwrite=overwrite)
     fp = st.fingerprint()
-    finished = folder.records(cases, fp)
-    if retry_failed:
-        finished = {k: r for k, r in finished.items() if r.get("status") == STATUS_DONE}
+    finished = _finished(folder, st, cases, retry_failed)
     todo = [c for c in cases if c.id not in finished]
     n_workers = workers or (os.cpu_count() or 1)
-    pl = plan(st, cases, len(todo), n_workers if client is None and scheduler is None else 1)
+    pl = plan(st, cases, len(todo), _n_workers(client, scheduler, n_workers))
     log.info("sweep %s: %s", st.name, pl.text())
     computed: list[str] = []
     if todo:
@@ -186,6 +184,32 @@ def sweep(study: str | os.PathLike | Mapping | Study, client: Any = None, *,
         log.warning("sweep %s: %d of %d cases failed; the table names each error", st.name, len(failed),
                     len(cases))
     return df
+
+
+def _finished(folder: SweepFolder, st: Study, cases: list[Case], retry_failed: bool) -> dict[str, dict]:
+    finished = folder.records(cases, st.fingerprint())
+    if retry_failed:
+        finished = {k: r for k, r in finished.items() if r.get("status") == STATUS_DONE}
+    return finished
+
+
+def _n_workers(client, scheduler, local: int) -> int:
+    if client is None and scheduler is None:
+        return local
+    if client is not None:
+        return max(len(client.scheduler_info().get("workers", {})), 1)
+    return 1  # an existing scheduler's workers are counted when it is connected
+
+
+def preview(study: str | os.PathLike | Mapping | Study, *, out_dir: str | os.PathLike | None = None,
+            workers: int | None = None, retry_failed: bool = True) -> tuple[Study, Plan]:
+    """Validate a study and say what :func:`sweep` would do (nothing is run or written)."""
+    st = load_study(study)
+    cases = st.cases()
+    folder = SweepFolder(output_dir(st, out_dir))
+    done = _finished(folder, st, cases, retry_failed) if folder.root.is_dir() else {}
+    todo = [c for c in cases if c.id not in done]
+    return st, plan(st, cases, len(todo), workers or (os.cpu_count() or 1))
 
 
 def _slug(name: str) -> str:

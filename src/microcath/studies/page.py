@@ -21,7 +21,6 @@ CAPTIONS = {
     "trend": ("{quantity} against {param}: mean over the seeds with error bars of one standard deviation "
               "(n = number of seeds that finished){band}."),
     "band": "; shaded: the Hashin–Shtrikman range of each case's phase fractions and conductivities",
-    "single": "{quantity} of the {n} case(s) (mean ± one standard deviation over seeds).",
 }
 
 
@@ -37,7 +36,7 @@ def _file(quantity: str, param: str) -> str:
 def write_report(study: Study, df, folder: SweepFolder) -> None:
     """Plots and ``report.html`` of a sweep's table."""
     units = df.attrs.get("units", {})
-    params = list(study.varied) + (["seed"] if not study.varied and len(study.seeds) > 1 else [])
+    axes = study.plot_axes or [("seed", [])]
     done = int((df["status"] == "done").sum())
     with ReportBuilder(folder.root / REPORT_DIR, title=f"microcath sweep: {study.name}", force=True,
                        steps="case") as rb:
@@ -55,15 +54,17 @@ def write_report(study: Study, df, folder: SweepFolder) -> None:
                                      else float(row["wall_time_s"])))
         if done:
             for q in study.quantities:
-                for p in params or ["seed"]:
-                    series = trend(df, q.name, p, [v for v in params if v != "seed"] if p != "seed" else [])
+                for p, companions in axes:
+                    others = [v for v, _ in study.plot_axes if v != p]
+                    series = trend(df, q.name, p, others)
                     if not any(len(s["x"]) for s in series.values()):
                         continue
                     f = _file(q.name, p)
                     viz.plot_trend(series, xlabel=p, ylabel=_label(q.name, units.get(q.name, q.unit)),
                                    filename=rb.path(f))
                     band = CAPTIONS["band"] if q.bounds is not None else ""
-                    rb.add_figure(f, CAPTIONS["trend"].format(quantity=q.name, param=p, band=band))
+                    with_ = f" (with {', '.join(companions)})" if companions else ""
+                    rb.add_figure(f, CAPTIONS["trend"].format(quantity=q.name, param=p + with_, band=band))
         for name in (TABLE_CSV, TABLE_PARQUET):
             if (folder.root / name).is_file():
                 shutil.copyfile(folder.root / name, rb.path(name))

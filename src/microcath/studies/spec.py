@@ -42,7 +42,6 @@ import itertools
 import json
 import math
 import os
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,13 +49,8 @@ from typing import Any
 
 from .. import validation
 from .._version import __version__
-from ..errors import FileFormatError, InputError
+from ..errors import InputError
 from . import quantities as _q
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 __all__ = ["Study", "Case", "load_study", "EXTRA_PARAMETERS", "STUDY_KEYS"]
 
@@ -125,6 +119,18 @@ class Study:
         for c in self.cases_list:
             names += [k for k in c if k not in names]
         return names
+
+    @property
+    def plot_axes(self) -> list[tuple[str, list[str]]]:
+        """``(parameter, companions)`` to plot against: zipped parameters move together, so they
+        are one axis (the first one named) and do not split each other's series."""
+        zipped = [k for k in self.zipped if k not in self.grid]
+        out = []
+        for k in self.varied:
+            if k in zipped[1:]:
+                continue
+            out.append((k, zipped[1:] if zipped and k == zipped[0] else []))
+        return out
 
     @property
     def stages(self) -> tuple[str, ...]:
@@ -295,13 +301,10 @@ def load_study(study: str | os.PathLike | Mapping | Study) -> Study:
     base_dir = Path.cwd()
     source = None
     if isinstance(study, (str, os.PathLike)):
+        from ..geometries.recipes import read_toml
+
         p = Path(study)
-        if not p.is_file():
-            raise FileNotFoundError(f"study: no such file {str(p)!r} (a study is a .toml file or a dict)")
-        try:
-            data = tomllib.loads(p.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise FileFormatError(f"study {p}: not valid TOML ({exc})") from None
+        data = read_toml(p, "study", hint=" (a study is a .toml file or a dict)")
         base_dir, source = p.resolve().parent, str(p.resolve())
     elif isinstance(study, Mapping):
         data = copy.deepcopy(dict(study))

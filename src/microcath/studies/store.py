@@ -45,6 +45,9 @@ TABLE_CSV = "table.csv"
 REPORT_DIR = "report"
 _KIND = "microcath sweep"
 _CASE_FILE = re.compile(r"^[0-9a-f]{16}\.json$")
+#: the temporary name atomic_path gives a file (left behind only when the process was killed)
+_TMP_FILE = re.compile(r"^\.(?:[0-9a-f]{16}|table|sweep)\.(?:json|parquet|csv)"
+                       r"\.[0-9a-f]{12}\.tmp\.(?:json|parquet|csv)$")
 #: table columns that are not parameters or quantities (the bookkeeping of each case)
 INFO_COLUMNS = ("status", "error", "microcath_version", "wall_time_s", "worker")
 
@@ -106,6 +109,7 @@ class SweepFolder:
                 self.remove_outputs()
         self.root.mkdir(parents=True, exist_ok=True)
         self.cases_dir.mkdir(exist_ok=True)
+        self._remove_leftovers()
         _write_json(manifest, {"kind": _KIND, "microcath_version": __version__, "study": study.to_dict(),
                                "fingerprint": fp, "cases": [c.id for c in cases]})
 
@@ -118,6 +122,14 @@ class SweepFolder:
         if doc.get("kind") != _KIND:
             raise FileFormatError(f"{self.root / MANIFEST}: not a microcath sweep manifest")
         return doc
+
+    def _remove_leftovers(self) -> None:
+        """Half-written files of a sweep that was killed while writing (never complete cases)."""
+        for d in (self.root, self.cases_dir):
+            for p in d.iterdir():
+                if p.is_file() and _TMP_FILE.match(p.name):
+                    log.info("removing %s, left by an interrupted sweep", p)
+                    p.unlink()
 
     def remove_outputs(self) -> None:
         """Delete what microcath wrote here (manifest, case files, table, report), nothing else."""

@@ -11,15 +11,14 @@ __all__ = ["trend", "BOUND_SUFFIXES"]
 BOUND_SUFFIXES = (".hs_lower", ".hs_upper")
 
 
-def trend(df, quantity: str, param: str, varied: list[str]) -> dict[str, dict[str, Any]]:
+def trend(df, quantity: str, param: str, others: list[str]) -> dict[str, dict[str, Any]]:
     """``{series label: {"x", "mean", "spread", "n", "lower", "upper"}}`` of ``quantity`` against ``param``.
 
-    Rows that failed are left out. The other varied parameters split the series (one line per
-    combination); ``spread`` is the sample standard deviation over the seeds (0 for one seed),
+    Rows that failed are left out. ``others`` (the other varied parameters) split the series
+    (one line per combination); ``spread`` is the sample standard deviation over the seeds (0 for one seed),
     ``lower``/``upper`` the mean Hashin-Shtrikman bounds when the table has them.
     """
     ok = df[df["status"] == "done"]
-    others = [p for p in varied if p != param]
     groups = ok.groupby(others, sort=False, dropna=False) if others else [((), ok)]
     has_b = quantity + BOUND_SUFFIXES[0] in df.columns
     out: dict[str, dict[str, Any]] = {}
