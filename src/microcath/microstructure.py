@@ -292,7 +292,7 @@ class Microstructure:
     def voxel_volume(self) -> float:
         """Volume of one voxel, ``dx dy dz`` [m^3]."""
         dx, dy, dz = self.spacing
-        return dx * dy * dz
+        return dx**3 if self.is_cubic else dx * dy * dz
 
     @property
     def size(self) -> tuple[float, float, float]:

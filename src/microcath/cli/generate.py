@@ -49,6 +49,6 @@ def command(recipe: str | None, out: str | None, sets: tuple[str, ...], seed: in
     ms = res.structure
     io.save(ms, out)
     click.echo(f"recipe {ms.provenance['recipe']}, seed {seed}, shape {ms.shape}, "
-               f"voxel {units.to_um(ms.voxel_size):.3g} µm")
+               f"voxel {units.spacing_text(ms.spacing, 3)}")
     click.echo(res.report.table())
     click.echo(f"saved {out}")

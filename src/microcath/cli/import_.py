@@ -29,5 +29,5 @@ def command(input: str, out: str | None, overwrite: bool, **opts) -> None:
     ms = load_input(src, **opts)
     io.save(ms, dest)
     fr = ", ".join(f"{k} {100 * v:.1f}%" for k, v in ms.volume_fractions().items())
-    vox = f"{' x '.join(map(str, ms.shape))} voxels of {units.to_um(ms.voxel_size):.4g} µm"
+    vox = f"{' x '.join(map(str, ms.shape))} voxels of {units.spacing_text(ms.spacing)}"
     click.echo(f"wrote {dest}: {vox}; {fr}")
