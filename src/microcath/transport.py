@@ -163,6 +163,24 @@ class ConductivityResult(ResultMixin):
         """Effective conductivity [mS/cm]."""
         return units.to_mS_cm(self.sigma_eff)
 
+    def _html_rows(self) -> list[tuple[str, Any, str]]:
+        na = "—"
+        return [
+            ("axis / carrier", f"{self.axis} / {self.carrier}", ""),
+            ("σ_eff", self.sigma_eff, "S/m"), ("σ_eff", self.sigma_eff_mS_cm, "mS/cm"),
+            ("volume fraction ε", self.volume_fraction, "-"),
+            ("percolating share of the conductor", self.percolating_fraction, "-"),
+            ("tortuosity factor τ", na if self.tau is None else self.tau, "-" if self.tau is not None else
+             self.tau_note),
+            ("MacMullin number", na if self.macmullin is None else self.macmullin, "-"),
+            ("percolating", self.percolating, ""), ("converged", self.converged, ""),
+            ("iterations", self.n_iter, ""), ("relative residual", self.residual, "-"),
+            ("flux balance", self.flux_balance, "-"),
+            ("shape", list(self.shape), "voxels"), ("spacing", [units.to_um(h) for h in self.spacing], "µm"),
+            ("boundary / dtype / arch", f"{self.boundary} / {self.dtype} / {self.arch}", ""),
+            ("wall time", self.wall_time, "s"),
+        ]
+
     def summary(self) -> str:
         tau = "n/a" if self.tau is None else f"{self.tau:.4g}"
         return (f"{self.axis}: sigma_eff = {self.sigma_eff:.4g} S/m ({self.sigma_eff_mS_cm:.4g} mS/cm), "
@@ -197,6 +215,14 @@ class TensorResult(ResultMixin):
 
     def __getitem__(self, axis: int | str) -> ConductivityResult:
         return self.results[axis_index(axis)]
+
+    def _html_rows(self) -> list[tuple[str, Any, str]]:
+        rows: list[tuple[str, Any, str]] = []
+        for r in self.results:
+            rows += [(f"σ_eff ({r.axis})", r.sigma_eff_mS_cm, "mS/cm"),
+                     (f"τ ({r.axis})", "—" if r.tau is None else r.tau, "-"),
+                     (f"converged ({r.axis})", r.converged, "")]
+        return rows
 
 
 # --------------------------------------------------------------------------- memory

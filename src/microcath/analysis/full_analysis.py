@@ -124,6 +124,28 @@ class AnalysisResult(ResultMixin):
         """Edge of the cubic voxels [m]; raises for unequal spacing (use ``spacing``)."""
         return validation.cubic_edge(self.spacing, "this analysis")
 
+    def _html_rows(self) -> list[tuple[str, object, str]]:
+        from .. import units
+
+        m = self.morphology
+        rows: list[tuple[str, object, str]] = [
+            ("shape", list(self.shape), "voxels"), ("spacing", [units.to_um(h) for h in self.spacing], "µm"),
+            ("transport axis", self.axis, ""),
+        ]
+        rows += [(f"volume fraction {k}", v, "-") for k, v in m.volume_fractions.items()]
+        rows += [("utilisable active fraction", self.utilisable_fraction, "-"),
+                 ("particles", self.n_particles, "")]
+        rows += [(f"particles {k.replace('_', ' ')}", v, "") for k, v in self.status_counts.items()]
+        rows += [("active/electrolyte contact fraction", self.contact_fraction, "-"),
+                 ("mean triphase fraction", self.mean_triphase_fraction, "-"),
+                 ("TPB length density", m.tpb_length_density_um, "µm⁻²"),
+                 ("ionic network connected to the separator", self.ionic_connected_fraction, "-"),
+                 ("electronic network connected to the collector", self.electronic_connected_fraction, "-")]
+        d50 = self.size_distribution.get("d50")
+        if d50 is not None:
+            rows.append(("d50 (volume-weighted)", units.to_um(d50), "µm"))
+        return rows
+
     def to_dict(self, *, per_particle: bool = False) -> dict:
         """JSON-ready summary (arrays dropped); ``per_particle=True`` adds the particle rows."""
         out = {

@@ -28,6 +28,9 @@ _LAZY = {
     "plot_conductivity": "plots",
     "plot_histogram": "plots",
     "plot_contact_distribution": "plots",
+    "show": "notebook",
+    "StaticView": "notebook",
+    "jupyter_backend": "notebook",
 }
 
 __all__ = ["FIELD_CMAP", "KIND_COLORS", "OKABE_ITO", "STATUS_COLORS", "phase_colors", *_LAZY]

@@ -19,6 +19,7 @@ chosen before VTK loads, so no X server is needed.
 
 from __future__ import annotations
 
+import contextvars
 import ctypes.util
 import logging
 import os
@@ -106,7 +107,16 @@ def _window(window_size: Sequence[int] | None) -> tuple[int, int]:
     return w, h
 
 
+#: set by :func:`microcath.viz.notebook.show` to a list: the finished plotter is handed over
+#: (for an interactive notebook view) instead of being screenshotted and closed
+_HAND_OVER: contextvars.ContextVar[list | None] = contextvars.ContextVar("microcath_plotter", default=None)
+
+
 def _finish(p, *, filename: str | os.PathLike | None, show: bool, off_screen: bool) -> np.ndarray:
+    box = _HAND_OVER.get()
+    if box is not None:
+        box.append(p)
+        return np.zeros((1, 1, 3), np.uint8)
     if show and not off_screen:
         p.show()
         img = p.last_image if p.last_image is not None else np.zeros((1, 1, 3), np.uint8)
