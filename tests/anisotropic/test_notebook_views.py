@@ -86,3 +86,39 @@ def test_results_show_a_summary_table(ti_cpu, ms):
     html = a._repr_html_()
     assert "utilisable active fraction" in html and f"{a.utilisable_fraction:.4g}" in html
     assert "&lt;" not in html.split("<table>")[0]
+
+
+def _stress_result(ms):
+    """A StressResult carrying a known stress field (uniaxial sigma_xx growing along x), for the
+    plumbing of the stress views; the solver itself is tested in tests/mechanics."""
+    from microcath.mechanics import StressResult
+
+    s = np.zeros(ms.shape + (6,))
+    s[..., 0] = np.linspace(0, 200e6, ms.shape[0])[:, None, None]
+    opened = tuple(np.zeros(ms.shape, bool) for _ in range(3))
+    opened[0][4:6, 3:7, 2:6] = True
+    return StressResult(boundary="free", state=None, stack_pressure=0.0, strength=0.0, phases={},
+                        interfaces={}, mean_stress=(0.0,) * 6, mean_strain=(0.0,) * 6, strain_energy=0.0,
+                        plate_displacement=None, force_balance=None, converged=True, n_iter=1, residual=0.0,
+                        n_levels=1, wall_time=0.0, shape=ms.shape, voxel_size=1e-8, arch="cpu",
+                        dtype="float32", stress=s, opened=opened)
+
+
+def test_stress_views_draw_the_result_fields(ti_cpu, ms):
+    res = _stress_result(ms)
+    np.testing.assert_allclose(res.von_mises[..., 0].max(), 200e6)  # uniaxial: von Mises = |sigma_xx|
+    img = viz.show(res, ms=ms, window_size=WIN).image
+    ref = viz.render_field(ms, res.von_mises / 1e6, name="von mises", unit="MPa", window_size=WIN)
+    np.testing.assert_array_equal(img, ref)
+    ref = viz.render_opened_interfaces(ms, res.opened, window_size=WIN)
+    np.testing.assert_array_equal(viz.show(res, "opened", ms=ms, window_size=WIN).image, ref)
+
+
+def test_stress_and_generators_refuse_unequal_spacing(ms):
+    from microcath import geometries, mechanics
+
+    with pytest.raises(InputError, match="cubic voxels.*binning"):
+        mechanics.stress(ms)
+    with pytest.raises(InputError, match="voxel_size: the generators place spheres and grains on cubic"):
+        geometries.generate("default", shape=(16, 16, 16), voxel_size=(3e-7, 3e-7, 6e-7), seed=1,
+                            progress=False)
