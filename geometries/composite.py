@@ -226,7 +226,16 @@ def _plan(p: dict, *, shape, voxel_size, materials) -> _Plan:
     if voxel_size is None:
         vs = units.um(positive("voxel_size_um", p["voxel_size_um"], "µm"))
     else:
-        vs = positive("voxel_size", voxel_size, "m")
+        from microcath import validation
+
+        edges = validation.spacing(voxel_size)
+        if len(set(edges)) != 1:
+            raise InputError(
+                f"voxel_size: the generators place spheres and grains on cubic voxels, got "
+                f"{units.spacing_text(edges)}; generate with one edge (e.g. voxel_size={min(edges):.3g}) "
+                "and bin it with microcath.io.binning(ms, (fx, fy, fz)) for anisotropic voxels"
+            )
+        vs = positive("voxel_size", edges[0], "m")
     if p["boundary"] not in ("walls", "periodic"):
         raise InputError(f"boundary: expected 'walls' or 'periodic', got {p['boundary']!r}")
     walls = p["boundary"] == "walls"

@@ -8,6 +8,12 @@ Discretisation (cell-centred finite volumes, lengths in voxels, ``h = 1``):
   ``g = 1 / (1/(2 sigma_a) + 1/(2 sigma_b) + R_ab / h)`` [S/m], i.e. the
   harmonic mean of the two conductivities with an optional interfacial
   resistance ``R_ab`` [ohm m^2] in series;
+* unequal voxel edges ``(h0, h1, h2)`` (axis 0 the transport axis): the
+  conductance of a face normal to axis ``d`` is ``A_d / h_d`` times the above
+  with ``h = h_d``; in units of ``A_0 / h0 = h1 h2 / h0`` that is the weight
+  ``w_d = (h0 / h_d)^2`` times ``1 / (1/(2 sigma_a) + 1/(2 sigma_b) + (R_ab / h0) (h0 / h_d))``,
+  so the flux through the inlet (in those units) still gives
+  ``sigma_eff = flux * n0 / (n1 n2)``; cubic voxels have ``w_d = 1`` exactly;
 * potential 1 on the face ``x = 0`` and 0 on the face ``x = nx`` (on the
   faces themselves, half a voxel from the first/last centres: conductance
   ``2 sigma``), so a uniform block returns exactly ``sigma``;
@@ -71,16 +77,17 @@ ISLAND_INTERPOLATION = True
 
 
 @ti.func
-def _face_g(lab: ti.template(), sig: ti.template(), rint: ti.template(), ca, cb):
+def _face_g(lab: ti.template(), sig: ti.template(), rint: ti.template(), ca, cb, w, q):
+    """Face conductance (weight ``w = (h0/h_d)^2``, interface-resistance factor ``q = h0/h_d``)."""
     la = ti.cast(lab[ca], ti.i32)
     lb = ti.cast(lab[cb], ti.i32)
-    return 1.0 / (0.5 / sig[la] + 0.5 / sig[lb] + rint[la, lb])
+    return w * (1.0 / (0.5 / sig[la] + 0.5 / sig[lb] + rint[la, lb] * q))
 
 
 @ti.func
 def _build_one(lab: ti.template(), keep: ti.template(), sig: ti.template(), rint: ti.template(),
                gx: ti.template(), gy: ti.template(), gz: ti.template(), per_y: ti.i32, per_z: ti.i32,
-               off: ti.i32, i, j, k, nx, ny, nz):
+               off: ti.i32, i, j, k, nx, ny, nz, wy, wz, qy, qz):
     # (i, j, k): unknown index; the labels are offset by ``off`` layers along x when the
     # first and last layers are Dirichlet layers (potential fixed at their centres)
     sx = ny * nz
@@ -91,7 +98,7 @@ def _build_one(lab: ti.template(), keep: ti.template(), sig: ti.template(), rint
     if kept:
         if i > 0 or off != 0:
             if keep[cl - sx] != 0:
-                g = _face_g(lab, sig, rint, cl - sx, cl)
+                g = _face_g(lab, sig, rint, cl - sx, cl, 1.0, 1.0)
         else:
             g = 2.0 * sig[ti.cast(lab[cl], ti.i32)]
     gx[c] = g
@@ -100,7 +107,7 @@ def _build_one(lab: ti.template(), keep: ti.template(), sig: ti.template(), rint
         if kept:
             if off != 0:
                 if keep[cl + sx] != 0:
-                    gout = _face_g(lab, sig, rint, cl, cl + sx)
+                    gout = _face_g(lab, sig, rint, cl, cl + sx, 1.0, 1.0)
             else:
                 gout = 2.0 * sig[ti.cast(lab[cl], ti.i32)]
         gx[c + sx] = gout
@@ -108,13 +115,13 @@ def _build_one(lab: ti.template(), keep: ti.template(), sig: ti.template(), rint
     cjm = cl + (jm - j) * nz
     gyv = ti.cast(0.0, ti.f64)
     if kept and (j > 0 or per_y != 0) and keep[cjm] != 0:
-        gyv = _face_g(lab, sig, rint, cjm, cl)
+        gyv = _face_g(lab, sig, rint, cjm, cl, wy, qy)
     gy[c] = gyv
     km = ti.select(k == 0, nz - 1, k - 1)
     ckm = cl + (km - k)
     gzv = ti.cast(0.0, ti.f64)
     if kept and (k > 0 or per_z != 0) and keep[ckm] != 0:
-        gzv = _face_g(lab, sig, rint, ckm, cl)
+        gzv = _face_g(lab, sig, rint, ckm, cl, wz, qz)
     gz[c] = gzv
 
 
@@ -122,14 +129,16 @@ def _build_one(lab: ti.template(), keep: ti.template(), sig: ti.template(), rint
 def _build_faces(lab: ti.types.ndarray(ndim=1), keep: ti.types.ndarray(ndim=1), sig: ti.types.ndarray(),
                  rint: ti.types.ndarray(), gx: ti.types.ndarray(ndim=1), gy: ti.types.ndarray(ndim=1),
                  gz: ti.types.ndarray(ndim=1), nx: ti.i32, ny: ti.i32, nz: ti.i32, per_y: ti.i32,
-                 per_z: ti.i32, off: ti.i32):
+                 per_z: ti.i32, off: ti.i32, wy: ti.f64, wz: ti.f64, qy: ti.f64, qz: ti.f64):
     if ti.static(cpu_loops()):
         for i, j in ti.ndrange(nx, ny):
             for k in range(nz):
-                _build_one(lab, keep, sig, rint, gx, gy, gz, per_y, per_z, off, i, j, k, nx, ny, nz)
+                _build_one(lab, keep, sig, rint, gx, gy, gz, per_y, per_z, off, i, j, k, nx, ny, nz,
+                           wy, wz, qy, qz)
     else:
         for i, j, k in ti.ndrange(nx, ny, nz):
-            _build_one(lab, keep, sig, rint, gx, gy, gz, per_y, per_z, off, i, j, k, nx, ny, nz)
+            _build_one(lab, keep, sig, rint, gx, gy, gz, per_y, per_z, off, i, j, k, nx, ny, nz,
+                       wy, wz, qy, qz)
 
 
 @ti.func
@@ -1083,7 +1092,8 @@ def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, ri
                      want_potential: bool = False, dirichlet_layers: bool = False,
                      islands: tuple[np.ndarray, np.ndarray, int] | None = None,
                      vector_dtype: str | None = None, cycle: str | None = None,
-                     cuts: tuple | None = None) -> ConductionSolution:
+                     cuts: tuple | None = None,
+                     spacing_ratio: tuple[float, float] = (1.0, 1.0)) -> ConductionSolution:
     """Solve the conduction problem along axis 0 with MG-preconditioned CG.
 
     Parameters
@@ -1122,6 +1132,10 @@ def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, ri
         Faces that conduct nothing (opened interfaces): ``c[a][i, j, k]`` is the face between
         voxel ``(i, j, k)`` and the next one along axis ``a`` (wrapping along axes 1 and 2).
         ``keep`` must already exclude the voxels that the cuts disconnect.
+    spacing_ratio : (float, float)
+        ``(h0 / h1, h0 / h2)``: the transport-axis voxel edge over the two side edges
+        (1, 1 for cubic voxels). ``rint`` is then the resistance over ``h0``; the side
+        faces get the weights ``(h0 / h_d)^2`` of the module docstring.
     """
     ensure_initialized()
     tdt = _TI_DTYPES[dtype]
@@ -1142,7 +1156,9 @@ def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, ri
     gx = ti.ndarray(tdt, ((nx + 1) * ny * nz,))
     gy = ti.ndarray(tdt, (nx * ny * nz,))
     gz = ti.ndarray(tdt, (nx * ny * nz,))
-    _build_faces(lab_d, keep_d, sig_d, r_d, gx, gy, gz, nx, ny, nz, int(periodic[0]), int(periodic[1]), off)
+    qy, qz = (float(r) for r in spacing_ratio)
+    _build_faces(lab_d, keep_d, sig_d, r_d, gx, gy, gz, nx, ny, nz, int(periodic[0]), int(periodic[1]), off,
+                 qy * qy, qz * qz, qy, qz)
     del lab_d, keep_d
     if cuts is not None:
         if off:

@@ -994,6 +994,9 @@ def stress(ms: Microstructure, *, state: float | None = None, boundary: str = "p
     if not isinstance(ms, Microstructure):
         raise InputError(f"ms: expected a Microstructure, got {type(ms).__name__}; "
                          "use stress_of_labels() for a plain label array")
+    if not ms.is_cubic:  # issue 15: removed when the brick elements of the mechanics branch land
+        raise InputError(f"ms: the stress solver takes cubic voxels for now, got spacing {ms.spacing} m; "
+                         "bin the stack to cubic voxels, e.g. microcath.io.binning(ms, (2, 2, 1))")
     if materials is None:
         from .materials import default_library
 

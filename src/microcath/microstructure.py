@@ -2,7 +2,10 @@
 
 Conventions (DESIGN.md): ``labels[x, y, z]`` is ``uint8`` and C-ordered; ``x``
 is the through-thickness axis with the separator at ``x = 0`` and the current
-collector at ``x = nx - 1``. The voxel size is in metres.
+collector at ``x = nx - 1``. The voxel spacing is in metres: ``spacing`` is
+always ``(dx, dy, dz)``; ``voxel_size`` is the one edge of cubic voxels and
+raises for unequal spacing, so no computation silently uses one number for a
+FIB-SEM stack whose slices are thicker than its pixels.
 """
 
 from __future__ import annotations
@@ -76,7 +79,7 @@ def _readonly(a: np.ndarray) -> np.ndarray:
     return a
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, init=False)
 class Microstructure:
     """A voxel image of a composite cathode with everything needed to simulate it.
 
@@ -84,8 +87,9 @@ class Microstructure:
     ----------
     labels : ndarray of uint8, shape (nx, ny, nz)
         Phase label of every voxel; ``x`` is through-thickness.
-    voxel_size : float
-        Edge length of a (cubic) voxel [m].
+    voxel_size : float or (float, float, float)
+        Edge length of a cubic voxel [m], or the spacing ``(dx, dy, dz)`` [m] of
+        voxels whose edges differ (e.g. a FIB-SEM stack, 10 x 10 x 20 nm).
     phases : PhaseTable or mapping
         ``label -> Phase``; every label present in ``labels`` must be listed.
     grains : ndarray of int32, optional
@@ -98,6 +102,12 @@ class Microstructure:
         Sub-voxel coatings recorded for transport.
     provenance : mapping
         How the structure came to be (recipe, parameters, seed, version).
+    spacing : (float, float, float), keyword only
+        The same as a three-number ``voxel_size`` (give one of the two).
+
+    ``spacing`` is always ``(dx, dy, dz)`` [m]; ``voxel_size`` returns the edge of
+    cubic voxels and raises :class:`~microcath.errors.InputError` naming
+    ``spacing`` when the edges differ.
 
     The object is immutable; arrays are stored read-only. Use :meth:`replace`
     to derive a new structure.
@@ -112,13 +122,31 @@ class Microstructure:
     """
 
     labels: np.ndarray
-    voxel_size: float
+    spacing: tuple[float, float, float]
     phases: PhaseTable
     grains: np.ndarray | None = None
     orientations: np.ndarray | None = None
     particles: np.ndarray | None = None
     coatings: tuple[Coating, ...] = ()
     provenance: Mapping[str, Any] = field(default_factory=dict)
+
+    def __init__(self, labels: np.ndarray, voxel_size: Any = None, phases: Any = None,
+                 grains: np.ndarray | None = None, orientations: np.ndarray | None = None,
+                 particles: np.ndarray | None = None, coatings: Any = (),
+                 provenance: Mapping[str, Any] | None = None, *, spacing: Any = None) -> None:
+        if spacing is not None and voxel_size is not None:
+            if validation.spacing(spacing, "spacing") != validation.spacing(voxel_size):
+                raise InputError(f"voxel_size: given together with spacing={spacing!r} and different "
+                                 f"({voxel_size!r}); give one of the two")
+        name = "voxel_size" if spacing is None else "spacing"
+        sp = validation.spacing(voxel_size if spacing is None else spacing, name)
+        if phases is None:
+            raise InputError("phases: a phase table {label: Phase} is needed")
+        for key, value in (("labels", labels), ("spacing", sp), ("phases", phases), ("grains", grains),
+                           ("orientations", orientations), ("particles", particles),
+                           ("coatings", coatings), ("provenance", {} if provenance is None else provenance)):
+            object.__setattr__(self, key, value)
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         labels = self.labels
@@ -144,9 +172,6 @@ class Microstructure:
         if 0 in labels.shape:
             raise InputError(f"labels: every axis needs at least one voxel, got shape {labels.shape}")
         object.__setattr__(self, "labels", _readonly(labels))
-
-        vs = validation.voxel_size(self.voxel_size)
-        object.__setattr__(self, "voxel_size", vs)
 
         phases = self.phases if isinstance(self.phases, PhaseTable) else PhaseTable(self.phases)
         object.__setattr__(self, "phases", phases)
@@ -253,9 +278,26 @@ class Microstructure:
         return int(self.labels.size)
 
     @property
+    def is_cubic(self) -> bool:
+        """True when the three voxel edges are equal."""
+        dx, dy, dz = self.spacing
+        return dx == dy == dz
+
+    @property
+    def voxel_size(self) -> float:
+        """Edge of a cubic voxel [m]; raises for unequal spacing (use :attr:`spacing`)."""
+        return validation.cubic_edge(self.spacing, "this structure")
+
+    @property
+    def voxel_volume(self) -> float:
+        """Volume of one voxel, ``dx dy dz`` [m^3]."""
+        dx, dy, dz = self.spacing
+        return dx**3 if self.is_cubic else dx * dy * dz
+
+    @property
     def size(self) -> tuple[float, float, float]:
         """Physical edge lengths [m]."""
-        return tuple(s * self.voxel_size for s in self.shape)  # type: ignore[return-value]
+        return tuple(n * h for n, h in zip(self.shape, self.spacing, strict=True))  # type: ignore[return-value]
 
     @property
     def n_grains(self) -> int:
@@ -276,7 +318,12 @@ class Microstructure:
         return np.isin(self.labels, labels)
 
     def replace(self, **changes: Any) -> Microstructure:
-        """A new structure with some fields changed (validated again)."""
+        """A new structure with some fields changed (validated again); ``voxel_size=`` sets
+        the spacing (one edge or three)."""
+        if "voxel_size" in changes:
+            if "spacing" in changes:
+                raise InputError("replace: give voxel_size= or spacing=, not both")
+            changes["spacing"] = changes.pop("voxel_size")
         return dataclasses.replace(self, **changes)
 
     def summary(self) -> dict[str, Any]:
@@ -284,7 +331,8 @@ class Microstructure:
         fr = self.volume_fractions()
         return {
             "shape": list(self.shape),
-            "voxel_size_um": units.to_um(self.voxel_size),
+            "voxel_size_um": units.to_um(self.spacing[0]) if self.is_cubic else None,
+            "spacing_um": [units.to_um(s) for s in self.spacing],
             "size_um": [units.to_um(s) for s in self.size],
             "phases": [
                 {"label": k, **p.to_dict(), "volume_fraction": fr[p.name]}
@@ -297,8 +345,10 @@ class Microstructure:
         }
 
     def __repr__(self) -> str:
+        vox = (f"voxel_size={self.spacing[0]:.3g} m" if self.is_cubic else
+               "spacing=(" + ", ".join(f"{s:.3g}" for s in self.spacing) + ") m")
         return (
-            f"Microstructure(shape={self.shape}, voxel_size={self.voxel_size:.3g} m, "
+            f"Microstructure(shape={self.shape}, {vox}, "
             f"phases={list(self.phases.names)}, n_grains={self.n_grains})"
         )
 

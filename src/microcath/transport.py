@@ -118,8 +118,8 @@ class ConductivityResult(ResultMixin):
         centres of copies of the end layers placed outside the sample).
     shape : tuple of int
         Shape of the structure (original axis order).
-    voxel_size : float
-        Voxel edge [m].
+    spacing : tuple of float
+        Voxel edges ``(dx, dy, dz)`` [m] (``voxel_size`` gives the one edge of cubic voxels).
     potential : ndarray or None
         Potential [V] for 1 V applied along the axis (``fields=True``); NaN in
         voxels outside the spanning conducting cluster.
@@ -149,14 +149,37 @@ class ConductivityResult(ResultMixin):
     dtype: str
     boundary: str
     shape: tuple
-    voxel_size: float
+    spacing: tuple
     potential: np.ndarray | None = None
     current_density: np.ndarray | None = None
+
+    @property
+    def voxel_size(self) -> float:
+        """Edge of the cubic voxels [m]; raises for unequal spacing (use ``spacing``)."""
+        return validation.cubic_edge(self.spacing, "this result")
 
     @property
     def sigma_eff_mS_cm(self) -> float:
         """Effective conductivity [mS/cm]."""
         return units.to_mS_cm(self.sigma_eff)
+
+    def _html_rows(self) -> list[tuple[str, Any, str]]:
+        na = "—"
+        return [
+            ("axis / carrier", f"{self.axis} / {self.carrier}", ""),
+            ("σ_eff", self.sigma_eff, "S/m"), ("σ_eff", self.sigma_eff_mS_cm, "mS/cm"),
+            ("volume fraction ε", self.volume_fraction, "-"),
+            ("percolating share of the conductor", self.percolating_fraction, "-"),
+            ("tortuosity factor τ", na if self.tau is None else self.tau, "-" if self.tau is not None else
+             self.tau_note),
+            ("MacMullin number", na if self.macmullin is None else self.macmullin, "-"),
+            ("percolating", self.percolating, ""), ("converged", self.converged, ""),
+            ("iterations", self.n_iter, ""), ("relative residual", self.residual, "-"),
+            ("flux balance", self.flux_balance, "-"),
+            ("shape", list(self.shape), "voxels"), ("spacing", [units.to_um(h) for h in self.spacing], "µm"),
+            ("boundary / dtype / arch", f"{self.boundary} / {self.dtype} / {self.arch}", ""),
+            ("wall time", self.wall_time, "s"),
+        ]
 
     def summary(self) -> str:
         tau = "n/a" if self.tau is None else f"{self.tau:.4g}"
@@ -192,6 +215,14 @@ class TensorResult(ResultMixin):
 
     def __getitem__(self, axis: int | str) -> ConductivityResult:
         return self.results[axis_index(axis)]
+
+    def _html_rows(self) -> list[tuple[str, Any, str]]:
+        rows: list[tuple[str, Any, str]] = []
+        for r in self.results:
+            rows += [(f"σ_eff ({r.axis})", r.sigma_eff_mS_cm, "mS/cm"),
+                     (f"τ ({r.axis})", "—" if r.tau is None else r.tau, "-"),
+                     (f"converged ({r.axis})", r.converged, "")]
+        return rows
 
 
 # --------------------------------------------------------------------------- memory
@@ -254,9 +285,11 @@ def conductivity_of_labels(labels: np.ndarray, sigma_per_label: Mapping[int, flo
     sigma_per_label : mapping or sequence
         ``{label: sigma}`` [S/m] for every label present (``0`` for insulators), or a
         sequence indexed by label.
-    voxel_size : float, optional
-        Voxel edge [m]. It scales interfacial resistances and the reported currents, not
-        ``sigma_eff``, ``tau`` or the potential; when omitted,
+    voxel_size : float or (float, float, float), optional
+        Voxel edge [m], or the spacing ``(dx, dy, dz)`` of unequal edges. One edge scales
+        interfacial resistances and the reported currents, not ``sigma_eff``, ``tau`` or the
+        potential; unequal edges change the conductances of the faces normal to each axis
+        (``A_d / h_d``) and so ``sigma_eff`` too. When omitted,
         :data:`microcath.validation.DEFAULT_VOXEL_SIZE` (1 µm) is used, the one default voxel
         size of microcath, and ``interface_resistance`` is refused.
     axis : {'x', 'y', 'z', 0, 1, 2, 'all'}
@@ -298,7 +331,8 @@ def conductivity_of_labels(labels: np.ndarray, sigma_per_label: Mapping[int, flo
         if len(cut_faces) != 3 or any(np.shape(c) != labels.shape for c in cut_faces):
             raise InputError("cut_faces: expected three boolean arrays shaped like the labels")
     _check_options(tol, dtype, boundary, maxiter)
-    vs = validation.voxel_size(validation.DEFAULT_VOXEL_SIZE if voxel_size is None else voxel_size)
+    sp = validation.spacing(validation.DEFAULT_VOXEL_SIZE if voxel_size is None else voxel_size)
+    vs = sp[0]  # rint_per_h is the resistance over dx; _solve_axis rescales it per axis
     present = np.flatnonzero(np.bincount(labels.ravel(), minlength=256))
     sig = np.zeros(256)
     if isinstance(sigma_per_label, Mapping):
@@ -344,7 +378,7 @@ def conductivity_of_labels(labels: np.ndarray, sigma_per_label: Mapping[int, flo
         raise InputError("boundary: 'centres' needs at least 3 voxels along the transport axis")
     _check_memory(labels.shape, dtype)
     results = [
-        _solve_axis(labels, sig, rint_per_h, a, vs, periodic=periodic, boundary=boundary, tol=tol,
+        _solve_axis(labels, sig, rint_per_h, a, sp, periodic=periodic, boundary=boundary, tol=tol,
                     dtype=dtype, fields=fields, maxiter=maxiter, carrier=carrier, names=_names,
                     cuts=cut_faces)
         for a in axes
@@ -468,7 +502,7 @@ def conductivity(ms: Microstructure, *, carrier: str = "ionic", axis: int | str 
                     rint[(a, b)] = rint.get((a, b), 0.0) + r
     names = {k: p.name for k, p in table.items()}
     return conductivity_of_labels(
-        ms.labels, sig, voxel_size=ms.voxel_size, axis=axis, interface_resistance=rint,
+        ms.labels, sig, voxel_size=ms.spacing, axis=axis, interface_resistance=rint,
         periodic=periodic, boundary=boundary, tol=tol, dtype=dtype, fields=fields, maxiter=maxiter,
         carrier=carrier, _names=names, cut_faces=cut_faces,
     )
@@ -565,7 +599,8 @@ def _islands(lab_t: np.ndarray, keep: np.ndarray, sig: np.ndarray, off: int,
     return idx.astype(np.int32), cid.astype(np.int32), int(uniq.size)
 
 
-def _solve_axis(labels: np.ndarray, sig: np.ndarray, rint_per_h: np.ndarray, a: int, vs: float, *,
+def _solve_axis(labels: np.ndarray, sig: np.ndarray, rint_per_dx: np.ndarray, a: int,
+                spacing: tuple[float, float, float], *,
                 periodic: bool, boundary: str, tol: float, dtype: str, fields: bool, maxiter: int,
                 carrier: str, names: Mapping[int, str] | None, cuts: tuple | None = None
                 ) -> ConductivityResult:
@@ -577,6 +612,8 @@ def _solve_axis(labels: np.ndarray, sig: np.ndarray, rint_per_h: np.ndarray, a: 
     t0 = time.perf_counter()
     arch = ensure_initialized()
     perm = (a,) + tuple(i for i in range(3) if i != a)
+    h0, h1, h2 = (spacing[p] for p in perm)  # voxel edges in the solver's axis order [m]
+    rint_per_h = rint_per_dx * (spacing[0] / h0) if spacing[0] != h0 else rint_per_dx
     lab_t = np.ascontiguousarray(labels.transpose(perm))
     n_cond = int(np.count_nonzero((sig > 0)[lab_t]))
     eps = n_cond / lab_t.size
@@ -606,7 +643,7 @@ def _solve_axis(labels: np.ndarray, sig: np.ndarray, rint_per_h: np.ndarray, a: 
     common = dict(axis=AXES[a], carrier=carrier, volume_fraction=eps,
                   percolating_fraction=(n_keep / n_cond) if n_cond else 0.0, sigma_phase=sigma_phase,
                   tau_note=tau_note, arch=arch, dtype=dtype, boundary=boundary,
-                  shape=tuple(int(s) for s in labels.shape), voxel_size=vs)
+                  shape=tuple(int(s) for s in labels.shape), spacing=tuple(spacing))
     if n_keep == 0:
         pot = cur = None
         if fields:
@@ -633,9 +670,12 @@ def _solve_axis(labels: np.ndarray, sig: np.ndarray, rint_per_h: np.ndarray, a: 
     sol = solve_conduction(lab_t, keep.view(np.uint8), sig, rint_per_h, periodic=(periodic, periodic),
                            dtype=dtype, tol=tol, maxiter=maxiter, want_potential=fields,
                            dirichlet_layers=bool(off), islands=islands, vector_dtype=vector_dtype,
-                           cuts=cuts_t)
-    length = nx - 1 if off else nx  # [voxels] between the Dirichlet positions (N + 1 for 'taufactor')
+                           cuts=cuts_t, spacing_ratio=(h0 / h1, h0 / h2))
+    # [voxels] between the Dirichlet positions (N + 1 for 'taufactor'); the solver's fluxes are in
+    # units of the x-face conductance h1 h2 / h0, so sigma_eff = flux * length / (ny nz) for any spacing
+    length = nx - 1 if off else nx
     scale = length / (ny * nz)
+    amp = h1 * (h2 / h0)  # [m] current [A] per unit of solver flux and S/m
     sigma_eff = 0.5 * (sol.flux_in + sol.flux_out) * scale
     fb = abs(sol.flux_in - sol.flux_out) / max(abs(sol.flux_in), abs(sol.flux_out), 1e-300)
     if not sol.converged:
@@ -651,29 +691,33 @@ def _solve_axis(labels: np.ndarray, sig: np.ndarray, rint_per_h: np.ndarray, a: 
         macm = sigma_phase / sigma_eff if sigma_eff > 0 else math.inf
     pot = cur = None
     if fields:
-        pot, cur = _fields(sol, keep, off, vs, perm)
+        pot, cur = _fields(sol, keep, off, (h0, h1, h2), perm)
         if pad:
             pot = np.ascontiguousarray(np.take(pot, np.arange(1, nx - 1), axis=a))
             cur = np.ascontiguousarray(np.take(cur, np.arange(1, nx - 1), axis=a + 1))
     return ConductivityResult(
         sigma_eff=float(sigma_eff), tau=tau, macmullin=macm, percolating=True,
         converged=sol.converged, n_iter=sol.n_iter, residual=float(sol.residual),
-        flux_in=float(sol.flux_in * vs), flux_out=float(sol.flux_out * vs), flux_balance=float(fb),
+        flux_in=float(sol.flux_in * amp), flux_out=float(sol.flux_out * amp), flux_balance=float(fb),
         wall_time=time.perf_counter() - t0, potential=pot, current_density=cur, **common,
     )
 
 
-def _fields(sol, keep: np.ndarray, off: int, vs: float, perm: tuple[int, ...]):
-    """Potential [V] and centre current density [A/m^2] in the original axis order."""
+def _fields(sol, keep: np.ndarray, off: int, h: tuple[float, float, float], perm: tuple[int, ...]):
+    """Potential [V] and centre current density [A/m^2] in the original axis order
+    (``h``: the voxel edges in the solver's axis order [m])."""
+    h0, h1, h2 = h
     phi_in = sol.potential  # interior unknowns (all layers, or inner layers with 'centres')
     gx, gy, gz = (g.astype(np.float64) for g in sol.faces)
     n_in = phi_in.shape[0]
     # potentials with the Dirichlet values on both ends along x
     ext = np.empty((n_in + 2,) + phi_in.shape[1:])
     ext[0], ext[-1], ext[1:-1] = 1.0, 0.0, phi_in
-    jx_face = gx * (ext[:-1] - ext[1:]) / vs  # (n_in + 1, ny, nz)
-    jy_face = gy * (np.roll(phi_in, 1, axis=1) - phi_in) / vs  # face below j
-    jz_face = gz * (np.roll(phi_in, 1, axis=2) - phi_in) / vs
+    # solver conductances are in units of h1 h2 / h0 (module doc of gpu_kernels.conduction):
+    # J_d = g_d dphi / h0 * (h_d / h0) across a face normal to d
+    jx_face = gx * (ext[:-1] - ext[1:]) / h0  # (n_in + 1, ny, nz)
+    jy_face = gy * (np.roll(phi_in, 1, axis=1) - phi_in) / h0 * (h1 / h0)  # face below j
+    jz_face = gz * (np.roll(phi_in, 1, axis=2) - phi_in) / h0 * (h2 / h0)
     jx = 0.5 * (jx_face[:-1] + jx_face[1:])
     jy = 0.5 * (jy_face + np.roll(jy_face, -1, axis=1))
     jz = 0.5 * (jz_face + np.roll(jz_face, -1, axis=2))

@@ -25,6 +25,7 @@ __all__ = [
     "ohm_cm2",
     "to_ohm_cm2",
     "g_cm3",
+    "spacing_text",
 ]
 
 # both directions multiply by a constant, so a round value stays round (0.3e-6 m -> 0.3 µm);
@@ -112,3 +113,15 @@ def to_ohm_cm2(value_ohm_m2: float) -> float:
 def g_cm3(value: float) -> float:
     """Density g/cm^3 -> kg/m^3."""
     return value * 1000.0
+
+
+def spacing_text(spacing_m, digits: int = 4) -> str:
+    """Voxel spacing [m] as text in µm: ``"0.3 µm"`` (cubic) or ``"0.01 × 0.01 × 0.02 µm"``.
+
+    >>> spacing_text((1e-8, 1e-8, 2e-8))
+    '0.01 × 0.01 × 0.02 µm'
+    """
+    edges = [f"{to_um(h):.{digits}g}" for h in spacing_m]
+    if len(set(spacing_m)) == 1:
+        return f"{edges[0]} µm"
+    return " × ".join(edges) + " µm"

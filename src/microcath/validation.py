@@ -19,8 +19,12 @@ pore); Poisson ratios lie in (-1, 0.5).
 
 Voxel size
 ----------
-Voxel sizes are finite, > 0 and at most :data:`MAX_VOXEL_SIZE` (1 cm: the
-API speaks metres). There is one default anywhere, :data:`DEFAULT_VOXEL_SIZE`
+Voxel sizes are finite and lie in [:data:`MIN_VOXEL_SIZE`, :data:`MAX_VOXEL_SIZE`]
+(1 nm .. 1 cm: the API speaks metres). A spacing is one edge (cubic voxels)
+or three, ``(dx, dy, dz)``, for tomograms whose slice spacing differs from the
+pixel size (FIB-SEM); :func:`spacing` (API) and :func:`spacing_um` (CLI,
+``--voxel-size-um 0.01,0.01,0.02``) check both forms the same way.
+There is one default anywhere, :data:`DEFAULT_VOXEL_SIZE`
 (1 µm), and one place that uses it: :func:`microcath.transport.conductivity_of_labels`
 (API and ``microcath conductivity`` on a plain label array), where the
 effective conductivity, tortuosity factor and potential do not depend on it.
@@ -56,8 +60,12 @@ __all__ = [
     "number",
     "positive",
     "nonnegative",
+    "MIN_VOXEL_SIZE",
     "voxel_size",
     "voxel_size_um",
+    "spacing",
+    "spacing_um",
+    "cubic_edge",
     "conductivity",
     "resistance",
     "youngs_modulus",
@@ -69,6 +77,9 @@ __all__ = [
 DEFAULT_VOXEL_SIZE = 1e-6
 #: Largest voxel edge accepted [m] (1 cm: larger means a value in µm was passed as metres).
 MAX_VOXEL_SIZE = 1e-2
+#: Smallest voxel edge accepted [m] (1 nm: below an interatomic distance, a value in nm or µm
+#: was scaled twice).
+MIN_VOXEL_SIZE = 1e-9
 #: Smallest positive conductivity accepted [S/m] (well above float32's smallest normal, 1.2e-38,
 #: so face conductances and their products stay representable in the float32 solver).
 SIGMA_MIN = 1e-30
@@ -109,10 +120,12 @@ def nonnegative(value: Any, name: str, unit: str = "") -> float:
 
 
 def voxel_size(value: Any, name: str = "voxel_size") -> float:
-    """A voxel edge [m]: finite, > 0, at most :data:`MAX_VOXEL_SIZE`."""
+    """A voxel edge [m]: finite, within [:data:`MIN_VOXEL_SIZE`, :data:`MAX_VOXEL_SIZE`]."""
     if value is None:
         raise InputError(f"{name}: the voxel size is needed (in metres, e.g. 0.2e-6); "
                          "on the command line give --voxel-size-um")
+    if isinstance(value, (bool, np.bool_, str, bytes)):
+        raise InputError(f"{name}: expected a number [m], got {value!r}")
     try:
         vs = float(value)
     except (TypeError, ValueError):
@@ -124,7 +137,39 @@ def voxel_size(value: Any, name: str = "voxel_size") -> float:
             f"{name}: {vs} m is larger than 1 cm; the API speaks metres "
             "(use microcath.units.um(0.2) for 0.2 µm)"
         )
+    if vs < MIN_VOXEL_SIZE:
+        raise InputError(
+            f"{name}: {vs} m is smaller than 1 nm; the API speaks metres "
+            "(use microcath.units.um(0.02) for 20 nm)"
+        )
     return vs
+
+
+def spacing(value: Any, name: str = "voxel_size") -> tuple[float, float, float]:
+    """Voxel spacing [m] as ``(dx, dy, dz)``: one edge (cubic voxels) or three.
+
+    Each edge passes :func:`voxel_size`; the error names the parameter and the axis.
+
+    >>> spacing(2e-7)
+    (2e-07, 2e-07, 2e-07)
+    >>> spacing((1e-8, 1e-8, 2e-8))
+    (1e-08, 1e-08, 2e-08)
+    """
+    if value is None or isinstance(value, (bool, np.bool_, str, bytes)) or np.ndim(value) == 0:
+        return (voxel_size(value, name),) * 3
+    try:
+        items = [v for v in np.asarray(value, dtype=object).ravel()]
+    except (TypeError, ValueError):
+        raise InputError(f"{name}: expected one voxel edge or three (dx, dy, dz) [m], "
+                         f"got {value!r}") from None
+    if np.ndim(value) != 1 or len(items) not in (1, 3):
+        raise InputError(
+            f"{name}: expected one voxel edge or three (dx, dy, dz) [m], got {len(items)} values "
+            f"{value!r}"
+        )
+    if len(items) == 1:
+        return (voxel_size(items[0], name),) * 3
+    return tuple(voxel_size(v, f"{name} ({ax})") for v, ax in zip(items, "xyz", strict=True))  # type: ignore
 
 
 def voxel_size_um(value: Any, name: str = "--voxel-size-um") -> float | None:
@@ -135,6 +180,57 @@ def voxel_size_um(value: Any, name: str = "--voxel-size-um") -> float | None:
     if v <= 0:
         raise InputError(f"{name}: expected a positive size in µm, got {value}")
     return voxel_size(units.um(v), name)
+
+
+def spacing_um(value: Any, name: str = "--voxel-size-um") -> tuple[float, float, float] | None:
+    """A spacing in µm (CLI, recipes): ``0.2``, ``"0.01,0.01,0.02"`` or three numbers -> metres.
+
+    None stays None.
+
+    >>> spacing_um("0.01,0.01,0.02")
+    (1e-08, 1e-08, 2e-08)
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        parts = [p.strip() for p in value.replace(" ", ",").split(",") if p.strip()]
+        if len(parts) not in (1, 3):
+            raise InputError(
+                f"{name}: expected one voxel edge or three (dx,dy,dz) in µm, e.g. 0.2 or 0.01,0.01,0.02, "
+                f"got {value!r}"
+            )
+        value = parts if len(parts) == 3 else parts[0]
+    if np.ndim(value) == 0 and not isinstance(value, (list, tuple)):
+        edges = [value]
+    else:
+        edges = list(value)
+        if len(edges) not in (1, 3):
+            raise InputError(f"{name}: expected one voxel edge or three (dx,dy,dz) in µm, got {value!r}")
+    out = []
+    for v, ax in zip(edges, "xyz", strict=False):
+        label = name if len(edges) == 1 else f"{name} ({ax})"
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            raise InputError(f"{label}: expected a number [µm], got {v!r}") from None
+        out.append(voxel_size_um(f, label))
+    return (out[0],) * 3 if len(out) == 1 else tuple(out)  # type: ignore[return-value]
+
+
+def cubic_edge(spacing: Any, owner: str = "this structure") -> float:
+    """The one edge of cubic voxels [m]; unequal edges raise an error that names ``spacing``.
+
+    Used by every ``voxel_size`` property, so that no computation takes one number for
+    the voxels of a stack whose edges differ.
+    """
+    dx, dy, dz = spacing
+    if not dx == dy == dz:
+        sp = ", ".join(f"{units.to_um(s):.4g}" for s in spacing)
+        raise InputError(
+            f"voxel_size: {owner} has voxels that are not cubic (dx, dy, dz = {sp} µm); "
+            "use .spacing, the three edges [m]"
+        )
+    return float(dx)
 
 
 def _as_float(value: Any, name: str, unit: str) -> float:

@@ -8,6 +8,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import validation
 from ..errors import InputError
 from ..gpu_kernels.runtime import current_arch, ensure_initialized
 from ..memory import available_memory, check_memory
@@ -61,8 +62,8 @@ class AnalysisResult(ResultMixin):
     ----------
     shape : tuple of int
         Image shape (nx, ny, nz).
-    voxel_size : float
-        Voxel edge [m].
+    spacing : tuple of float
+        Voxel edges ``(dx, dy, dz)`` [m] (``voxel_size``: the one edge of cubic voxels).
     axis : str
         Transport axis; the separator is at index 0, the current collector at the last index.
     connectivity : int
@@ -99,7 +100,7 @@ class AnalysisResult(ResultMixin):
     """
 
     shape: tuple
-    voxel_size: float
+    spacing: tuple
     axis: str
     connectivity: int
     morphology: MorphologyResult
@@ -118,10 +119,38 @@ class AnalysisResult(ResultMixin):
     size_distribution: dict
     arch: str = "cpu"
 
+    @property
+    def voxel_size(self) -> float:
+        """Edge of the cubic voxels [m]; raises for unequal spacing (use ``spacing``)."""
+        return validation.cubic_edge(self.spacing, "this analysis")
+
+    def _html_rows(self) -> list[tuple[str, object, str]]:
+        from .. import units
+
+        m = self.morphology
+        rows: list[tuple[str, object, str]] = [
+            ("shape", list(self.shape), "voxels"), ("spacing", [units.to_um(h) for h in self.spacing], "µm"),
+            ("transport axis", self.axis, ""),
+        ]
+        rows += [(f"volume fraction {k}", v, "-") for k, v in m.volume_fractions.items()]
+        rows += [("utilisable active fraction", self.utilisable_fraction, "-"),
+                 ("particles", self.n_particles, "")]
+        rows += [(f"particles {k.replace('_', ' ')}", v, "") for k, v in self.status_counts.items()]
+        rows += [("active/electrolyte contact fraction", self.contact_fraction, "-"),
+                 ("mean triphase fraction", self.mean_triphase_fraction, "-"),
+                 ("TPB length density", m.tpb_length_density_um, "µm⁻²"),
+                 ("ionic network connected to the separator", self.ionic_connected_fraction, "-"),
+                 ("electronic network connected to the collector", self.electronic_connected_fraction, "-")]
+        d50 = self.size_distribution.get("d50")
+        if d50 is not None:
+            rows.append(("d50 (volume-weighted)", units.to_um(d50), "µm"))
+        return rows
+
     def to_dict(self, *, per_particle: bool = False) -> dict:
         """JSON-ready summary (arrays dropped); ``per_particle=True`` adds the particle rows."""
         out = {
-            "shape": list(self.shape), "voxel_size_m": self.voxel_size, "axis": self.axis,
+            "shape": list(self.shape), "spacing_m": list(self.spacing),
+            **({"voxel_size_m": self.spacing[0]} if len(set(self.spacing)) == 1 else {}), "axis": self.axis,
             "connectivity": self.connectivity,
             "morphology": self.morphology.to_dict(),
             "ionic": self.ionic.to_dict(), "electronic": self.electronic.to_dict(),
@@ -224,7 +253,7 @@ def analyze(ms: Microstructure, *, axis: str | int = "x", connectivity: int = 6,
     tot_surface = float(table.surface_area.sum())
     svf = table.status_volume_fractions()
     return AnalysisResult(
-        shape=ms.shape, voxel_size=float(ms.voxel_size), axis=AXES[ax], connectivity=conn,
+        shape=ms.shape, spacing=tuple(ms.spacing), axis=AXES[ax], connectivity=conn,
         morphology=morph, ionic=ionic, electronic=electronic,
         ionic_connected_fraction=ionic.fraction_connected("inlet"),
         electronic_connected_fraction=electronic.fraction_connected("outlet"),

@@ -13,6 +13,10 @@ voxel grid is a TPB edge when the four voxels around it hold active
 material, electrolyte and carbon. Lines along a grid axis are measured
 exactly; an oblique line is measured with its staircase (its length times
 ``|t_x| + |t_y| + |t_z|``, 1.5 on average over directions).
+
+Unequal voxel edges ``(dx, dy, dz)``: a face normal to ``d`` has the area
+``prod(h) / h_d``, the face normal is taken in physical coordinates, and a
+TPB edge along ``d`` has the length ``h_d``.
 """
 
 from __future__ import annotations
@@ -72,19 +76,23 @@ class MorphologyResult(ResultMixin):
     area_matrix: np.ndarray = field(repr=False, default=None)
 
 
-def interface_areas(labels: np.ndarray, n_labels: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def interface_areas(labels: np.ndarray, n_labels: int | None = None, *,
+                    spacing: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> tuple[np.ndarray, np.ndarray]:
     """Corrected and raw interface area [voxel faces] between every pair of labels.
 
     Parameters
     ----------
     labels : ndarray of int, shape (nx, ny, nz)
         Labels ``0..n_labels-1``.
+    spacing : 3 floats
+        Voxel edges ``(dx, dy, dz)`` [any length unit]; the areas come back in that unit
+        squared (default: voxel faces of a cubic grid).
 
     Returns
     -------
     area, faces : ndarray of float64, shape (n_labels, n_labels)
-        Symmetric matrices, zero diagonal; ``area`` staircase-corrected, in
-        units of a voxel face.
+        Symmetric matrices, zero diagonal; ``area`` staircase-corrected, ``faces`` the
+        raw face area.
     """
     from ..gpu_kernels.surface import region_contact_areas
 
@@ -97,8 +105,11 @@ def interface_areas(labels: np.ndarray, n_labels: int | None = None) -> tuple[np
         raise InputError(
             f"labels: expected values in 0..{min(n, 256) - 1} (at most 256 labels), got {lo}..{hi}"
         )
+    h = tuple(float(v) for v in spacing)
     area, faces = region_contact_areas(lab.astype(np.int32, copy=False), lab.astype(np.uint8, copy=False),
-                                       n_regions=n, n_classes=n)
+                                       n_regions=n, n_classes=n, spacing=h)
+    if h[0] != 1.0:  # the kernel's unit is h0^2
+        area, faces = area * h[0] ** 2, faces * h[0] ** 2
     return area, faces
 
 
@@ -108,8 +119,13 @@ def tpb_edge_count(flags: np.ndarray) -> int:
     ``flags`` is a ``uint8`` volume with bit 1 = active, 2 = electrolyte,
     4 = carbon. Edges on the image boundary (fewer than four voxels) are not counted.
     """
+    return sum(tpb_edge_counts(flags))
+
+
+def tpb_edge_counts(flags: np.ndarray) -> tuple[int, int, int]:
+    """TPB edges (see :func:`tpb_edge_count`) along x, y and z separately."""
     f = flags
-    total = 0
+    counts = []
     for axis in range(3):
         a, b = [d for d in range(3) if d != axis]
         sl = [slice(None)] * 3
@@ -123,8 +139,8 @@ def tpb_edge_count(flags: np.ndarray) -> int:
         acc = views[0] | views[1]
         acc |= views[2]
         acc |= views[3]
-        total += int(np.count_nonzero(acc == 7))
-    return total
+        counts.append(int(np.count_nonzero(acc == 7)))
+    return tuple(counts)  # type: ignore[return-value]
 
 
 def kind_flags(ms: Microstructure) -> np.ndarray:
@@ -156,8 +172,8 @@ def morphology(ms: Microstructure) -> MorphologyResult:
     >>> round(morphology(ms).interface_area["SE|AM"] * 1e12, 6)  # 8 x 8 voxel faces of 1 µm^2
     64.0
     """
-    vs = float(ms.voxel_size)
-    volume = ms.n_voxels * vs**3
+    spacing = ms.spacing
+    volume = ms.n_voxels * ms.voxel_volume
     table = list(ms.phases.items())
     names = [p.name for _, p in table]
     # phase index 0..n-1 in table order
@@ -165,19 +181,18 @@ def morphology(ms: Microstructure) -> MorphologyResult:
     for i, (label, _) in enumerate(table):
         lut[label] = i
     idx = lut[ms.labels]
-    area, faces = interface_areas(idx, len(table))
-    a_m2 = area * vs**2
-    f_m2 = faces * vs**2
+    a_m2, f_m2 = interface_areas(idx, len(table), spacing=spacing)
     surface = {names[i]: float(a_m2[i].sum()) for i in range(len(names))}
     pairs, pairs_raw = {}, {}
     for i in range(len(names)):
         for j in range(i + 1, len(names)):
-            if faces[i, j] > 0:
+            if f_m2[i, j] > 0:
                 key = f"{names[i]}|{names[j]}"
                 pairs[key] = float(a_m2[i, j])
                 pairs_raw[key] = float(f_m2[i, j])
-    n_edges = tpb_edge_count(kind_flags(ms))
-    tpb = n_edges * vs
+    edges = tpb_edge_counts(kind_flags(ms))
+    tpb = (sum(edges) * spacing[0] if ms.is_cubic
+           else sum(n * h for n, h in zip(edges, spacing, strict=True)))
     return MorphologyResult(
         volume=volume,
         volume_fractions=ms.volume_fractions(),

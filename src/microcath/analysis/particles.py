@@ -141,13 +141,13 @@ def equivalent_diameter(volume: Any) -> np.ndarray:
 def particle_diameters(ms: Microstructure) -> np.ndarray:
     """Volume-equivalent sphere diameter of every particle of ``ms.particles`` [m].
 
-    ``V`` is the particle's voxel count times the voxel volume.
+    ``V`` is the particle's voxel count times the voxel volume ``dx dy dz``.
     """
     if ms.particles is None:
         raise InputError("ms: the structure has no particle ids (ms.particles is None)")
     counts = np.bincount(ms.particles.ravel())[1:]
     counts = counts[counts > 0]
-    return equivalent_diameter(counts * ms.voxel_size**3)
+    return equivalent_diameter(counts * ms.voxel_volume)
 
 
 _STATUS_ALIASES = {"usable": "utilisable", "utilizable": "utilisable", "connected": "utilisable",
@@ -287,7 +287,7 @@ def particle_table(ms: Microstructure, ionic: PercolationResult, electronic: Per
     pid, source = particle_ids(ms)
     active_labels = ms.phases.labels_of_kind(PhaseKind.ACTIVE)
     carbon_labels = ms.phases.labels_of_kind(PhaseKind.CARBON)
-    vs = float(ms.voxel_size)
+    h0 = ms.spacing[0]  # region_contact_areas works in units of dx^2
 
     active_lut = np.zeros(256, dtype=bool)
     active_lut[list(active_labels)] = True
@@ -310,7 +310,8 @@ def particle_table(ms: Microstructure, ionic: PercolationResult, electronic: Per
         cls |= _dilate26(np.isin(ms.labels, carbon_labels)).view(np.uint8) << 3  # _B_CARBON_NEAR == 8
 
     n_reg = int(pid.max()) + 1
-    area, count = region_contact_areas(pid, cls, n_regions=n_reg, n_classes=_N_CLS, skip_zero=True)
+    area, count = region_contact_areas(pid, cls, n_regions=n_reg, n_classes=_N_CLS, skip_zero=True,
+                                       spacing=ms.spacing)
     volume_vox = np.bincount(pid.ravel(), minlength=n_reg)
     ids = np.flatnonzero(volume_vox[1:] > 0) + 1
     area, count = area[ids], count[ids]
@@ -339,7 +340,7 @@ def particle_table(ms: Microstructure, ionic: PercolationResult, electronic: Per
     status[ionic_ok & ~electronic_ok] = "electronically_isolated"
     status[~ionic_ok & ~electronic_ok] = "dead"
 
-    vol = volume_vox[ids].astype(np.float64) * vs**3
+    vol = volume_vox[ids].astype(np.float64) * ms.voxel_volume
     with np.errstate(invalid="ignore", divide="ignore"):
         contact_fraction = np.where(surface > 0, el_contact / np.where(surface > 0, surface, 1.0), 0.0)
         triphase = np.where(faces > 0, tri_faces / np.where(faces > 0, faces, 1.0), 0.0)
@@ -347,9 +348,9 @@ def particle_table(ms: Microstructure, ionic: PercolationResult, electronic: Per
         particle_id=ids.astype(np.int64),
         volume=vol,
         equivalent_diameter=equivalent_diameter(vol),
-        surface_area=surface * vs**2,
-        electrolyte_contact_area=el_contact * vs**2,
-        ionic_contact_area=ion_contact * vs**2,
+        surface_area=surface * h0**2,
+        electrolyte_contact_area=el_contact * h0**2,
+        ionic_contact_area=ion_contact * h0**2,
         contact_fraction=contact_fraction,
         triphase_fraction=triphase,
         ionic=ionic_ok,

@@ -23,8 +23,9 @@ _OPTIONS = [
     click.option("--phases", default=None, metavar="SPEC",
                  help="Map grey values to phases, e.g. '0=pore,128=NMC811,255=Li6PS5Cl' (values are "
                       "remapped to labels 0, 1, 2, ...). Needed for files without a phase table."),
-    click.option("--voxel-size-um", type=float, default=None,
-                 help="Voxel edge [µm]; needed for files without a voxel size."),
+    click.option("--voxel-size-um", default=None, metavar="UM|DX,DY,DZ",
+                 help="Voxel edge [µm], or three edges dx,dy,dz (e.g. 0.01,0.01,0.02 for a FIB-SEM "
+                      "stack with 20 nm slices); needed for files without a voxel size."),
     click.option("--dataset", default=None, help="Dataset (HDF5, .npz) or cell array (.vti) to read."),
     click.option("--shape", nargs=3, type=int, default=None, metavar="NX NY NZ",
                  help="Raw files: the volume shape (C order, last axis fastest)."),
@@ -46,19 +47,22 @@ def input_options(func):
     return func
 
 
-def load_input(path: str | Path, *, phases: str | None = None, voxel_size_um: float | None = None,
+def load_input(path: str | Path, *, phases: str | None = None, voxel_size_um: Any = None,
                dataset: str | None = None, shape: tuple[int, ...] | None = None,
                dtype: str | None = None, byte_order: str = "little", offset: int = 0,
-               fmt: str | None = None, **_: Any):
-    """Read a structure with the values of :func:`input_options`."""
+               fmt: str | None = None, crop: str | None = None, bin: str | None = None,
+               pad: bool = False, **_: Any):
+    """Read a structure with the values of :func:`input_options` (and ``import``'s
+    ``--crop``/``--bin``/``--bin-pad``)."""
     from .. import io, validation
 
-    return io.load(path, phases=phases, voxel_size=validation.voxel_size_um(voxel_size_um),
+    return io.load(path, phases=phases, voxel_size=validation.spacing_um(voxel_size_um),
                    format=fmt, dataset=dataset, shape=shape or None, dtype=dtype, byte_order=byte_order,
-                   offset=offset)
+                   offset=offset, crop=crop, bin=None if bin is None else io.parse_bin(bin, name="--bin"),
+                   pad=pad)
 
 
-def read_input(path: str | Path, *, phases: str | None = None, voxel_size_um: float | None = None,
+def read_input(path: str | Path, *, phases: str | None = None, voxel_size_um: Any = None,
                dataset: str | None = None, shape: tuple[int, ...] | None = None,
                dtype: str | None = None, byte_order: str = "little", offset: int = 0,
                fmt: str | None = None, **_: Any):
@@ -72,7 +76,7 @@ def read_input(path: str | Path, *, phases: str | None = None, voxel_size_um: fl
     if io.format_of(path, fmt) == "native" or phases is not None:
         return load_input(path, phases=phases, voxel_size_um=voxel_size_um, dataset=dataset, shape=shape,
                           dtype=dtype, byte_order=byte_order, offset=offset, fmt=fmt)
-    validation.voxel_size_um(voxel_size_um)
+    validation.spacing_um(voxel_size_um)
     arr = io.read_array(path, format=fmt, dataset=dataset, shape=shape or None, dtype=dtype,
                         byte_order=byte_order, offset=offset)
     return validation.labels(arr, f"FILE ({path.name})")

@@ -31,7 +31,7 @@ def format_result(res, name: str) -> str:
     lines = [
         f"file          {name}",
         f"shape         {' x '.join(map(str, res.shape))} voxels, "
-        f"voxel {units.to_um(res.voxel_size):.4g} µm, "
+        f"voxel {units.spacing_text(res.spacing)}, "
         f"axis {res.axis} (separator at 0, collector at the end), {res.connectivity}-connectivity",
         "",
         "phase                      vol %    surface µm^-1 (per image volume)",

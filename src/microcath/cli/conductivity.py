@@ -100,11 +100,11 @@ def command(file: Path, carrier: str, axis: str, sigma: tuple[str, ...], resista
                 f"--sigma: {file.name} holds a plain label array; give a conductivity for every label, "
                 "e.g. --sigma 0=0 --sigma 1=0.13 (S/m)"
             )
-        result = transport.conductivity_of_labels(labels, sig, voxel_size=validation.voxel_size_um(
+        result = transport.conductivity_of_labels(labels, sig, voxel_size=validation.spacing_um(
             opts.get("voxel_size_um")), interface_resistance=res, **solve)
         mode, used_carrier, vti_ms = "labels", "custom", None
     per_axis = result.results if isinstance(result, transport.TensorResult) else (result,)
-    spacing = per_axis[0].voxel_size
+    spacing = per_axis[0].spacing
     if want_fields:
         fields = {}
         for r in per_axis:

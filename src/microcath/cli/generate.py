@@ -17,11 +17,12 @@ from ._io_options import check_output
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
 @click.option("--shape", nargs=3, type=int, default=None, metavar="NX NY NZ",
               help="Voxels per axis (default: the recipe's).")
-@click.option("--voxel-size-um", type=float, default=None, help="Voxel edge [µm] (default: the recipe's).")
+@click.option("--voxel-size-um", default=None, metavar="UM|DX,DY,DZ",
+              help="Voxel edge [µm], or dx,dy,dz for anisotropic voxels (default: the recipe's).")
 @click.option("--list", "list_", is_flag=True, help="List the shipped recipes and exit.")
 @click.option("--overwrite", is_flag=True, help="Replace OUT if it exists.")
 def command(recipe: str | None, out: str | None, sets: tuple[str, ...], seed: int, shape,
-            voxel_size_um: float | None, list_: bool, overwrite: bool) -> None:
+            voxel_size_um: str | None, list_: bool, overwrite: bool) -> None:
     """Generate a composite from RECIPE (a shipped name, 'default', or a .toml file).
 
     Prints the achieved volume fractions, sizes and counts next to the targets.
@@ -42,13 +43,13 @@ def command(recipe: str | None, out: str | None, sets: tuple[str, ...], seed: in
     out = check_output(out, overwrite)  # refuse before spending time on generation
     overrides = parse_overrides(sets)
     res = generate(recipe, shape=tuple(shape) if shape else None,
-                   voxel_size=validation.voxel_size_um(voxel_size_um),
+                   voxel_size=validation.spacing_um(voxel_size_um),
                    seed=seed, overrides=overrides, progress=True, return_report=True)
     from microcath import io
 
     ms = res.structure
     io.save(ms, out)
     click.echo(f"recipe {ms.provenance['recipe']}, seed {seed}, shape {ms.shape}, "
-               f"voxel {units.to_um(ms.voxel_size):.3g} µm")
+               f"voxel {units.spacing_text(ms.spacing, 3)}")
     click.echo(res.report.table())
     click.echo(f"saved {out}")

@@ -40,7 +40,7 @@ def describe(ms, name: str) -> str:
     lines = [
         f"file        {name}",
         f"shape       {shape} voxels ({ms.n_voxels} voxels)",
-        f"voxel size  {s['voxel_size_um']:.4g} µm   (box {box} µm)",
+        f"voxel size  {units.spacing_text(ms.spacing)}   (box {box} µm)",
         "phases",
         *("  " + line for line in _table(rows, ["label", "name", "kind", "material", "vol %"])),
         f"grains      {s['n_grains'] or 'none'}",

@@ -35,11 +35,11 @@ def _load(path: Path, opts: dict):
         return load_input(path, **opts), fields
     if not arrays:
         raise InputError(f"FILE: {path} holds no voxel arrays to render")
-    given = validation.voxel_size_um(opts.get("voxel_size_um"))
+    given = validation.spacing_um(opts.get("voxel_size_um"))
     if given is None and data.get("length_unit") != "m":
         raise InputError(f"--voxel-size-um: {path.name} records its spacing in voxels, not metres; "
                          "give the voxel size, e.g. --voxel-size-um 0.5")
-    spacing = given if given is not None else data["spacing"][0]
+    spacing = given if given is not None else tuple(data["spacing"])
     shape = next(iter(arrays.values())).shape[:3]
     labels = data["arrays"].get("labels")
     lab = np.zeros(shape, np.uint8) if labels is None else validation.labels(np.asarray(labels))

@@ -50,7 +50,7 @@ def _parse_eigenstrain(items: tuple[str, ...]) -> dict[int | str, float]:
               help="Linear isotropic eigenstrain of a label or phase [-]; repeat.")
 @click.option("--phases", default=None, metavar="SPEC",
               help="Phase spec for files without a phase table, e.g. '0=pore,1=NMC811,2=Li6PS5Cl'.")
-@click.option("--voxel-size-um", type=float, default=None,
+@click.option("--voxel-size-um", default=None,
               help="Voxel edge [µm]; needed for plain arrays.")
 @click.option("--contact/--no-contact", default=True, show_default=True,
               help="Structures with materials: conductivity and utilisable fraction before and after "
@@ -71,8 +71,9 @@ def command(file: Path, soc, boundary, stack_pressure, strength, elastic, eigens
 
     if not file.exists():
         raise InputError(f"FILE: no such file or folder {str(file)!r}")
-    if voxel_size_um is not None and not voxel_size_um > 0:
-        raise InputError(f"--voxel-size-um: expected a positive size in µm, got {voxel_size_um}")
+    from .. import validation
+
+    given = validation.spacing_um(voxel_size_um)
     if fields_out is not None:
         check_output(fields_out, overwrite)
     el = _parse_elastic(elastic)
@@ -82,12 +83,11 @@ def command(file: Path, soc, boundary, stack_pressure, strength, elastic, eigens
                 dtype=dtype, maxiter=maxiter, fields=fields_out is not None)
     fmt = io.format_of(file)
     if fmt == "native" or phases is not None:
-        vs = None if voxel_size_um is None else voxel_size_um * 1e-6
-        ms = io.load(file, phases=phases, voxel_size=vs)
+        ms = io.load(file, phases=phases, voxel_size=given)
         result = mechanics.stress(ms, state=soc, elastic=el, eigenstrain=eig, contact=contact, **opts)
-        vti_ms, spacing = ms, ms.voxel_size
+        vti_ms, spacing = ms, ms.spacing
     else:
-        if voxel_size_um is None:
+        if given is None:
             raise InputError(f"--voxel-size-um: {file.name} is a plain label array without a voxel size; "
                              "give it, e.g. --voxel-size-um 0.5")
         if soc is not None:
@@ -97,7 +97,10 @@ def command(file: Path, soc, boundary, stack_pressure, strength, elastic, eigens
         if names:
             raise InputError(f"--elastic/--eigenstrain: {file.name} is a plain label array, so keys must be "
                              f"integer labels, got names {names}; or give --phases to name the labels")
-        spacing = voxel_size_um * 1e-6
+        if len(set(given)) != 1:
+            raise InputError("--voxel-size-um: the stress solver takes cubic voxels for now (one edge); "
+                             "resample the stack, e.g. microcath import --bin 2,2,1")
+        spacing = given[0]
         result = mechanics.stress_of_labels(labels, el, eigenstrain=eig, voxel_size=spacing, **opts)
         vti_ms = None
     if fields_out is not None:

@@ -39,15 +39,20 @@ import numpy as np
 from ..errors import FileFormatError, InputError
 from ..microstructure import Microstructure
 from .atomic import atomic_path
-from .remap import as_label_array, parse_phase_spec, remap_labels, resolve_phases
+from .region import binning, crop, parse_bin, parse_crop
+from .remap import as_label_array, closest_mapping, parse_phase_spec, remap_labels, resolve_phases
 from .vti import read_vti, write_vti
 
 __all__ = [
     "FORMATS",
     "atomic_path",
+    "binning",
+    "crop",
     "format_of",
     "load",
     "load_example",
+    "parse_bin",
+    "parse_crop",
     "parse_phase_spec",
     "read_array",
     "read_vti",
@@ -210,10 +215,7 @@ def _read(path: Path, fmt: str, *, dataset: str | None, shape: Sequence[int] | N
         if name == "labels" and "phases" in data:
             meta["phases"] = data["phases"]
             if data["length_unit"] == "m":
-                sp = data["spacing"]
-                if not np.allclose(sp, sp[0], rtol=1e-9):
-                    raise FileFormatError(f"{path}: voxels are not cubic (spacing {sp})")
-                meta["voxel_size"] = sp[0]
+                meta["voxel_size"] = tuple(data["spacing"])
             for extra in ("grains", "particles"):
                 if extra in arrays:
                     meta[extra] = arrays[extra]
@@ -262,10 +264,10 @@ def read_array(path: str | os.PathLike, *, format: str | None = None, dataset: s
     return array
 
 
-def load(path: str | os.PathLike, *, phases: Any = None, voxel_size: float | None = None,
+def load(path: str | os.PathLike, *, phases: Any = None, voxel_size: Any = None,
          format: str | None = None, dataset: str | None = None, shape: Sequence[int] | None = None,
          dtype: str | None = None, byte_order: str = "little", offset: int = 0,
-         materials: Any = None) -> Microstructure:
+         materials: Any = None, crop: Any = None, bin: Any = None, pad: bool = False) -> Microstructure:
     """Read a structure from any supported format.
 
     Parameters
@@ -278,12 +280,21 @@ def load(path: str | os.PathLike, *, phases: Any = None, voxel_size: float | Non
         (or ``{0: "pore", 128: "NMC811"}``) maps grey values to phases and
         remaps them to compact labels 0, 1, 2, ...; a :class:`PhaseTable` or
         ``{label: Phase}`` uses the values as labels. Overrides the file's table.
-    voxel_size : float, optional
-        Voxel edge [m]; needed when the file holds none. Overrides the file's.
+    voxel_size : float or (float, float, float), optional
+        Voxel edge [m], or the spacing ``(dx, dy, dz)`` of a stack whose slice spacing
+        differs from its pixel size; needed when the file holds none. Overrides the file's.
     format, dataset, shape, dtype, byte_order, offset
         See :func:`read_array`.
     materials : MaterialLibrary, optional
         Library for the names in a phase spec.
+    crop : str or three (start, stop) pairs, optional
+        Region of interest in voxels of the file, ``"x0:x1,y0:y1,z0:z1"`` (see
+        :func:`microcath.io.crop`), applied first.
+    bin : int or (int, int, int), optional
+        Binning factor per axis with a majority vote per label (see
+        :func:`microcath.io.binning`), applied after the crop and the phase mapping.
+    pad : bool
+        Let ``bin`` pad an axis that its factor does not divide (else an error).
 
     Returns
     -------
@@ -302,10 +313,28 @@ def load(path: str | os.PathLike, *, phases: Any = None, voxel_size: float | Non
         raise FileNotFoundError(f"path: no such file or folder {str(path)!r}")
     array, meta = _read(path, fmt, dataset=dataset, shape=shape, dtype=dtype, byte_order=byte_order,
                         offset=offset)
+    steps: list[dict[str, Any]] = []
+    if crop is not None:
+        if np.ndim(array) != 3:
+            raise InputError(f"{path.name}: expected a 3-D volume (nx, ny, nz), got shape {np.shape(array)}")
+        box = parse_crop(crop, array.shape)
+        sl = tuple(slice(lo, hi) for lo, hi in box)
+        array = array[sl]
+        for extra in ("grains", "particles"):
+            if meta.get(extra) is not None:
+                meta[extra] = meta[extra][sl]
+        if meta.get("grains") is not None and meta.get("orientations") is not None:
+            meta["orientations"] = meta["orientations"][: int(np.max(meta["grains"], initial=0))]
+        steps.append({"crop": [list(p) for p in box]})
     if phases is not None:
         remap, table = resolve_phases(phases, materials=materials)
         if remap is not None:
-            array = remap_labels(array, remap, parameter="phases")
+            array = remap_labels(array, remap, parameter="phases",
+                                 names={k: p.name for k, p in table.items()})
+            merged = {table[lab].name: sorted(v for v, lb in remap.items() if lb == lab)
+                      for lab in set(remap.values()) if sum(lb == lab for lb in remap.values()) > 1}
+            steps.append({"phases": phases if isinstance(phases, str) else
+                          {str(k): v for k, v in remap.items()}, **({"merged": merged} if merged else {})})
     elif "phases" in meta:
         table = meta["phases"]
     else:
@@ -323,7 +352,11 @@ def load(path: str | os.PathLike, *, phases: Any = None, voxel_size: float | Non
     labels = as_label_array(array, source=f"{path.name}")
     if labels.ndim != 3:
         raise InputError(f"{path.name}: expected a 3-D volume (nx, ny, nz), got shape {labels.shape}")
-    provenance = meta.get("provenance") or {"imported_from": str(path), "format": fmt}
+    if not (fmt == "native" and phases is None):
+        _check_known_labels(labels, table, path.name)
+    provenance = dict(meta.get("provenance") or {"imported_from": str(path), "format": fmt})
+    if steps:
+        provenance["import_steps"] = list(provenance.get("import_steps", [])) + steps
     kwargs = dict(
         labels=labels, voxel_size=voxel_size, phases=table, grains=meta.get("grains"),
         orientations=meta.get("orientations"), particles=meta.get("particles"),
@@ -331,10 +364,32 @@ def load(path: str | os.PathLike, *, phases: Any = None, voxel_size: float | Non
     )
     if fmt == "native" and phases is None:
         try:
-            return Microstructure(**kwargs)
+            ms = Microstructure(**kwargs)
         except InputError as exc:
             raise FileFormatError(f"{path}: the file is inconsistent: {exc}") from None
-    return Microstructure(**kwargs)
+    else:
+        ms = Microstructure(**kwargs)
+    return ms if bin is None else binning(ms, bin, pad=pad)
+
+
+def _check_known_labels(labels: np.ndarray, table: Any, source: str) -> None:
+    """Values that are not labels of ``table`` -> an error naming them and the closest mapping
+    (a label image converted to 0/127/254 against a table of 0/128/255, or of 0/1/2)."""
+    from ..phases import PhaseTable
+
+    table = table if isinstance(table, PhaseTable) else PhaseTable(table)
+    counts = np.bincount(labels.ravel(), minlength=256)
+    unknown = [v for v in np.flatnonzero(counts).tolist() if v not in table]
+    if not unknown:
+        return
+    found = ", ".join(f"{v} ({counts[v]} voxels)" for v in np.flatnonzero(counts).tolist()[:12])
+    names = {k: p.name for k, p in table.items()}
+    raise InputError(
+        f"phases: {source} holds the values {found}, and {unknown} are not labels of its phase table "
+        f"({', '.join(f'{k}={n}' for k, n in names.items())}). If the stack was converted from a "
+        f"label image, the closest mapping is {closest_mapping(unknown, names)}; give the values "
+        "with phases= (CLI: --phases '0=pore,127=NMC811,254=Li6PS5Cl')"
+    )
 
 
 def load_example() -> Microstructure:

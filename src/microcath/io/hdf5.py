@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import FileFormatError, InputError
 from ..phases import PhaseTable
 from .atomic import atomic_path
+from .spacing import read_spacing_attrs, write_spacing_attrs
 
 __all__ = ["read_hdf5", "write_hdf5", "list_datasets"]
 
@@ -83,8 +84,9 @@ def read_hdf5(path: str | os.PathLike, *, dataset: str | None = None) -> tuple[n
             name = _pick(f, path, dataset)
             array = f[name][()]
             if name == "labels":
-                if "voxel_size_m" in f.attrs:
-                    meta["voxel_size"] = float(f.attrs["voxel_size_m"])
+                sp = read_spacing_attrs(f.attrs)
+                if sp is not None:
+                    meta["voxel_size"] = sp
                 if "phases" in f.attrs:
                     raw = f.attrs["phases"]
                     meta["phases"] = PhaseTable.from_dict(
@@ -113,7 +115,7 @@ def write_hdf5(path: str | os.PathLike, array: np.ndarray, *, dataset: str = "la
         chunks = tuple(min(s, 64) for s in array.shape) if array.ndim else None
         f.create_dataset(dataset, data=array, compression="gzip", shuffle=True, chunks=chunks)
         if ms is not None:
-            f.attrs["voxel_size_m"] = float(ms.voxel_size)
+            write_spacing_attrs(f.attrs, ms.spacing)
             f.attrs["phases"] = json.dumps(ms.phases.to_dict())
             for extra in ("grains", "particles", "orientations"):
                 vol = getattr(ms, extra)

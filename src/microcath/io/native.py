@@ -3,7 +3,8 @@
 Layout (format ``microcath``, version 1)::
 
     /                 attrs: format="microcath", format_version=1,
-                             microcath_version, voxel_size_m,
+                             microcath_version, spacing_m (dx, dy, dz),
+                             voxel_size_m (cubic voxels only, for older readers),
                              phases (JSON: {label: {name, kind, material}}),
                              coatings (JSON list), provenance (JSON object)
     /labels           uint8 [x, y, z]
@@ -29,6 +30,7 @@ from ..errors import FileFormatError, MicrocathError
 from ..phases import PhaseTable
 from ..results import jsonable
 from .atomic import atomic_path
+from .spacing import read_spacing_attrs, write_spacing_attrs
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "save_native", "read_native", "is_native"]
 
@@ -56,7 +58,7 @@ def save_native(ms: Any, path: str | os.PathLike) -> Path:
         f.attrs["format"] = FORMAT_NAME
         f.attrs["format_version"] = FORMAT_VERSION
         f.attrs["microcath_version"] = __version__
-        f.attrs["voxel_size_m"] = float(ms.voxel_size)
+        write_spacing_attrs(f.attrs, ms.spacing)
         f.attrs["phases"] = json.dumps(ms.phases.to_dict())
         f.attrs["coatings"] = json.dumps([c.to_dict() for c in ms.coatings])
         f.attrs["provenance"] = json.dumps(jsonable(dict(ms.provenance), arrays=True))
@@ -123,11 +125,15 @@ def read_native(path: str | os.PathLike) -> dict[str, Any]:
                 if name in f:
                     out[name] = f[name][()]
             try:
-                out["voxel_size"] = float(f.attrs["voxel_size_m"])
+                out["voxel_size"] = read_spacing_attrs(f.attrs)
+                if out["voxel_size"] is None:
+                    raise KeyError("spacing_m")
                 out["phases"] = PhaseTable.from_dict(json.loads(_attr_str(f.attrs["phases"])))
                 out["coatings"] = tuple(json.loads(_attr_str(f.attrs.get("coatings", "[]"))))
                 out["provenance"] = json.loads(_attr_str(f.attrs.get("provenance", "{}")))
             except (KeyError, ValueError, TypeError) as exc:
+                if isinstance(exc, FileFormatError):
+                    raise FileFormatError(f"{path}: {exc}") from None
                 if isinstance(exc, MicrocathError):
                     raise FileFormatError(f"{path}: invalid phase table in the file: {exc}") from None
                 raise FileFormatError(f"{path}: missing or garbled metadata ({exc})") from None

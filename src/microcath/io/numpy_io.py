@@ -72,7 +72,9 @@ def read_npz(path: str | os.PathLike, *, dataset: str | None = None) -> tuple[np
                 raise InputError(f"dataset: {path} has no array {dataset!r}; it holds {keys}")
             array = z[dataset]
             if dataset == "labels":
-                if "voxel_size_m" in keys:
+                if "spacing_m" in keys:
+                    meta["voxel_size"] = tuple(float(v) for v in np.ravel(z["spacing_m"]))
+                elif "voxel_size_m" in keys:
                     meta["voxel_size"] = float(z["voxel_size_m"])
                 if "phases_json" in keys:
                     meta["phases"] = PhaseTable.from_dict(json.loads(str(z["phases_json"])))
@@ -90,7 +92,9 @@ def write_npz(path: str | os.PathLike, array: np.ndarray, *, ms: Any = None) -> 
     path = Path(path)
     arrays: dict[str, np.ndarray] = {"labels": np.ascontiguousarray(array)}
     if ms is not None:
-        arrays["voxel_size_m"] = np.array(ms.voxel_size)
+        arrays["spacing_m"] = np.array(ms.spacing, dtype=np.float64)
+        if ms.is_cubic:
+            arrays["voxel_size_m"] = np.array(ms.spacing[0])
         arrays["phases_json"] = np.array(json.dumps(ms.phases.to_dict()))
         for extra in ("grains", "particles", "orientations"):
             vol = getattr(ms, extra)

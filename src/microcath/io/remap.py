@@ -16,7 +16,7 @@ import numpy as np
 from ..errors import InputError
 from ..phases import Phase, PhaseKind, PhaseTable
 
-__all__ = ["remap_labels", "parse_phase_spec", "as_label_array", "resolve_phases"]
+__all__ = ["remap_labels", "parse_phase_spec", "as_label_array", "resolve_phases", "closest_mapping"]
 
 _KINDS = {k.value for k in PhaseKind}
 _SPEC_EXAMPLE = "'0=pore,128=NMC811,255=Li6PS5Cl'"
@@ -29,7 +29,19 @@ def _describe_values(values: np.ndarray, counts: np.ndarray, limit: int = 12) ->
     return ", ".join(items) + more
 
 
-def remap_labels(array: np.ndarray, mapping: Mapping[Any, int], *, parameter: str = "mapping") -> np.ndarray:
+def closest_mapping(values: Any, known: Mapping[int, str]) -> str:
+    """``"127 -> 128 (NMC811), 254 -> 255 (Li6PS5Cl)"``: each value next to the nearest known
+    grey value and its phase (ties: the lower), for errors about values that are not labels."""
+    keys = np.array(sorted(known))
+    parts = []
+    for v in (int(x) for x in values):
+        k = int(keys[np.argmin(np.abs(keys - v))])
+        parts.append(f"{v} -> {k} ({known[k]})")
+    return ", ".join(parts)
+
+
+def remap_labels(array: np.ndarray, mapping: Mapping[Any, int], *, parameter: str = "mapping",
+                 names: Mapping[int, str] | None = None) -> np.ndarray:
     """Map grey values to compact ``uint8`` labels.
 
     Parameters
@@ -41,6 +53,9 @@ def remap_labels(array: np.ndarray, mapping: Mapping[Any, int], *, parameter: st
         ``array`` must be a key.
     parameter : str
         Name of the parameter the mapping came from, used in error messages.
+    names : mapping, optional
+        ``{label: phase name}``: with it, the error for unmapped values also names the
+        closest mapping (e.g. 127 -> 128 (NMC811) for a stack converted from 0/128/255).
 
     Returns
     -------
@@ -76,10 +91,17 @@ def remap_labels(array: np.ndarray, mapping: Mapping[Any, int], *, parameter: st
     values, inverse, counts = np.unique(array.ravel(), return_inverse=True, return_counts=True)
     unmapped = np.array([int(v) not in table for v in values.tolist()], dtype=bool)
     if unmapped.any():
+        hint = ""
+        if names is not None and table:
+            known = {k: names.get(v, str(v)) for k, v in table.items()}
+            near = closest_mapping(values[unmapped], known)
+            found = ", ".join(str(v) for v in values.tolist()[:12])
+            hint = (f". The image holds {found}: if it is a converted label image, the closest mapping "
+                    f"is {near}; give those values in the spec")
         raise InputError(
             f"{parameter}: the image holds values that no phase is mapped to: "
             f"{_describe_values(values[unmapped], counts[unmapped])}; mapped values are "
-            f"{sorted(table)}. Add them to the phase spec (e.g. {_SPEC_EXAMPLE})"
+            f"{sorted(table)}{hint}. Add them to the phase spec (e.g. {_SPEC_EXAMPLE})"
         )
     lut = np.array([table[int(v)] for v in values.tolist()], dtype=np.uint8)
     return lut[inverse].reshape(array.shape)

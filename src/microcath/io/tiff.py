@@ -2,8 +2,10 @@
 
 Pages and slices run along ``x`` (the through-thickness axis): page ``i`` is
 ``labels[i, :, :]``. A multi-page file written by microcath carries the voxel
-size and the phase table in its JSON description, so it reads back alone; a
-folder of slices holds only the grey values.
+spacing and the phase table in its JSON description, so it reads back alone; a
+foreign stack saved by ImageJ/Fiji gives its spacing from the ImageJ metadata
+(slice ``spacing`` -> dx, pixel height -> dy, pixel width -> dz, in its
+``unit``); a folder of slices holds only the grey values.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ import numpy as np
 from ..errors import FileFormatError, InputError
 from ..phases import PhaseTable
 from .atomic import atomic_path
+
+log = logging.getLogger(__name__)
 
 __all__ = ["read_tiff", "write_tiff", "read_tiff_folder", "write_tiff_folder", "TIFF_SUFFIXES"]
 
@@ -61,6 +65,7 @@ def read_tiff(path: str | os.PathLike) -> tuple[np.ndarray, dict[str, Any]]:
         with _quiet_tifffile(), tifffile.TiffFile(path) as tif:
             array = tif.asarray()
             shaped = tif.shaped_metadata or ()
+            imagej = _imagej_spacing(tif)
     except _READ_ERRORS as exc:
         raise _tiff_error(path, exc) from None
     if shaped and isinstance(shaped[0], dict) and "shape" in shaped[0]:
@@ -73,12 +78,16 @@ def read_tiff(path: str | os.PathLike) -> tuple[np.ndarray, dict[str, Any]]:
     if shaped and isinstance(shaped[0], dict) and _META_KEY in shaped[0]:
         try:
             info = json.loads(shaped[0][_META_KEY])
-            meta["voxel_size"] = float(info["voxel_size_m"])
+            sp = info.get("spacing_m", info.get("voxel_size_m"))
+            meta["voxel_size"] = (tuple(float(v) for v in sp) if isinstance(sp, list)
+                                  else float(info["voxel_size_m"]))
             meta["phases"] = PhaseTable.from_dict(info["phases"])
         except (ValueError, KeyError, TypeError) as exc:
             raise FileFormatError(
                 f"{path}: garbled microcath metadata in the TIFF description ({exc})"
             ) from None
+    if "voxel_size" not in meta and imagej is not None:
+        meta["voxel_size"] = imagej
     if array.ndim == 2:
         raise InputError(
             f"{path}: a single 2-D image {array.shape}; a volume needs several pages "
@@ -96,11 +105,43 @@ def write_tiff(path: str | os.PathLike, array: np.ndarray, *, ms: Any = None) ->
     path = Path(path)
     metadata: dict[str, Any] = {"axes": "ZYX"}
     if ms is not None:
-        metadata[_META_KEY] = json.dumps({"voxel_size_m": ms.voxel_size, "phases": ms.phases.to_dict()})
+        info = {"spacing_m": list(ms.spacing), "phases": ms.phases.to_dict()}
+        if ms.is_cubic:
+            info["voxel_size_m"] = ms.spacing[0]
+        metadata[_META_KEY] = json.dumps(info)
     with atomic_path(path) as tmp:
         tifffile.imwrite(tmp, np.ascontiguousarray(array), metadata=metadata, compression="zlib",
                          photometric="minisblack")
     return path
+
+
+_UNITS_M = {"m": 1.0, "mm": 1e-3, "um": 1e-6, "micron": 1e-6, "microns": 1e-6, "\u00b5m": 1e-6,
+             "\u03bcm": 1e-6, "\\u00b5m": 1e-6, "nm": 1e-9}
+
+
+def _imagej_spacing(tif: Any) -> tuple[float, float, float] | None:
+    """(dx, dy, dz) [m] from ImageJ metadata (slice spacing, pixel height, pixel width), or None
+    when the stack has none or names no length unit microcath knows."""
+    ij = tif.imagej_metadata if tif.is_imagej else None
+    if not ij or "unit" not in ij:
+        return None
+    scale = _UNITS_M.get(str(ij["unit"]).strip().lower())
+    if scale is None:
+        log.info("ImageJ unit %r not understood; the voxel size must be given", ij["unit"])
+        return None
+    tags = tif.pages[0].tags
+
+    def pixel(tag: str) -> float | None:
+        if tag not in tags:
+            return None
+        num, den = tags[tag].value
+        return den / num if num else None
+
+    width, height = pixel("XResolution"), pixel("YResolution")
+    depth = ij.get("spacing")
+    if width is None or height is None or depth is None:
+        return None
+    return (float(depth) * scale, height * scale, width * scale)
 
 
 def _natural_key(p: Path) -> list[Any]:

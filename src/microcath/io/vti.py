@@ -5,7 +5,8 @@ corners) and one value per voxel as *cell* data, flattened in Fortran order
 (x fastest, as VTK expects). Phase labels are the cell array ``labels``; the
 phase table is field data (``phase_labels``, ``phase_names``, ``phase_kinds``,
 ``phase_materials``) so ParaView shows the names and a reader can rebuild the
-structure. The spacing is the voxel size in metres (``length_unit`` field).
+structure. The spacing is the voxel spacing ``(dx, dy, dz)`` in metres
+(``length_unit`` field), written and read back exactly (17 digits).
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def _flatten(arr: np.ndarray) -> np.ndarray:
 def _spacing(spacing: Any, ms: Any) -> tuple[tuple[float, float, float], str]:
     if spacing is None:
         if ms is not None:
-            return (ms.voxel_size,) * 3, "m"
+            return tuple(ms.spacing), "m"
         return (1.0, 1.0, 1.0), "voxel"
     sp = np.broadcast_to(np.asarray(spacing, dtype=float), (3,))
     if not all(math.isfinite(s) and s > 0 for s in sp):
@@ -93,8 +94,8 @@ def write_vti(path: str | os.PathLike, ms: Any = None, *,
         ``(nx, ny, nz)`` or vector fields of shape ``(3, nx, ny, nz)`` or
         ``(nx, ny, nz, 3)``. Units are stored as field data ``unit:<name>``.
     spacing : float or 3 floats, optional
-        Voxel size [m]; default ``ms.voxel_size``, or 1 (unit ``voxel``)
-        without a structure.
+        Voxel size [m] (one edge or ``(dx, dy, dz)``); default ``ms.spacing``, or 1
+        (unit ``voxel``) without a structure.
 
     Returns
     -------

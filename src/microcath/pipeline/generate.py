@@ -10,7 +10,7 @@ from ..report import quantity
 from .context import Figure, Line, RunContext, Stage, StageOutput
 
 CAPTIONS = {
-    "figures/structure.png": ("The composite, {nx}×{ny}×{nz} voxels of {voxel_um:.3g} µm ({size_um} µm), "
+    "figures/structure.png": ("The composite, {nx}×{ny}×{nz} voxels of {voxel} ({size_um} µm), "
                               "corner cut away; pores not drawn. x is through-thickness (separator at "
                               "x = 0)."),
     "figures/electrolyte.png": "The solid electrolyte ({phase}) alone: the ion-conducting network.",
@@ -20,7 +20,7 @@ CAPTIONS = {
                         "provenance)"),
 }
 LINES = {
-    "structure": "{shape} voxels of {voxel_um:.3g} µm",
+    "structure": "{shape} voxels of {voxel}",
     "volume fractions": "{fractions}",
 }
 
@@ -32,9 +32,11 @@ def run(ctx: RunContext) -> StageOutput:
         ms = generate(cfg.recipe, shape=cfg.shape, seed=cfg.seed, overrides=dict(cfg.overrides),
                       progress=cfg.progress)
     fr = ms.volume_fractions()
-    voxel_um = units.to_um(ms.voxel_size)
+    voxel_um = [units.to_um(h) for h in ms.spacing]
+    voxel_um = voxel_um[0] if ms.is_cubic else voxel_um  # one number for cubic voxels, as before
+    voxel = units.spacing_text(ms.spacing, 3)
     lines = (
-        Line("structure", LINES["structure"].format(shape="×".join(map(str, ms.shape)), voxel_um=voxel_um)),
+        Line("structure", LINES["structure"].format(shape="×".join(map(str, ms.shape)), voxel=voxel)),
         Line("volume fractions", LINES["volume fractions"].format(
             fractions=", ".join(f"{k} {100 * v:.1f} %" for k, v in fr.items()))),
     )
@@ -56,7 +58,7 @@ def run(ctx: RunContext) -> StageOutput:
     nx, ny, nz = ms.shape
     size_um = " × ".join(f"{units.to_um(s):.3g}" for s in ms.size)
     figures.append(Figure("figures/structure.png", CAPTIONS["figures/structure.png"].format(
-        nx=nx, ny=ny, nz=nz, voxel_um=voxel_um, size_um=size_um)))
+        nx=nx, ny=ny, nz=nz, voxel=voxel, size_um=size_um)))
     for k, ph in ms.phases.items():
         if ph.kind is PhaseKind.ELECTROLYTE and fr.get(ph.name, 0) > 0:
             viz.render_phase(ms, k, filename=ctx.path("figures/electrolyte.png"), window_size=win)

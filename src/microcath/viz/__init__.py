@@ -29,6 +29,9 @@ _LAZY = {
     "plot_histogram": "plots",
     "plot_contact_distribution": "plots",
     "plot_trend": "plots",
+    "show": "notebook",
+    "StaticView": "notebook",
+    "jupyter_backend": "notebook",
 }
 
 __all__ = ["FIELD_CMAP", "KIND_COLORS", "OKABE_ITO", "STATUS_COLORS", "phase_colors", *_LAZY]

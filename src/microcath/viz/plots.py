@@ -64,9 +64,10 @@ def _slice(a: np.ndarray, axis: int, index: int | None) -> tuple[np.ndarray, int
 def _extent(ms: Microstructure, axis: int) -> tuple[list[float], str, str]:
     """imshow extent [µm] and axis names of the slice normal to ``axis`` (shown as rows=first)."""
     other = [d for d in range(3) if d != axis]
-    s = units.to_um(ms.voxel_size)
-    # the slice array is [first, second]; imshow shows rows vertically -> transpose to put first on x
-    return ([0, ms.shape[other[0]] * s, 0, ms.shape[other[1]] * s],
+    size = [units.to_um(v) for v in ms.size]
+    # the slice array is [first, second]; imshow shows rows vertically -> transpose to put first on x;
+    # the extent in µm keeps unequal voxel edges to scale (imshow's default equal aspect)
+    return ([0, size[other[0]], 0, size[other[1]]],
             f"{AXES[other[0]]} [µm]", f"{AXES[other[1]]} [µm]")
 
 
@@ -111,7 +112,7 @@ def plot_label_slice(ms: Microstructure, *, axis: int | str = "z", index: int | 
               extent=extent, interpolation="nearest")
     ax.set_xlabel(xl)
     ax.set_ylabel(yl)
-    ax.set_title(f"phases, slice {AXES[a]} = {i} ({units.to_um((i + 0.5) * ms.voxel_size):.3g} µm)")
+    ax.set_title(f"phases, slice {AXES[a]} = {i} ({units.to_um((i + 0.5) * ms.spacing[a]):.3g} µm)")
     fr = ms.volume_fractions()
     present = set(np.unique(ms.labels).tolist())
     handles = [Patch(facecolor=pal[k], edgecolor="black", linewidth=0.5,

@@ -19,6 +19,7 @@ chosen before VTK loads, so no X server is needed.
 
 from __future__ import annotations
 
+import contextvars
 import ctypes.util
 import logging
 import os
@@ -106,7 +107,16 @@ def _window(window_size: Sequence[int] | None) -> tuple[int, int]:
     return w, h
 
 
+#: set by :func:`microcath.viz.notebook.show` to a list: the finished plotter is handed over
+#: (for an interactive notebook view) instead of being screenshotted and closed
+_HAND_OVER: contextvars.ContextVar[list | None] = contextvars.ContextVar("microcath_plotter", default=None)
+
+
 def _finish(p, *, filename: str | os.PathLike | None, show: bool, off_screen: bool) -> np.ndarray:
+    box = _HAND_OVER.get()
+    if box is not None:
+        box.append(p)
+        return np.zeros((1, 1, 3), np.uint8)
     if show and not off_screen:
         p.show()
         img = p.last_image if p.last_image is not None else np.zeros((1, 1, 3), np.uint8)
@@ -126,10 +136,14 @@ def _off_screen(filename, show: bool) -> bool:
     return not (show and has_display() and filename is None)
 
 
+def _spacing_um(ms: Microstructure) -> tuple[float, float, float]:
+    """Voxel edges (dx, dy, dz) [µm], the coordinates of every render."""
+    return tuple(units.to_um(h) for h in ms.spacing)  # type: ignore[return-value]
+
+
 def _grid(pv, ms: Microstructure):
-    """ImageData over the structure, coordinates in µm, no data attached."""
-    s = units.to_um(ms.voxel_size)
-    return pv.ImageData(dimensions=np.array(ms.shape) + 1, spacing=(s, s, s))
+    """ImageData over the structure, coordinates in µm (spacing dx, dy, dz), no data attached."""
+    return pv.ImageData(dimensions=np.array(ms.shape) + 1, spacing=_spacing_um(ms))
 
 
 def _cell_values(a: np.ndarray) -> np.ndarray:
@@ -138,10 +152,8 @@ def _cell_values(a: np.ndarray) -> np.ndarray:
 
 
 def _decorate(p, ms: Microstructure, *, scale_bar: bool, camera: str | None) -> None:
-    nx, ny, nz = ms.shape
-    s = units.to_um(ms.voxel_size)
+    lx, ly, _ = (units.to_um(v) for v in ms.size)
     if scale_bar:
-        lx, ly = nx * s, ny * s
         p.add_ruler(pointa=(0.0, ly, 0.0), pointb=(lx, ly, 0.0), title="x [µm]",
                     label_format="%.3g", font_size_factor=0.8, label_color="black",
                     tick_color="black", number_labels=5)
@@ -175,8 +187,8 @@ def voxel_surface(drawn: np.ndarray, colour_index: np.ndarray, palette: np.ndarr
         Row of ``palette`` that colours each drawn voxel.
     palette : ndarray of uint8, shape (n, 3)
         RGB colours.
-    voxel_size_um : float
-        Edge of a voxel [µm] (the coordinates of the surface).
+    voxel_size_um : float or (float, float, float)
+        Edge of a voxel, or its edges (dx, dy, dz) [µm] (the coordinates of the surface).
 
     Returns
     -------
@@ -218,7 +230,8 @@ def voxel_surface(drawn: np.ndarray, colour_index: np.ndarray, palette: np.ndarr
     ux = uniq % (nx + 1)
     uy = (uniq // (nx + 1)) % (ny + 1)
     uz = uniq // ((nx + 1) * (ny + 1))
-    points = np.stack([ux, uy, uz], axis=1).astype(np.float32) * np.float32(voxel_size_um)
+    points = np.stack([ux, uy, uz], axis=1).astype(np.float32) * np.broadcast_to(
+        np.asarray(voxel_size_um, np.float32), (3,))
     faces = np.empty((q.shape[0], 5), dtype=np.int64)
     faces[:, 0] = 4
     faces[:, 1:] = inv.reshape(-1, 4)
@@ -304,7 +317,7 @@ def render_phases(ms: Microstructure, *, phases: Iterable[int | str] | None = No
     cut = _cutaway_mask(ms.shape, cutaway)
     if cut is not None:
         drawn &= ~cut
-    mesh = voxel_surface(drawn, ms.labels, palette, voxel_size_um=units.to_um(ms.voxel_size))
+    mesh = voxel_surface(drawn, ms.labels, palette, voxel_size_um=_spacing_um(ms))
     p = _plotter(pv, window_size, off)
     _surface_actor(p, mesh, lighting=lighting)
     _outline(p, pv, ms)
@@ -343,7 +356,7 @@ def render_opened_interfaces(ms: Microstructure, opened: Sequence[np.ndarray], *
         drawn &= ~cut
     palette = np.array([hex_to_rgb("#bbbbbb"), hex_to_rgb("#d62728")], np.uint8)
     mesh = voxel_surface(drawn, (touched & active).astype(np.int64), palette,
-                         voxel_size_um=units.to_um(ms.voxel_size))
+                         voxel_size_um=_spacing_um(ms))
     p = _plotter(pv, window_size, off)
     _surface_actor(p, mesh, lighting=True)
     _outline(p, pv, ms)
@@ -404,7 +417,7 @@ def render_particle_status(ms: Microstructure, status: Any, *, cutaway: bool | f
     cut = _cutaway_mask(ms.shape, cutaway)
     if cut is not None:
         drawn &= ~cut
-    mesh = voxel_surface(drawn, per_voxel, palette, voxel_size_um=units.to_um(ms.voxel_size))
+    mesh = voxel_surface(drawn, per_voxel, palette, voxel_size_um=_spacing_um(ms))
     p = _plotter(pv, window_size, off)
     _surface_actor(p, mesh, lighting=lighting)
     _outline(p, pv, ms)
@@ -425,7 +438,7 @@ def _field_array(ms: Microstructure, values: np.ndarray, name: str) -> np.ndarra
 
 
 def _slice_positions(ms: Microstructure, slices: Mapping[str, int] | None) -> list[tuple[int, float]]:
-    s = units.to_um(ms.voxel_size)
+    h = _spacing_um(ms)
     if slices is None:
         slices = {ax: n // 2 for ax, n in zip("xyz", ms.shape, strict=True)}
     out = []
@@ -434,7 +447,7 @@ def _slice_positions(ms: Microstructure, slices: Mapping[str, int] | None) -> li
         n = ms.shape[a]
         if not 0 <= int(i) < n:
             raise InputError(f"slices: {ax}={i} is outside 0..{n - 1}")
-        out.append((a, (int(i) + 0.5) * s))
+        out.append((a, (int(i) + 0.5) * h[a]))
     return out
 
 
@@ -564,7 +577,7 @@ def render_streamlines(ms: Microstructure, current_density: np.ndarray, *,
     rng = np.random.default_rng(rng)
     off = _off_screen(filename, show)
     pv = _pyvista(off)
-    s = units.to_um(ms.voxel_size)
+    h = _spacing_um(ms)
     grid = _grid(pv, ms)
     vec = np.stack([_cell_values(j[c]) for c in range(3)], axis=1)
     vec = np.where(np.isfinite(vec), vec, 0.0).astype(np.float32)
@@ -581,9 +594,9 @@ def render_streamlines(ms: Microstructure, current_density: np.ndarray, *,
         pick = cand[rng.choice(len(cand), size=min(n_seeds, len(cand)), replace=False)]
         seeds = np.zeros((len(pick), 3), np.float32)
         others = [d for d in range(3) if d != a]
-        seeds[:, a] = 0.5 * s
-        seeds[:, others[0]] = (pick[:, 0] + 0.5) * s
-        seeds[:, others[1]] = (pick[:, 1] + 0.5) * s
+        seeds[:, a] = 0.5 * h[a]
+        seeds[:, others[0]] = (pick[:, 0] + 0.5) * h[others[0]]
+        seeds[:, others[1]] = (pick[:, 1] + 0.5) * h[others[1]]
         lines = pts.streamlines_from_source(pv.PolyData(seeds), vectors="j",
                                             integration_direction="forward", max_steps=4000,
                                             initial_step_length=0.2, step_unit="cl",
@@ -594,7 +607,7 @@ def render_streamlines(ms: Microstructure, current_density: np.ndarray, *,
             lines.point_data[name] = speed
             hi = float(np.percentile(speed, 99)) if speed.size else 1.0
             try:
-                shown = lines.tube(radius=0.2 * s, n_sides=6)
+                shown = lines.tube(radius=0.2 * min(h), n_sides=6)
             except Exception:  # noqa: BLE001 - degenerate lines: draw them as lines
                 shown = lines
             p.add_mesh(shown, scalars=name, cmap=FIELD_CMAP, clim=(0.0, hi if hi > 0 else 1.0),
@@ -612,7 +625,7 @@ def render_streamlines(ms: Microstructure, current_density: np.ndarray, *,
         palette = np.zeros((256, 3), np.uint8)
         for k, c in pal.items():
             palette[k] = hex_to_rgb(c)
-        surf = voxel_surface(np.isin(ms.labels, labels), ms.labels, palette, voxel_size_um=s)
+        surf = voxel_surface(np.isin(ms.labels, labels), ms.labels, palette, voxel_size_um=h)
         if surf.n_cells:
             p.add_mesh(surf, scalars="rgb", rgb=True, opacity=0.15, show_scalar_bar=False)
     _outline(p, pv, ms)
