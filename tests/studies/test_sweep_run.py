@@ -204,3 +204,24 @@ def test_report_opens_in_headless_chromium_with_its_plots(local, tmp_path):
     # the series colour (Okabe-Ito sky blue) is drawn only inside the plots: the images loaded
     sky = np.abs(img - np.array([0x56, 0xB4, 0xE9])).sum(axis=-1) < 40
     assert sky.mean() > 5e-4
+
+
+def test_an_imported_structure_and_kept_files(remote, tmp_path):
+    """A study of a given file; the kept structure is the one the numbers were computed on."""
+    from microcath import io
+    from microcath.data import example_path
+    from microcath.transport import conductivity
+
+    ms = io.load(example_path())
+    study = {"name": "imported", "structure": str(example_path()), "keep": ["structure"],
+             "quantities": ["volume_fraction.Li6PS5Cl", "sigma_ion_eff.x"]}
+    df = sweep(study, remote[1], out_dir=tmp_path / "i", progress=False, report=False)
+    assert df["status"].tolist() == ["done"], df["error"].tolist()
+    assert df["volume_fraction.Li6PS5Cl"][0] == pytest.approx(ms.volume_fractions()["Li6PS5Cl"], abs=1e-12)
+    # the same solve called directly on the structure, in this process
+    direct = conductivity(ms, carrier="ionic", axis="x")
+    assert df["sigma_ion_eff.x"][0] == pytest.approx(direct.sigma_eff * 10.0, rel=1e-5)  # S/m -> mS/cm
+    kept = io.load(tmp_path / "i" / "cases" / df["case"][0] / "structure.mcath")
+    assert np.array_equal(kept.labels, ms.labels)
+    with pytest.raises(InputError, match="imports a structure"):
+        sweep(study | {"grid": {"active.fraction": [0.6]}}, remote[1], out_dir=tmp_path / "j")
