@@ -187,17 +187,11 @@ def test_report_has_a_plot_per_quantity_and_parameter(local):
 
 @pytest.mark.skipif(__import__("shutil").which("chromium") is None,
                     reason="chromium not installed (apt-get install chromium)")
-def test_report_opens_in_headless_chromium_with_its_plots(local, tmp_path):
-    import importlib.util
-
+def test_report_opens_in_headless_chromium_with_its_plots(local, tmp_path, screenshot):
     from PIL import Image
 
-    spec = importlib.util.spec_from_file_location(
-        "screenshot_report", Path(__file__).resolve().parents[2] / "scripts" / "screenshot_report.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
     out, _ = local
-    shot = mod.screenshot(out / "report" / "report.html", tmp_path / "shot.png", size=(1000, 1600))
+    shot = screenshot(out / "report" / "report.html", tmp_path / "shot.png", size=(1000, 1600))
     with Image.open(shot) as im:
         img = np.asarray(im.convert("RGB")).astype(int)
     assert img.shape == (1600, 1000, 3)
