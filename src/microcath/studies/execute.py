@@ -144,7 +144,7 @@ def sweep(study: str | os.PathLike | Mapping | Study, client: Any = None, *,
         raise InputError("scheduler: give a client or a scheduler address, not both")
     if workers is not None and (isinstance(workers, bool) or int(workers) != workers or workers < 1):
         raise InputError(f"workers: expected a number of worker processes >= 1, got {workers!r}")
-    if scheduler is not None and workers is not None:
+    if (scheduler is not None or client is not None) and workers is not None:
         raise InputError("workers: the workers of an existing scheduler are its own; give --workers only "
                          "for the local cluster")
     cases = st.cases()
