@@ -21,3 +21,16 @@ def ti_cpu():
     from microcath.gpu_kernels import ensure_initialized
 
     return ensure_initialized("cpu")
+
+
+@pytest.fixture(scope="session")
+def screenshot():
+    """``screenshot(html, out_png, size=(w, h))`` of scripts/screenshot_report.py (headless Chromium)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "screenshot_report.py"
+    spec = importlib.util.spec_from_file_location("screenshot_report", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.screenshot

@@ -187,20 +187,35 @@ def test_report_has_a_plot_per_quantity_and_parameter(local):
 
 @pytest.mark.skipif(__import__("shutil").which("chromium") is None,
                     reason="chromium not installed (apt-get install chromium)")
-def test_report_opens_in_headless_chromium_with_its_plots(local, tmp_path):
-    import importlib.util
-
+def test_report_opens_in_headless_chromium_with_its_plots(local, tmp_path, screenshot):
     from PIL import Image
 
-    spec = importlib.util.spec_from_file_location(
-        "screenshot_report", Path(__file__).resolve().parents[2] / "scripts" / "screenshot_report.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
     out, _ = local
-    shot = mod.screenshot(out / "report" / "report.html", tmp_path / "shot.png", size=(1000, 1600))
+    shot = screenshot(out / "report" / "report.html", tmp_path / "shot.png", size=(1000, 1600))
     with Image.open(shot) as im:
         img = np.asarray(im.convert("RGB")).astype(int)
     assert img.shape == (1600, 1000, 3)
     # the series colour (Okabe-Ito sky blue) is drawn only inside the plots: the images loaded
     sky = np.abs(img - np.array([0x56, 0xB4, 0xE9])).sum(axis=-1) < 40
     assert sky.mean() > 5e-4
+
+
+def test_an_imported_structure_and_kept_files(remote, tmp_path):
+    """A study of a given file; the kept structure is the one the numbers were computed on."""
+    from microcath import io
+    from microcath.data import example_path
+    from microcath.transport import conductivity
+
+    ms = io.load(example_path())
+    study = {"name": "imported", "structure": str(example_path()), "keep": ["structure"],
+             "quantities": ["volume_fraction.Li6PS5Cl", "sigma_ion_eff.x"]}
+    df = sweep(study, remote[1], out_dir=tmp_path / "i", progress=False, report=False)
+    assert df["status"].tolist() == ["done"], df["error"].tolist()
+    assert df["volume_fraction.Li6PS5Cl"][0] == pytest.approx(ms.volume_fractions()["Li6PS5Cl"], abs=1e-12)
+    # the same solve called directly on the structure, in this process
+    direct = conductivity(ms, carrier="ionic", axis="x")
+    assert df["sigma_ion_eff.x"][0] == pytest.approx(direct.sigma_eff * 10.0, rel=1e-5)  # S/m -> mS/cm
+    kept = io.load(tmp_path / "i" / "cases" / df["case"][0] / "structure.mcath")
+    assert np.array_equal(kept.labels, ms.labels)
+    with pytest.raises(InputError, match="imports a structure"):
+        sweep(study | {"grid": {"active.fraction": [0.6]}}, remote[1], out_dir=tmp_path / "j")

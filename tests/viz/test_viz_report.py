@@ -181,17 +181,11 @@ def test_stage_status_is_validated():
 
 @pytest.mark.skipif(shutil.which("chromium") is None,
                     reason="chromium not installed (apt-get install chromium)")
-def test_report_opens_in_headless_chromium_with_images(run_folder, tmp_path):
-    import importlib.util
-
+def test_report_opens_in_headless_chromium_with_images(run_folder, tmp_path, screenshot):
     from viz_helpers import read_png
 
-    spec = importlib.util.spec_from_file_location(
-        "screenshot_report", Path(__file__).resolve().parents[2] / "scripts" / "screenshot_report.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
     out, _, _ = run_folder
-    shot = mod.screenshot(out / "report.html", tmp_path / "shot.png", size=(1000, 1600))
+    shot = screenshot(out / "report.html", tmp_path / "shot.png", size=(1000, 1600))
     img = read_png(shot)
     assert img.shape == (1600, 1000, 3)
     # the electrolyte's (shaded) sky blue appears only in the figures: the images were loaded

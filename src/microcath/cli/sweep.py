@@ -9,6 +9,8 @@ import click
 
 def quiet_dask() -> None:
     """Dask's own INFO lines (workers starting and stopping) stay out of microcath's log."""
+    import distributed  # noqa: F401 - it sets its loggers' levels when imported; set ours after
+
     for name in ("distributed", "dask"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
@@ -41,8 +43,8 @@ def command(study: str, out_dir: str | None, workers: int | None, scheduler: str
 
     quiet_dask()
     st, pl = preview(study, out_dir=out_dir, workers=workers, retry_failed=not keep_failed)
-    click.echo(f"study {st.name}: {pl.text()}", err=True)
-    if check:
+    if check:  # (a run logs the same line itself)
+        click.echo(f"study {st.name}: {pl.text()}", err=True)
         return
     df = sweep(st, out_dir=out_dir, workers=workers, scheduler=scheduler, overwrite=overwrite,
                retry_failed=not keep_failed)

@@ -32,8 +32,10 @@ log = logging.getLogger(__name__)
 STATUS_DONE = "done"
 STATUS_FAILED = "failed"
 
-#: resident memory of a worker process with numpy, scipy, taichi and microcath imported and the
-#: Taichi CPU runtime started (measured 2026-12-01 with psutil on this machine: ~0.45 GiB)
+#: resident memory of a worker before its case's arrays: numpy, scipy, taichi, microcath and the
+#: Taichi CPU runtime. Measured 2026-12-01: a plain process peaks at 0.28 GiB after a 20^3 case
+#: with every stage (``worker_peak_rss_bytes`` of the case file); a Dask worker adds its own
+#: machinery, so 0.5 GiB is budgeted.
 WORKER_BASE_BYTES = 512 << 20
 
 

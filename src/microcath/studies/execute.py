@@ -30,14 +30,16 @@ __all__ = ["sweep", "plan", "preview", "Plan", "SECONDS_PER_VOXEL"]
 
 log = logging.getLogger(__name__)
 
-#: Rough cost of each stage per voxel [s] on one core of the shared 2-core CPU machine, for the
-#: estimate printed before a sweep starts (measured with benchmarks/bench_sweep.py at 32^3-48^3,
-#: 2026-12-01, machine shared with other jobs); the progress bar's ETA replaces it once cases finish.
-SECONDS_PER_VOXEL = {_q.GENERATE: 4e-6, _q.ANALYSE: 2e-6, _q.IONIC: 2e-6, _q.ELECTRONIC: 6e-6,
-                     _q.MECHANICS: 1e-4}
-#: fixed cost of a case [s] and of starting a worker (imports, Taichi runtime, kernel compilation)
+#: Rough cost of each stage per voxel [s] on one worker of the shared 2-core CPU machine, for the
+#: estimate printed before a sweep starts: medians of the stage times in the case files of
+#: examples/sweep_composition.toml at 48^3 (2026-12-01, load average ~10 from other jobs: read them
+#: as upper values); mechanics from a 20^3 case (4.4 s warm). The progress ETA is measured.
+SECONDS_PER_VOXEL = {_q.GENERATE: 3.2e-5, _q.ANALYSE: 7.5e-6, _q.IONIC: 1.4e-5, _q.ELECTRONIC: 2.4e-5,
+                     _q.MECHANICS: 5.5e-4}
+#: fixed cost of a case [s], and of a fresh worker (imports, Taichi runtime, kernel compilation:
+#: the first case of each worker took 146 s in that run, 10-25 s in bench_sweep.py at load ~3)
 CASE_OVERHEAD_S = 0.5
-WORKER_START_S = 15.0
+WORKER_START_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,7 @@ def sweep(study: str | os.PathLike | Mapping | Study, client: Any = None, *,
         raise InputError("scheduler: give a client or a scheduler address, not both")
     if workers is not None and (isinstance(workers, bool) or int(workers) != workers or workers < 1):
         raise InputError(f"workers: expected a number of worker processes >= 1, got {workers!r}")
-    if scheduler is not None and workers is not None:
+    if (scheduler is not None or client is not None) and workers is not None:
         raise InputError("workers: the workers of an existing scheduler are its own; give --workers only "
                          "for the local cluster")
     cases = st.cases()
