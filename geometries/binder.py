@@ -29,6 +29,7 @@ Three placements, each given the binder content (a volume of binder, in voxels):
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,10 +42,12 @@ from microcath.errors import InputError, MaterialError
 from .coatings import distance_from
 
 __all__ = ["PLACEMENTS", "FILM_ON", "BRUGGEMAN", "FilmPlan", "surface_faces", "covered_fraction",
-           "plan_film", "film_voxels", "film_faces", "neck_voxels", "cbd_material"]
+           "plan_film", "film_voxels", "draw_film", "film_faces", "neck_voxels", "cbd_material"]
 
 PLACEMENTS = ("film", "necks", "cbd")
 FILM_ON = ("active", "electrolyte", "both")
+#: coverage resolution the drawn-film correction aims at [-]
+COVERAGE_STEP = 0.05
 #: Bruggeman exponent of the carbon-binder domain's effective conductivity, sigma * phi**1.5
 BRUGGEMAN = 1.5
 
@@ -117,27 +120,38 @@ def _patches(region: np.ndarray, patch_size: float, periodic, rng: np.random.Gen
     return patch.reshape(region.shape), per_patch, int(count.sum())
 
 
-def _choose_patches(per_patch: np.ndarray, total: int, coverage: float, rng) -> tuple[np.ndarray, float]:
-    """Patches in random order until the covered faces are closest to ``coverage * total``."""
-    order = rng.permutation(per_patch.size)
-    cum = np.cumsum(per_patch[order])
-    k = int(np.argmin(np.abs(cum - coverage * total))) + 1
-    if coverage >= 1.0:
-        k = per_patch.size
-    chosen = np.zeros(per_patch.size + 1, bool)
-    chosen[order[:k] + 1] = True
-    return chosen, float(cum[k - 1] / total)
-
-
 @dataclass(frozen=True)
 class FilmPlan:
-    """How a film of a given content is laid: patches chosen, thickness, drawn or recorded."""
+    """How a film of a given content is laid: the surface patches in their (random) order,
+    how many are taken, the thickness, drawn or recorded."""
 
-    patch: np.ndarray          # patch id per surface voxel
-    chosen: np.ndarray         # (n_patches + 1,) bool
-    coverage: float            # share of the surface faces in the chosen patches [-]
+    patch: np.ndarray          # patch id (1..n) per surface voxel, 0 elsewhere
+    order: np.ndarray          # the patches in the order they are taken (ids - 1)
+    cum: np.ndarray            # surface faces covered after taking 1, 2, ... patches
+    total: int                 # surface faces
+    a_corr: float              # staircase-corrected surface area [voxel faces]
+    n_binder: float            # binder voxels
+    k: int                     # patches taken
+    coverage: float            # share of the surface faces in the taken patches [-]
     thickness: float           # [voxels] = content / (coverage * corrected area)
     drawn: bool                # thickness >= 1 voxel
+
+    @property
+    def chosen(self) -> np.ndarray:
+        """(n_patches + 1,) bool: taken patches by id (entry 0: no patch)."""
+        out = np.zeros(self.order.size + 1, bool)
+        out[self.order[:self.k] + 1] = True
+        return out
+
+    def with_coverage(self, coverage: float) -> FilmPlan:
+        """The same patches and order, taken until their faces are closest to ``coverage``."""
+        if coverage >= 1.0:
+            k = self.order.size
+        else:
+            k = int(np.argmin(np.abs(self.cum - coverage * self.total))) + 1
+        reached = float(self.cum[k - 1] / self.total)
+        t = self.n_binder / (reached * self.a_corr) if reached > 0 else math.inf
+        return dataclasses.replace(self, k=k, coverage=reached, thickness=t, drawn=t >= 1.0)
 
 
 def plan_film(region: np.ndarray, n_binder: float, *, coverage: float | None, thickness: float | None,
@@ -159,27 +173,74 @@ def plan_film(region: np.ndarray, n_binder: float, *, coverage: float | None, th
                 f"binder.thickness_um: a film of {thickness:.3g} voxels holds only "
                 f"{thickness * a_corr:.0f} of the {n_binder:.0f} binder voxels at full coverage; give a "
                 "thicker film, a coverage instead of a thickness, or less binder")
-    chosen, reached = _choose_patches(per_patch, total, coverage, rng)
-    t = n_binder / (reached * a_corr) if reached > 0 else math.inf
-    return FilmPlan(patch=patch, chosen=chosen, coverage=reached, thickness=t, drawn=t >= 1.0)
+    order = rng.permutation(per_patch.size)
+    plan = FilmPlan(patch=patch, order=order, cum=np.cumsum(per_patch[order]), total=total, a_corr=a_corr,
+                    n_binder=float(n_binder), k=0, coverage=0.0, thickness=math.inf, drawn=False)
+    return plan.with_coverage(coverage)
 
 
 def film_voxels(plan: FilmPlan, region: np.ndarray, free: np.ndarray, n_binder: int, *,
                 periodic) -> np.ndarray:
-    """Flat indices of the ``n_binder`` free voxels nearest to the chosen patches.
+    """Flat indices of the ``n_binder`` free voxels nearest to the taken patches.
 
-    A free voxel belongs to the patch of the surface voxel nearest to it.
+    A film voxel lies over its patch: its nearest surface voxel is on a taken patch, and it
+    does not touch (share a face with) a surface voxel of a patch not taken, so the film
+    covers no faces beyond its patches.
     """
-    dist, near = distance_from(region > 0, periodic=periodic, max_distance=plan.thickness + 3,
-                               return_indices=True)
-    ok = free.ravel() & plan.chosen[plan.patch.ravel()[near.ravel()]]
-    cand = np.flatnonzero(ok)
+    reach = plan.thickness + 3
+    chosen = plan.chosen[plan.patch] & (region > 0)
+    skipped = (plan.patch > 0) & ~chosen
+    touch = np.zeros(region.shape, bool)
+    for ax in range(3):
+        for step in (1, -1):
+            t = np.roll(skipped, step, axis=ax)
+            if not periodic[ax]:
+                edge = [slice(None)] * 3
+                edge[ax] = 0 if step == 1 else -1
+                t[tuple(edge)] = False
+            touch |= t
+    d_patch = distance_from(chosen, periodic=periodic, max_distance=reach).ravel()
+    d_surf = distance_from(region > 0, periodic=periodic, max_distance=reach).ravel()
+    cand = np.flatnonzero(free.ravel() & ~touch.ravel() & (d_patch <= d_surf))
     if cand.size < n_binder:
         raise InputError(
-            f"binder: the film needs {n_binder} free voxels next to the covered patches, only {cand.size} "
-            "are free; lower binder.fraction or raise the coverage")
-    order = np.argsort(dist.ravel()[cand], kind="stable")
+            f"binder: the film needs {n_binder} free voxels over the covered patches, only {cand.size} "
+            "are there; the patches are too small for a film this thick: raise binder.patch_size_um "
+            "or the coverage, or lower binder.fraction")
+    order = np.argsort(d_patch[cand], kind="stable")
     return cand[order[:n_binder]]
+
+
+def draw_film(plan: FilmPlan, region: np.ndarray, free: np.ndarray, n_binder: int, target: float, *,
+              periodic, rounds: int = 4) -> tuple[np.ndarray, FilmPlan, float]:
+    """A drawn film whose measured coverage (:func:`covered_fraction`) meets ``target``.
+
+    At the edges of its patches a drawn film leaves the faces whose free voxel also touches a
+    patch not taken uncovered (:func:`film_voxels`), so the measured coverage falls short of the
+    patches' share; the number of patches is corrected by the ratio for a few rounds (same
+    patches, same order).
+    Returns the voxels, the plan used and the measured coverage (the round closest to target).
+    """
+    covered = np.zeros(free.size, bool)
+    best = None
+    for _ in range(rounds):
+        try:
+            idx = film_voxels(plan, region, free, n_binder, periodic=periodic)
+        except InputError:
+            if best is None:
+                raise
+            break  # no room for a thinner plan's film: keep the closest one drawn
+        covered[:] = False
+        covered[idx] = True
+        got = covered_fraction(region, covered.reshape(free.shape))
+        if best is None or abs(got - target) < abs(best[2] - target):
+            best = (idx, plan, got)
+        if abs(got - target) <= 0.2 * COVERAGE_STEP or target >= 1.0 or got <= 0:
+            break
+        plan = plan.with_coverage(min(1.0, plan.coverage * target / got))
+        if not plan.drawn:
+            break
+    return best
 
 
 def film_faces(plan: FilmPlan, region: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -243,7 +243,10 @@ def _place_binder(labels: np.ndarray, region: np.ndarray, n_bind: int, b_p: dict
             "thickness_um": plan.thickness / to_vox, "drawn": plan.drawn,
             "n_patches": int(plan.chosen.size - 1)}
     if plan.drawn:
-        labels.ravel()[_binder.film_voxels(plan, region, labels == 255, n_bind, periodic=periodic)] = label
+        idx, plan, _ = _binder.draw_film(plan, region, labels == 255, n_bind, info["coverage_target"],
+                                         periodic=periodic)
+        info.update(coverage_planned=plan.coverage, thickness_um=plan.thickness / to_vox)
+        labels.ravel()[idx] = label
         return None, info
     return _binder.film_faces(plan, region), info
 
@@ -539,7 +542,7 @@ def generate(recipe: str | Recipe | dict = "default", *, shape: tuple[int, int, 
     timings["coatings"] = time.perf_counter() - t0
 
     # ---------------------------------------------------------------- binder (films on the active
-    # material and, in an electrolyte matrix, necks go in before the carbon and the electrolyte)
+    # material and necks go in before the carbon and the electrolyte)
     b_mat = mats["binder"]
     placement = str(b_p["placement"])
     if b_mat is not None and placement not in _binder.PLACEMENTS:
@@ -554,8 +557,9 @@ def generate(recipe: str | Recipe | dict = "default", *, shape: tuple[int, int, 
     label_binder = 4 + len(drawn)
     n_bind = int(round(target["binder"] * nvox))
     binder_voxels = b_mat is not None and placement in ("film", "necks")
-    early = binder_voxels and ((placement == "film" and b_on == "active")
-                               or (placement == "necks" and e_p["mode"] == "matrix"))
+    # necks form between the active particles, films on them, before the electrolyte is placed
+    # (it then cannot reach where the binder lies); films on electrolyte particles come after them
+    early = binder_voxels and (placement == "necks" or b_on == "active")
     film_masks = None
     binder_info: dict[str, Any] = {}
     if early:

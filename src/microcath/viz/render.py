@@ -344,7 +344,7 @@ def render_opened_interfaces(ms: Microstructure, opened: Sequence[np.ndarray], *
 def render_binder(ms: Microstructure, *, cutaway: bool | float = False,
                   filename: str | os.PathLike | None = None, window_size: Sequence[int] = DEFAULT_WINDOW,
                   legend: bool = True, scale_bar: bool = True, camera: str = "iso",
-                  show: bool = False) -> np.ndarray:
+                  lighting: bool = True, show: bool = False) -> np.ndarray:
     """Render the active material and the binder: drawn binder voxels in the binder colour, and
     the active voxels under a sub-voxel film (``ms.film``) in a lighter shade of it."""
     _check_ms(ms)
@@ -361,7 +361,7 @@ def render_binder(ms: Microstructure, *, cutaway: bool | float = False,
     return _render_active_marked(
         ms, active | binder, marks, ["#bbbbbb", "#e7b7d4", colour], entries, cutaway=cutaway,
         filename=filename, window_size=window_size, legend=legend, scale_bar=scale_bar, camera=camera,
-        show=show)
+        show=show, lighting=lighting)
 
 
 def _next_to_faces(faces: Sequence[np.ndarray]) -> np.ndarray:
@@ -374,7 +374,8 @@ def _next_to_faces(faces: Sequence[np.ndarray]) -> np.ndarray:
 
 
 def _render_active_marked(ms: Microstructure, drawn: np.ndarray, marks: np.ndarray, colours, entries, *,
-                          cutaway, filename, window_size, legend, scale_bar, camera, show) -> np.ndarray:
+                          cutaway, filename, window_size, legend, scale_bar, camera, show,
+                          lighting: bool = True) -> np.ndarray:
     """The voxels ``drawn``, coloured by ``colours[marks]``, with a legend and the outline."""
     off = _off_screen(filename, show)
     pv = _pyvista(off)
@@ -385,7 +386,7 @@ def _render_active_marked(ms: Microstructure, drawn: np.ndarray, marks: np.ndarr
     mesh = voxel_surface(drawn, np.asarray(marks, np.int64), palette,
                          voxel_size_um=units.to_um(ms.voxel_size))
     p = _plotter(pv, window_size, off)
-    _surface_actor(p, mesh, lighting=True)
+    _surface_actor(p, mesh, lighting=lighting)
     _outline(p, pv, ms)
     if legend:
         _legend(p, entries)
