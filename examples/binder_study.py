@@ -55,8 +55,10 @@ def contact_per_volume(*, shape: int, seed: int, voxel_um: float, wt: float = 0.
     base = analysis.analyze(generate("default", **kw)).contact_fraction
     out = {"no binder": {"contact_fraction": base}}
     for label, over in (("necks", {"binder.placement": "necks"}),
-                        ("film 1 voxel", {"binder.thickness_um": voxel_um}),
-                        ("film 2 voxels", {"binder.thickness_um": 2 * voxel_um})):
+                        ("film 1 voxel", {"binder.thickness_um": voxel_um,
+                                          "binder.patch_size_um": 4 * voxel_um}),
+                        ("film 2 voxels", {"binder.thickness_um": 2 * voxel_um,
+                                           "binder.patch_size_um": 4 * voxel_um})):
         ov = {"binder.material": "PVDF", "binder.fraction": wt, **over}
         ms = generate("default", overrides=ov, **kw)
         rep = GenerationReport.from_provenance(ms).binder

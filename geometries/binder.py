@@ -212,14 +212,15 @@ def film_voxels(plan: FilmPlan, region: np.ndarray, free: np.ndarray, n_binder: 
 
 
 def draw_film(plan: FilmPlan, region: np.ndarray, free: np.ndarray, n_binder: int, target: float, *,
-              periodic, rounds: int = 4) -> tuple[np.ndarray, FilmPlan, float]:
+              periodic, rounds: int = 4) -> tuple[np.ndarray, FilmPlan, float] | None:
     """A drawn film whose measured coverage (:func:`covered_fraction`) meets ``target``.
 
     At the edges of its patches a drawn film leaves the faces whose free voxel also touches a
     patch not taken uncovered (:func:`film_voxels`), so the measured coverage falls short of the
     patches' share; the number of patches is corrected by the ratio for a few rounds (same
     patches, same order).
-    Returns the voxels, the plan used and the measured coverage (the round closest to target).
+    Returns the voxels, the plan used and the measured coverage (the round closest to target),
+    or None when the coverage is only met by a film thinner than a voxel (then recorded).
     """
     covered = np.zeros(free.size, bool)
     best = None
@@ -237,9 +238,10 @@ def draw_film(plan: FilmPlan, region: np.ndarray, free: np.ndarray, n_binder: in
             best = (idx, plan, got)
         if abs(got - target) <= 0.2 * COVERAGE_STEP or target >= 1.0 or got <= 0:
             break
-        plan = plan.with_coverage(min(1.0, plan.coverage * target / got))
-        if not plan.drawn:
-            break
+        nxt = plan.with_coverage(min(1.0, plan.coverage * target / got))
+        if not nxt.drawn:  # at this coverage the film is thinner than a voxel: record it instead
+            return None if abs(best[2] - target) > COVERAGE_STEP else best
+        plan = nxt
     return best
 
 

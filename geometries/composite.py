@@ -243,11 +243,15 @@ def _place_binder(labels: np.ndarray, region: np.ndarray, n_bind: int, b_p: dict
             "thickness_um": plan.thickness / to_vox, "drawn": plan.drawn,
             "n_patches": int(plan.chosen.size - 1)}
     if plan.drawn:
-        idx, plan, _ = _binder.draw_film(plan, region, labels == 255, n_bind, info["coverage_target"],
-                                         periodic=periodic)
-        info.update(coverage_planned=plan.coverage, thickness_um=plan.thickness / to_vox)
-        labels.ravel()[idx] = label
-        return None, info
+        got = _binder.draw_film(plan, region, labels == 255, n_bind, info["coverage_target"],
+                                periodic=periodic)
+        if got is not None:
+            idx, plan, _ = got
+            info.update(coverage_planned=plan.coverage, thickness_um=plan.thickness / to_vox)
+            labels.ravel()[idx] = label
+            return None, info
+        # drawn, its edges leave too much uncovered at this coverage: record it face by face
+        info.update(drawn=False, note="a film of about one voxel that cannot be drawn at its coverage")
     return _binder.film_faces(plan, region), info
 
 
@@ -298,7 +302,8 @@ def _binder_report(labels, particles, phases, target, info, film_masks, *, place
         # the film volume: thickness times the covered (staircase-corrected) area of the plan
         out["content_reached_vol"] = target["binder"] * reached / info["coverage_planned"]
         fr_target["pore"] = fr_target["pore"] + target["binder"]
-        notes.append(f"binder film of {units.to_nm(t):.3g} nm is thinner than a voxel ({units.to_nm(vs):.3g} "
+        why = "about one voxel, not drawable at its coverage" if t >= vs else "thinner than a voxel"
+        notes.append(f"binder film of {units.to_nm(t):.3g} nm is {why} ({units.to_nm(vs):.3g} "
                      f"nm): recorded face by face (coverage {reached:.3f}), not drawn; its volume is "
                      "added to the pores (insulating, like the binder)")
     return out, film
