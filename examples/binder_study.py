@@ -76,7 +76,7 @@ def plot(rows: dict, path: str) -> None:
 
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.8), constrained_layout=True)
     for (label, pts), mk in zip(rows.items(), "os^D", strict=True):
-        x = [p["binder_wt"] for p in pts]
+        x = [100 * p["binder_wt"] for p in pts]
         axes[0].plot(x, [p["sigma_ion_eff_mS_cm"] for p in pts], marker=mk, label=label)
         axes[1].plot(x, [p["utilisable_fraction"] for p in pts], marker=mk, label=label)
         axes[2].plot(x, [p["contact_fraction"] for p in pts], marker=mk, label=label)
