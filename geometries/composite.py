@@ -255,6 +255,15 @@ def _place_binder(labels: np.ndarray, region: np.ndarray, n_bind: int, b_p: dict
     return _binder.film_faces(plan, region), info
 
 
+def _film_region(on: str, particles: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Region ids of the surfaces a film coats: active particles, the electrolyte (one region)
+    or both."""
+    if on == "active":
+        return particles
+    se = labels == LABEL_SE
+    return se.astype(np.int32) if on == "electrolyte" else np.where(se, int(particles.max()) + 1, particles)
+
+
 def _binder_report(labels, particles, phases, target, info, film_masks, *, placement, b_p, mat, label,
                    vs, nvox, fr_target, notes, basis):
     """The binder's entry of the report (content and coverage reached) and its Film record."""
@@ -263,9 +272,8 @@ def _binder_report(labels, particles, phases, target, info, film_masks, *, place
     out = {"material": mat.name, "placement": placement, "content_target_vol": target["binder"],
            "content_target": float(b_p["fraction"]), "basis": basis, **info}
     film = None
-    region_active = particles
     if placement == "cbd":
-        cbd = [k for k, ph in phases.items() if ph.name.startswith("CBD_")][0]
+        cbd = LABEL_CARBON
         share = target["binder"] / (target["carbon"] + target["binder"])
         p_cbd = float(b_p["cbd_porosity"])
         out["cbd_porosity"] = p_cbd
@@ -278,20 +286,15 @@ def _binder_report(labels, particles, phases, target, info, film_masks, *, place
         fr_target[mat.name] = target["binder"]
         covered = labels == label
         out["content_reached_vol"] = float(np.count_nonzero(covered)) / nvox
-        out["active_coverage"] = _binder.covered_fraction(region_active, covered)
+        out["active_coverage"] = _binder.covered_fraction(particles, covered)
         if placement == "film":
-            on = str(b_p["on"])
-            se = labels == LABEL_SE
-            region = {"active": region_active, "electrolyte": se.astype(np.int32),
-                      "both": np.where(se, int(particles.max()) + 1, particles)}[on]
+            region = _film_region(str(b_p["on"]), particles, labels)
             out["coverage_reached"] = _binder.covered_fraction(region, covered)
     else:
         on = str(b_p["on"])
         names = {"active": (phases[LABEL_ACTIVE].name,), "electrolyte": (phases[LABEL_SE].name,),
                  "both": (phases[LABEL_ACTIVE].name, phases[LABEL_SE].name)}[on]
-        se = labels == LABEL_SE
-        region = {"active": region_active, "electrolyte": se.astype(np.int32),
-                  "both": np.where(se, int(particles.max()) + 1, particles)}[on]
+        region = _film_region(on, particles, labels)
         surf = _binder.surface_faces(region)
         n_surf = sum(int(f.sum()) for f in surf)
         reached = sum(int((f & m).sum()) for f, m in zip(surf, film_masks, strict=True)) / max(n_surf, 1)
@@ -630,11 +633,9 @@ def generate(recipe: str | Recipe | dict = "default", *, shape: tuple[int, int, 
         labels.ravel()[idx] = LABEL_SE
         if late:
             t1 = time.perf_counter()
-            se = (labels == LABEL_SE).astype(np.int32)
-            region = {"electrolyte": se, "both": np.where(se > 0, int(particles.max()) + 1, particles),
-                      "active": particles}[b_on if placement == "film" else "active"]
-            film_masks, binder_info = _place_binder(labels, region, n_bind, b_p, placement, to_vox,
-                                                    periodic, rng_binder, label_binder)
+            film_masks, binder_info = _place_binder(labels, _film_region(b_on, particles, labels), n_bind,
+                                                    b_p, placement, to_vox, periodic, rng_binder,
+                                                    label_binder)
             timings["binder"] = time.perf_counter() - t1
         labels[labels == 255] = LABEL_PORE
     else:

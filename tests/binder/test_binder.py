@@ -189,3 +189,19 @@ def test_set_options_and_errors():
         _gen(**{"binder.fraction": 0.02, "binder.coverage": 0.5, "binder.thickness_um": 0.6})
     with pytest.raises(InputError, match="electrolyte particles"):
         _gen(**{"binder.fraction": 0.02, "binder.on": "electrolyte"})
+
+
+def test_film_on_electrolyte_particles_coverage():
+    g = generate("nmc811_lpscl_sheet", shape=S48, voxel_size=VS, seed=1, progress=False, return_report=True,
+                 overrides={"binder.placement": "film", "binder.on": "electrolyte", "binder.coverage": 0.5,
+                            "active.grains.mode": "single_crystal"})
+    ms = g.structure
+    se = (ms.labels == ms.phases.label_of("Li6PS5Cl")).astype(np.int32)
+    assert ms.film.on == ("Li6PS5Cl",)
+    assert abs(_surface_coverage(se, covered_faces=ms.film.face_masks()) - 0.5) <= COVERAGE_TOLERANCE
+    # the sheet recipe's 2.5 wt% NBR, from the densities: 70 : 25.5 : 2 : 2.5 wt%
+    lib = default_library()
+    w = {"NMC811": 0.70, "Li6PS5Cl": 0.255, "carbon_black": 0.02, "NBR": 0.025}
+    vol = {k: v / lib.get(k).density for k, v in w.items()}
+    want = 0.9 * vol["NBR"] / sum(vol.values())
+    assert abs(g.report.binder["content_reached_vol"] - want) <= TOLERANCE
