@@ -982,10 +982,9 @@ def stress(ms: Microstructure, *, state: float | None = None, boundary: str = "p
     if not isinstance(ms, Microstructure):
         raise InputError(f"ms: expected a Microstructure, got {type(ms).__name__}; "
                          "use stress_of_labels() for a plain label array")
-    if materials is None:
-        from .materials import default_library
+    from .materials import library_for
 
-        materials = default_library()
+    materials = library_for(ms, materials)  # the library plus materials the structure records
     table = ms.phases
     el_over = {table.resolve(k): v for k, v in (elastic or {}).items()}
     eig_over = {table.resolve(k): v for k, v in (eigenstrain or {}).items()}
