@@ -42,6 +42,8 @@ SCHEMA: dict[str, Any] = {
     "carbon": {"material": None, "fraction": 0.0, "form": "agglomerates", "size": dict(_SIZE, d_um=0.5),
                "diameter_um": 0.3, "length": dict(_SIZE, d_um=5.0), "orientation": "isotropic",
                "spread_deg": 0.0, "attach": 0.0},
+    "binder": {"material": None, "fraction": 0.0, "placement": "film", "on": "active", "coverage": None,
+               "thickness_um": None, "patch_size_um": 2.0, "cbd_porosity": 0.5},
     "coatings": [],
 }
 _COATING = {"material": None, "thickness_um": None, "phase": None}

@@ -1086,13 +1086,27 @@ def _apply_cuts(gx, gy, gz, cuts, shape) -> None:
         arr.from_numpy(g.ravel())
 
 
+def _apply_face_resistance(gx, gy, gz, rfaces, shape) -> None:
+    """Add a resistance ``r`` [ohm m, per voxel edge] in series on single faces: ``g -> g / (1 + g r)``
+    (host side, once per solve; same face convention as :func:`_apply_cuts`)."""
+    nx, ny, nz = shape
+    g = gx.to_numpy().reshape(nx + 1, ny, nz)
+    inner = g[1:nx]
+    inner /= 1.0 + inner * rfaces[0][:nx - 1]
+    gx.from_numpy(g.ravel())
+    for arr, r, ax in ((gy, rfaces[1], 1), (gz, rfaces[2], 2)):
+        g = arr.to_numpy().reshape(nx, ny, nz)
+        g /= 1.0 + g * np.roll(r, 1, axis=ax)
+        arr.from_numpy(g.ravel())
+
+
 def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, rint: np.ndarray, *,
                      periodic: tuple[bool, bool] = (False, False), dtype: str = "float32",
                      tol: float = 1e-6, flux_tol: float = 1e-4, maxiter: int = 500, nu: int = 2,
                      want_potential: bool = False, dirichlet_layers: bool = False,
                      islands: tuple[np.ndarray, np.ndarray, int] | None = None,
                      vector_dtype: str | None = None, cycle: str | None = None,
-                     cuts: tuple | None = None,
+                     cuts: tuple | None = None, face_resistance: tuple | None = None,
                      spacing_ratio: tuple[float, float] = (1.0, 1.0)) -> ConductionSolution:
     """Solve the conduction problem along axis 0 with MG-preconditioned CG.
 
@@ -1132,6 +1146,9 @@ def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, ri
         Faces that conduct nothing (opened interfaces): ``c[a][i, j, k]`` is the face between
         voxel ``(i, j, k)`` and the next one along axis ``a`` (wrapping along axes 1 and 2).
         ``keep`` must already exclude the voxels that the cuts disconnect.
+    face_resistance : (rx, ry, rz) of float arrays shaped like ``labels``, optional
+        Resistance in series on single faces divided by the voxel size [ohm m] (a sub-voxel
+        film), same face convention as ``cuts``; 0 where there is none. Cubic voxels only.
     spacing_ratio : (float, float)
         ``(h0 / h1, h0 / h2)``: the transport-axis voxel edge over the two side edges
         (1, 1 for cubic voxels). ``rint`` is then the resistance over ``h0``; the side
@@ -1164,6 +1181,12 @@ def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, ri
         if off:
             raise ValueError("cuts: only with the potential fixed on the outer faces")
         _apply_cuts(gx, gy, gz, cuts, (nx, ny, nz))
+    if face_resistance is not None:
+        if off:
+            raise ValueError("face_resistance: only with the potential fixed on the outer faces")
+        if (qy, qz) != (1.0, 1.0):
+            raise ValueError("face_resistance: only for cubic voxels")
+        _apply_face_resistance(gx, gy, gz, face_resistance, (nx, ny, nz))
     fine = ConductionLevel(gx, gy, gz, sshape, tdt, vector_dtype=_TI_DTYPES[vector_dtype or dtype])
     correction = None
     if islands is not None and len(islands[0]) > 0:

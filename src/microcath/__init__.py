@@ -16,13 +16,14 @@ from .errors import (
     MemoryBudgetError,
     MicrocathError,
 )
-from .microstructure import AXES, Coating, Microstructure
+from .microstructure import AXES, Coating, Film, Microstructure
 from .phases import Phase, PhaseKind, PhaseTable
 
 __all__ = [
     "__version__",
     "AXES",
     "Coating",
+    "Film",
     "ConvergenceWarning",
     "FileFormatError",
     "InputError",

@@ -49,6 +49,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 __all__ = [
+    "library_for",
     "Material",
     "MaterialLibrary",
     "PropertyValue",
@@ -615,6 +616,22 @@ def default_library() -> MaterialLibrary:
             continue
         mats.append(_parse_material(name, raw, base=None, default_source=None, strict=True))
     return MaterialLibrary(mats, interfaces=data.get("_interfaces", {}), sources=("microcath default",))
+
+
+def library_for(ms: Any, materials: MaterialLibrary | None = None) -> MaterialLibrary:
+    """``materials`` (default: :func:`default_library`) plus the materials a structure records.
+
+    A generator that makes a material (the carbon-binder domain of
+    :mod:`microcath.geometries.binder`, whose conductivities follow from its constituents)
+    records it, sourced, in ``ms.provenance["materials"]``; the lookups of transport read it
+    through this function, so the structure stays self-contained after save and load.
+    """
+    lib = default_library() if materials is None else materials
+    derived = dict(getattr(ms, "provenance", {}) or {}).get("materials")
+    if not derived:
+        return lib
+    missing = [n for n in derived if n not in lib]
+    return lib.merge({n: derived[n] for n in missing}, source="recorded by the generator") if missing else lib
 
 
 def load_library(path: str | os.PathLike | None = None, *, extend: bool = True) -> MaterialLibrary:

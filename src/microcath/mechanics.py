@@ -997,10 +997,9 @@ def stress(ms: Microstructure, *, state: float | None = None, boundary: str = "p
     if not ms.is_cubic:  # issue 15: removed when the brick elements of the mechanics branch land
         raise InputError(f"ms: the stress solver takes cubic voxels for now, got spacing {ms.spacing} m; "
                          "bin the stack to cubic voxels, e.g. microcath.io.binning(ms, (2, 2, 1))")
-    if materials is None:
-        from .materials import default_library
+    from .materials import library_for
 
-        materials = default_library()
+    materials = library_for(ms, materials)  # the library plus materials the structure records
     table = ms.phases
     el_over = {table.resolve(k): v for k, v in (elastic or {}).items()}
     eig_over = {table.resolve(k): v for k, v in (eigenstrain or {}).items()}

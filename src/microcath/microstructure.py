@@ -23,7 +23,7 @@ from ._version import __version__
 from .errors import InputError
 from .phases import PhaseKind, PhaseTable
 
-__all__ = ["Microstructure", "Coating", "AXES", "axis_index"]
+__all__ = ["Microstructure", "Coating", "Film", "AXES", "axis_index"]
 
 AXES = ("x", "y", "z")
 
@@ -72,6 +72,69 @@ class Coating:
         return cls(on=d["on"], material=d["material"], thickness=float(d["thickness_m"]))
 
 
+@dataclass(frozen=True, eq=False)
+class Film:
+    """A binder film thinner than a voxel on part of the surfaces, recorded face by face.
+
+    Transport treats every covered face as an interfacial resistance ``thickness / sigma``
+    of the film material (ionic or electronic), or, where that conductivity is 0 (a dry
+    polymer binder), as a blocked face; the analysis counts covered faces as no contact.
+
+    Parameters
+    ----------
+    material : str
+        Film material (a binder, e.g. ``"PVDF"``).
+    thickness : float
+        Film thickness [m] (below the voxel size).
+    on : tuple of str
+        Names of the coated phases.
+    coverage : float
+        Share of the coated phases' surface faces that the film covers [-].
+    faces : ndarray of uint8, shaped like the labels
+        Bit ``1 << a`` set: the face between the voxel and the next one along axis ``a``
+        is covered (faces on the box boundary are never covered).
+    """
+
+    material: str
+    thickness: float
+    on: tuple[str, ...]
+    coverage: float
+    faces: np.ndarray = field(repr=False)
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.thickness) and self.thickness > 0):
+            raise InputError(f"film: a film needs a positive finite thickness [m], got {self.thickness!r}")
+        if not 0.0 <= float(self.coverage) <= 1.0:
+            raise InputError(f"film: coverage must lie in [0, 1], got {self.coverage!r}")
+        faces = np.asarray(self.faces)
+        if faces.ndim != 3 or faces.dtype != np.uint8 or int(faces.max(initial=0)) > 7:
+            raise InputError("film: faces must be a 3-D uint8 array of face bits 1, 2, 4 (x, y, z)")
+        object.__setattr__(self, "on", tuple(self.on))
+        object.__setattr__(self, "faces", _readonly(faces))
+
+    @classmethod
+    def from_masks(cls, masks, **kw) -> Film:
+        """A film from three boolean face masks (``masks[a]``: face to the next voxel along ``a``)."""
+        bits = np.zeros(np.shape(masks[0]), np.uint8)
+        for a, m in enumerate(masks):
+            bits |= (np.asarray(m, bool).astype(np.uint8) << a)
+        return cls(faces=bits, **kw)
+
+    def face_masks(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Three boolean masks of the covered faces (the ``cut_faces`` convention of transport)."""
+        return tuple(((self.faces >> a) & 1).astype(bool) for a in range(3))  # type: ignore[return-value]
+
+    def to_dict(self) -> dict:
+        return {"material": self.material, "thickness_m": self.thickness, "on": list(self.on),
+                "coverage": float(self.coverage),
+                "n_faces": int(sum(int(m.sum()) for m in self.face_masks()))}
+
+    @classmethod
+    def from_dict(cls, d: Mapping, faces: np.ndarray) -> Film:
+        return cls(material=d["material"], thickness=float(d["thickness_m"]), on=tuple(d["on"]),
+                   coverage=float(d["coverage"]), faces=np.asarray(faces, np.uint8))
+
+
 def _readonly(a: np.ndarray) -> np.ndarray:
     if a.flags.writeable or not a.flags.c_contiguous or a.base is not None:
         a = np.array(a, order="C", copy=True)
@@ -100,6 +163,8 @@ class Microstructure:
         Active-particle id per voxel, ``0`` outside particles.
     coatings : sequence of Coating
         Sub-voxel coatings recorded for transport.
+    film : Film, optional
+        A sub-voxel binder film recorded face by face (:mod:`microcath.geometries.binder`).
     provenance : mapping
         How the structure came to be (recipe, parameters, seed, version).
     spacing : (float, float, float), keyword only
@@ -128,6 +193,7 @@ class Microstructure:
     orientations: np.ndarray | None = None
     particles: np.ndarray | None = None
     coatings: tuple[Coating, ...] = ()
+    film: Film | None = None
     provenance: Mapping[str, Any] = field(default_factory=dict)
 
     def __init__(self, labels: np.ndarray, voxel_size: Any = None, phases: Any = None,
@@ -193,6 +259,15 @@ class Microstructure:
                     f"coatings: coating on {c.on!r}, which is not a phase ({', '.join(phases.names)})"
                 )
         object.__setattr__(self, "coatings", coatings)
+        if self.film is not None:
+            if not isinstance(self.film, Film):
+                raise InputError(f"film: expected a microcath.Film, got {type(self.film).__name__}")
+            if self.film.faces.shape != self.labels.shape:
+                raise InputError(f"film: faces shape {self.film.faces.shape} differs from labels "
+                                 f"shape {self.labels.shape}")
+            unknown = [n for n in self.film.on if n not in phases.names]
+            if unknown:
+                raise InputError(f"film: on {unknown}, which are not phases ({', '.join(phases.names)})")
         prov = dict(self.provenance)
         prov.setdefault("microcath_version", __version__)
         object.__setattr__(self, "provenance", prov)
@@ -341,6 +416,7 @@ class Microstructure:
             "n_grains": self.n_grains,
             "n_particles": int(self.particles.max()) if self.particles is not None else None,
             "coatings": [c.to_dict() for c in self.coatings],
+            "film": self.film.to_dict() if self.film is not None else None,
             "provenance": dict(self.provenance),
         }
 

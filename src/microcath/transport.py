@@ -275,7 +275,8 @@ def conductivity_of_labels(labels: np.ndarray, sigma_per_label: Mapping[int, flo
                            periodic: bool = False, boundary: str = "faces", tol: float = 1e-6,
                            dtype: str = "float32", fields: bool = False, maxiter: int = 1000,
                            carrier: str = "custom", _names: Mapping[int, str] | None = None,
-                           cut_faces: tuple | None = None) -> ConductivityResult | TensorResult:
+                           cut_faces: tuple | None = None, face_resistance: tuple | None = None
+                           ) -> ConductivityResult | TensorResult:
     """Effective conductivity of a plain labelled array with a conductivity per label.
 
     Parameters
@@ -318,6 +319,10 @@ def conductivity_of_labels(labels: np.ndarray, sigma_per_label: Mapping[int, flo
         :func:`microcath.mechanics.stress`): ``c[a][i, j, k]`` is the face between voxel
         ``(i, j, k)`` and the next one along axis ``a``. Needs ``boundary='faces'`` and
         no-flux sides.
+    face_resistance : (rx, ry, rz) of float arrays shaped like ``labels``, optional
+        Area-specific resistance [ohm m^2] in series on single faces (a sub-voxel binder film
+        on part of a surface), same face convention as ``cut_faces``; 0 where there is none.
+        Needs ``voxel_size``, ``boundary='faces'`` and no-flux sides.
 
     Returns
     -------
@@ -325,6 +330,19 @@ def conductivity_of_labels(labels: np.ndarray, sigma_per_label: Mapping[int, flo
     """
     t0 = time.perf_counter()
     labels = validation.labels(labels)
+    rfaces = None
+    if face_resistance is not None:
+        if boundary != "faces" or periodic:
+            raise InputError("face_resistance: only with boundary='faces' and no-flux sides (periodic=False)")
+        if voxel_size is None:
+            raise InputError("voxel_size: a face resistance makes the answer depend on the voxel size; "
+                             "give voxel_size= in metres")
+        if len(face_resistance) != 3 or any(np.shape(r) != labels.shape for r in face_resistance):
+            raise InputError("face_resistance: expected three float arrays shaped like the labels")
+        rfaces = tuple(np.asarray(r, np.float64) for r in face_resistance)
+        if any(not (np.all(np.isfinite(r)) and r.min(initial=0.0) >= 0) for r in rfaces):
+            raise InputError("face_resistance: resistances must be finite and >= 0 [ohm m^2]; "
+                             "block a face with cut_faces instead")
     if cut_faces is not None:
         if boundary != "faces" or periodic:
             raise InputError("cut_faces: only with boundary='faces' and no-flux sides (periodic=False)")
@@ -377,10 +395,15 @@ def conductivity_of_labels(labels: np.ndarray, sigma_per_label: Mapping[int, flo
     if 1 < _boundary_min_size(boundary) and min(labels.shape[a] for a in axes) < 3:
         raise InputError("boundary: 'centres' needs at least 3 voxels along the transport axis")
     _check_memory(labels.shape, dtype)
+    if rfaces is not None:
+        if len(set(sp)) != 1:
+            raise InputError("face_resistance: only for cubic voxels (a recorded film comes from the "
+                             "generators, which draw cubic voxels)")
+        rfaces = tuple(r / vs for r in rfaces)  # [ohm m^2] -> per voxel edge [ohm m]
     results = [
         _solve_axis(labels, sig, rint_per_h, a, sp, periodic=periodic, boundary=boundary, tol=tol,
                     dtype=dtype, fields=fields, maxiter=maxiter, carrier=carrier, names=_names,
-                    cuts=cut_faces)
+                    cuts=cut_faces, rfaces=rfaces)
         for a in axes
     ]
     if len(results) == 1:
@@ -409,7 +432,7 @@ def phase_conductivities(ms: Microstructure, carrier: str = "ionic", *,
     for key, value in (sigma or {}).items():
         overrides[table.resolve(key)] = validation.conductivity(value, f"sigma: phase {key!r}")
     sig: dict[int, float] = {}
-    lib = materials
+    lib = None
     for label, phase in table.items():
         if label in overrides:
             sig[label] = overrides[label]
@@ -423,9 +446,9 @@ def phase_conductivities(ms: Microstructure, carrier: str = "ionic", *,
                 )
         else:
             if lib is None:
-                from .materials import default_library
+                from .materials import library_for
 
-                lib = default_library()
+                lib = library_for(ms, materials)
             sig[label] = validation.conductivity(lib.get(phase.material).sigma(carrier),
                                                  f"sigma: material {phase.material!r} ({carrier})")
     return sig
@@ -473,7 +496,7 @@ def conductivity(ms: Microstructure, *, carrier: str = "ionic", axis: int | str 
         raise InputError(f"carrier: expected 'ionic' or 'electronic', got {carrier!r}")
     table = ms.phases
     lib = materials
-    if lib is None and (ms.coatings and carrier == "ionic"):
+    if lib is None and ((ms.coatings and carrier == "ionic") or ms.film is not None):
         from .materials import default_library
 
         lib = default_library()
@@ -500,12 +523,36 @@ def conductivity(ms: Microstructure, *, carrier: str = "ionic", axis: int | str 
             for b in table:
                 if b != a:
                     rint[(a, b)] = rint.get((a, b), 0.0) + r
+    rfaces = None
+    if ms.film is not None:
+        cut_faces, rfaces = _film_faces(ms, carrier, lib, cut_faces, periodic=periodic, boundary=boundary)
     names = {k: p.name for k, p in table.items()}
     return conductivity_of_labels(
         ms.labels, sig, voxel_size=ms.spacing, axis=axis, interface_resistance=rint,
         periodic=periodic, boundary=boundary, tol=tol, dtype=dtype, fields=fields, maxiter=maxiter,
-        carrier=carrier, _names=names, cut_faces=cut_faces,
+        carrier=carrier, _names=names, cut_faces=cut_faces, face_resistance=rfaces,
     )
+
+
+def _film_faces(ms: Microstructure, carrier: str, lib: Any, cut_faces: tuple | None, *, periodic: bool,
+                boundary: str) -> tuple[tuple | None, tuple | None]:
+    """A sub-voxel film as transport sees it: (cut faces, face resistances [ohm m^2]).
+
+    A film material that does not conduct the carrier blocks its faces (joined with
+    ``cut_faces``); one of conductivity ``s`` adds ``thickness / s`` in series on them.
+    """
+    film = ms.film
+    if boundary != "faces" or periodic:
+        raise InputError(f"the structure carries a sub-voxel {film.material} film, recorded face by face; "
+                         "its faces are only solved with boundary='faces' and no-flux sides (periodic=False)")
+    s_film = validation.conductivity(lib.get(film.material).sigma(carrier),
+                                     f"sigma: film material {film.material!r} ({carrier})")
+    masks = film.face_masks()
+    if s_film > 0:
+        return cut_faces, tuple(np.where(m, film.thickness / s_film, 0.0) for m in masks)
+    if cut_faces is None:
+        return masks, None
+    return tuple(np.asarray(c, bool) | m for c, m in zip(cut_faces, masks, strict=True)), None
 
 
 # --------------------------------------------------------------------------- implementation
@@ -513,6 +560,13 @@ def _with_time(r: ConductivityResult, wall: float) -> ConductivityResult:
     import dataclasses
 
     return dataclasses.replace(r, wall_time=wall)
+
+
+def _permute_faces(faces: tuple | None, perm: tuple[int, ...]) -> tuple | None:
+    """Face arrays (one per axis) in the solver's axis order (transport along axis 0)."""
+    if faces is None:
+        return None
+    return tuple(np.ascontiguousarray(faces[p].transpose(perm)) for p in perm)
 
 
 def _spanning_mask_cut(conducting: np.ndarray, cuts: tuple) -> np.ndarray:
@@ -602,8 +656,8 @@ def _islands(lab_t: np.ndarray, keep: np.ndarray, sig: np.ndarray, off: int,
 def _solve_axis(labels: np.ndarray, sig: np.ndarray, rint_per_dx: np.ndarray, a: int,
                 spacing: tuple[float, float, float], *,
                 periodic: bool, boundary: str, tol: float, dtype: str, fields: bool, maxiter: int,
-                carrier: str, names: Mapping[int, str] | None, cuts: tuple | None = None
-                ) -> ConductivityResult:
+                carrier: str, names: Mapping[int, str] | None, cuts: tuple | None = None,
+                rfaces: tuple | None = None) -> ConductivityResult:
     import warnings
 
     from .gpu_kernels.conduction import solve_conduction
@@ -635,7 +689,7 @@ def _solve_axis(labels: np.ndarray, sig: np.ndarray, rint_per_dx: np.ndarray, a:
                     if cond_labels else "no conducting phase")
     cuts_t = None
     if cuts is not None:
-        cuts_t = tuple(np.ascontiguousarray(np.asarray(cuts[p], bool).transpose(perm)) for p in perm)
+        cuts_t = _permute_faces(tuple(np.asarray(c, bool) for c in cuts), perm)
         keep = _spanning_mask_cut(conducting, cuts_t)
     else:
         keep = spanning_mask(conducting, axis=0, periodic=periodic)
@@ -670,7 +724,8 @@ def _solve_axis(labels: np.ndarray, sig: np.ndarray, rint_per_dx: np.ndarray, a:
     sol = solve_conduction(lab_t, keep.view(np.uint8), sig, rint_per_h, periodic=(periodic, periodic),
                            dtype=dtype, tol=tol, maxiter=maxiter, want_potential=fields,
                            dirichlet_layers=bool(off), islands=islands, vector_dtype=vector_dtype,
-                           cuts=cuts_t, spacing_ratio=(h0 / h1, h0 / h2))
+                           cuts=cuts_t, face_resistance=_permute_faces(rfaces, perm),
+                           spacing_ratio=(h0 / h1, h0 / h2))
     # [voxels] between the Dirichlet positions (N + 1 for 'taufactor'); the solver's fluxes are in
     # units of the x-face conductance h1 h2 / h0, so sigma_eff = flux * length / (ny nz) for any spacing
     length = nx - 1 if off else nx

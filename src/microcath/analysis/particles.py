@@ -274,6 +274,66 @@ def _dilate26(mask: np.ndarray) -> np.ndarray:
     return out
 
 
+def _film_contacts(ms: Microstructure, pid: np.ndarray, cls: np.ndarray, el_mask: np.ndarray, n_reg: int,
+                   *, axis: str, active_conducts: bool):
+    """What a sub-voxel film (``ms.film``) changes per particle region.
+
+    Returns the open share of the faces to any ionic conductor and to the connected one
+    (scales of the contact areas), the triphase faces it covers, and whether the particle
+    reaches the current collector through the electronic phases joined by faces the film
+    does not cover (6-connectivity, as in :mod:`microcath.contact`).
+    """
+    from ..microstructure import axis_index
+    from .faces import face_components, touching_layers
+
+    cuts = ms.film.face_masks()
+    ax_t = axis_index(axis)
+    n_ion = np.zeros(n_reg)
+    n_ion_open = np.zeros(n_reg)
+    n_conn = np.zeros(n_reg)
+    n_conn_open = np.zeros(n_reg)
+    tri_blocked = np.zeros(n_reg)
+    tri_bits = _B_IONIC | _B_CARBON_NEAR
+    for ax in range(3):
+        n = pid.shape[ax]
+        a = [slice(None)] * 3
+        b = [slice(None)] * 3
+        a[ax], b[ax] = slice(0, n - 1), slice(1, n)
+        a, b = tuple(a), tuple(b)
+        cut = cuts[ax][a]
+        for s, t in ((a, b), (b, a)):
+            own = pid[s]
+            surf = (own > 0) & (pid[t] != own)
+            c = cls[t]
+            ion = surf & ((c & _B_IONIC) != 0)
+            conn = surf & ((c & _B_IONIC_CONN) != 0)
+            n_ion += np.bincount(own[ion], minlength=n_reg)
+            n_ion_open += np.bincount(own[ion & ~cut], minlength=n_reg)
+            n_conn += np.bincount(own[conn], minlength=n_reg)
+            n_conn_open += np.bincount(own[conn & ~cut], minlength=n_reg)
+            tri_blocked += np.bincount(own[surf & cut & ((c & tri_bits) == tri_bits)], minlength=n_reg)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ion_scale = np.where(n_ion > 0, n_ion_open / np.where(n_ion > 0, n_ion, 1), 1.0)
+        conn_scale = np.where(n_conn > 0, n_conn_open / np.where(n_conn > 0, n_conn, 1), 1.0)
+    lab, n = face_components(el_mask, cuts)
+    reach = touching_layers(lab, n, -1, axis=ax_t)[lab]  # joined to the collector
+    el_ok = np.zeros(n_reg, bool)
+    if active_conducts:
+        el_ok[np.unique(pid[(pid > 0) & reach])] = True
+        return ion_scale, conn_scale, tri_blocked, el_ok
+    for ax in range(3):  # a particle outside the electronic set needs an open face to it
+        n = pid.shape[ax]
+        a = [slice(None)] * 3
+        b = [slice(None)] * 3
+        a[ax], b[ax] = slice(0, n - 1), slice(1, n)
+        a, b = tuple(a), tuple(b)
+        for s, t in ((a, b), (b, a)):
+            ok = (pid[s] > 0) & reach[t] & ~cuts[ax][a]
+            el_ok[np.unique(pid[s][ok])] = True
+    el_ok[0] = False
+    return ion_scale, conn_scale, tri_blocked, el_ok
+
+
 def particle_table(ms: Microstructure, ionic: PercolationResult, electronic: PercolationResult, *,
                    ionic_labels: tuple[int, ...], electronic_labels: tuple[int, ...]) -> ParticleTable:
     """Per-particle table from the ionic and electronic networks (see module doc).
@@ -324,11 +384,22 @@ def particle_table(ms: Microstructure, ionic: PercolationResult, electronic: Per
     tri_faces = count[:, is_ionic & ((bits & _B_CARBON_NEAR) != 0)].sum(axis=1)
     el_touch = count[:, (bits & _B_ELEC_CONN) != 0].sum(axis=1) > 0
 
+    if ms.film is not None:  # covered faces: no contact, and no electron transfer across them
+        conducts = bool(set(active_labels) & set(electronic_labels))
+        ion_scale, conn_scale, tri_blocked, el_film = _film_contacts(
+            ms, pid, cls, np.isin(ms.labels, electronic_labels), n_reg, axis=electronic.axis,
+            active_conducts=conducts)
+        el_contact = el_contact * ion_scale[ids]
+        ion_contact = ion_contact * conn_scale[ids]
+        tri_faces = tri_faces - tri_blocked[ids]
+        el_touch = el_film[ids]
     ionic_ok = ion_contact > 0
     if set(active_labels) & set(ionic_labels):
         in_ion = np.bincount(pid[ion_conn & active], minlength=n_reg)[ids] > 0
         ionic_ok |= in_ion
-    if set(active_labels) & set(electronic_labels):
+    if ms.film is not None:
+        electronic_ok = el_touch
+    elif set(active_labels) & set(electronic_labels):
         in_el = np.bincount(pid[el_conn & active], minlength=n_reg)[ids] > 0
         electronic_ok = in_el | el_touch
     else:

@@ -48,6 +48,9 @@ def describe(ms, name: str) -> str:
         "coatings    " + ("none" if not s["coatings"] else
                           "; ".join(f"{c['material']} on {c['on']}, {units.to_nm(c['thickness_m']):.3g} nm"
                                     for c in s["coatings"])),
+        *([f"film        {s['film']['material']} on {', '.join(s['film']['on'])}, "
+           f"{units.to_nm(s['film']['thickness_m']):.3g} nm, coverage {100 * s['film']['coverage']:.1f} % "
+           "(sub-voxel, recorded face by face)"] if s.get("film") else []),
         "provenance",
         *_provenance_lines(s["provenance"]),
     ]

@@ -360,7 +360,7 @@ def load(path: str | os.PathLike, *, phases: Any = None, voxel_size: Any = None,
     kwargs = dict(
         labels=labels, voxel_size=voxel_size, phases=table, grains=meta.get("grains"),
         orientations=meta.get("orientations"), particles=meta.get("particles"),
-        coatings=tuple(meta.get("coatings", ())), provenance=provenance,
+        coatings=tuple(meta.get("coatings", ())), film=meta.get("film"), provenance=provenance,
     )
     if fmt == "native" and phases is None:
         try:

@@ -62,6 +62,9 @@ def save_native(ms: Any, path: str | os.PathLike) -> Path:
         f.attrs["phases"] = json.dumps(ms.phases.to_dict())
         f.attrs["coatings"] = json.dumps([c.to_dict() for c in ms.coatings])
         f.attrs["provenance"] = json.dumps(jsonable(dict(ms.provenance), arrays=True))
+        if ms.film is not None:
+            f.attrs["film"] = json.dumps(ms.film.to_dict())
+            f.create_dataset("film_faces", data=ms.film.faces, **_dataset_opts(ms.film.faces.shape))
         for name in _VOLUMES:
             vol = getattr(ms, name)
             if vol is not None:
@@ -131,6 +134,10 @@ def read_native(path: str | os.PathLike) -> dict[str, Any]:
                 out["phases"] = PhaseTable.from_dict(json.loads(_attr_str(f.attrs["phases"])))
                 out["coatings"] = tuple(json.loads(_attr_str(f.attrs.get("coatings", "[]"))))
                 out["provenance"] = json.loads(_attr_str(f.attrs.get("provenance", "{}")))
+                if "film" in f.attrs:
+                    from ..microstructure import Film
+
+                    out["film"] = Film.from_dict(json.loads(_attr_str(f.attrs["film"])), f["film_faces"][()])
             except (KeyError, ValueError, TypeError) as exc:
                 if isinstance(exc, FileFormatError):
                     raise FileFormatError(f"{path}: {exc}") from None

@@ -16,10 +16,13 @@ CAPTIONS = {
     "figures/electrolyte.png": "The solid electrolyte ({phase}) alone: the ion-conducting network.",
     "figures/slice_labels.png": "Mid-plane slice of the phases (z normal).",
     "figures/particle_sizes.png": "Active particle size distribution (volume-equivalent sphere diameters).",
+    "figures/binder.png": ("The active material and the {material} binder ({placement}): {what}; "
+                           "{coverage}."),
     "structure.mcath": ("the structure (microcath native HDF5: labels, particles, grains, phase table, "
                         "provenance)"),
 }
 LINES = {
+    "binder": "{material} {placement}: {content}; {coverage}",
     "structure": "{shape} voxels of {voxel}",
     "volume fractions": "{fractions}",
 }
@@ -35,7 +38,8 @@ def run(ctx: RunContext) -> StageOutput:
     voxel_um = [units.to_um(h) for h in ms.spacing]
     voxel_um = voxel_um[0] if ms.is_cubic else voxel_um  # one number for cubic voxels, as before
     voxel = units.spacing_text(ms.spacing, 3)
-    lines = (
+    binder = _binder_info(ms)
+    lines = ((Line("binder", LINES["binder"].format(**binder)),) if binder else ()) + (
         Line("structure", LINES["structure"].format(shape="×".join(map(str, ms.shape)), voxel=voxel)),
         Line("volume fractions", LINES["volume fractions"].format(
             fractions=", ".join(f"{k} {100 * v:.1f} %" for k, v in fr.items()))),
@@ -71,7 +75,36 @@ def run(ctx: RunContext) -> StageOutput:
         viz.plot_particle_size_distribution(ms, filename=ctx.path("figures/particle_sizes.png"))
         figures.append(Figure("figures/particle_sizes.png", CAPTIONS["figures/particle_sizes.png"]))
 
+    if binder:
+        viz.render_binder(ms, filename=ctx.path("figures/binder.png"), window_size=win)
+        figures.append(Figure("figures/binder.png", CAPTIONS["figures/binder.png"].format(**binder)))
     return StageOutput(**numbers, lines=lines, figures=tuple(figures), files=files, structure=ms)
+
+
+def _binder_info(ms) -> dict | None:
+    """What the report says of the binder (from the generation report), or None without binder."""
+    from ..geometries import GenerationReport
+
+    try:
+        b = GenerationReport.from_provenance(ms).binder
+    except Exception:  # noqa: BLE001 - an imported structure has no generation report
+        b = {}
+    if not b:
+        return None
+    basis = "wt%" if b.get("basis") == "weight" else "vol% of the solids"
+    content = f"{100 * b['content_reached_vol']:.2f} vol% ({100 * b['content_target']:.3g} {basis})"
+    cov = b.get("active_coverage")
+    coverage = (f"{100 * cov:.1f} % of the active surface covered" if cov is not None
+                else "the active surface is not covered (a carbon-binder domain)")
+    if b["placement"] == "film" and not b.get("drawn"):
+        what = f"a {1000 * b['thickness_um']:.3g} nm film, thinner than a voxel, shaded on the particles"
+    elif b["placement"] == "cbd":
+        what = f"inside the carbon-binder domain ({100 * b['cbd_porosity']:.0f} % internal porosity)"
+    else:
+        what = "binder voxels"
+    names = {"film": "film", "necks": "necks at the particle contacts", "cbd": "carbon-binder domain"}
+    return {"material": b["material"], "placement": names[b["placement"]], "content": content,
+            "coverage": coverage, "what": what}
 
 
 STAGE = Stage("generate", run)

@@ -21,6 +21,7 @@ _LAZY = {
     "render_field": "render",
     "render_streamlines": "render",
     "render_opened_interfaces": "render",
+    "render_binder": "render",
     "voxel_surface": "render",
     "plot_label_slice": "plots",
     "plot_field_slice": "plots",

@@ -38,6 +38,7 @@ from ..phases import PhaseKind
 from .colors import (
     DIVERGING_CMAP,
     FIELD_CMAP,
+    KIND_COLORS,
     STATUS_COLORS,
     STATUS_LABELS,
     hex_to_rgb,
@@ -48,6 +49,7 @@ __all__ = [
     "render_phases",
     "render_phase",
     "render_particle_status",
+    "render_binder",
     "render_field",
     "render_streamlines",
     "voxel_surface",
@@ -343,25 +345,64 @@ def render_opened_interfaces(ms: Microstructure, opened: Sequence[np.ndarray], *
         ``a`` opened (``StressResult.opened``).
     """
     _check_ms(ms)
+    active = np.isin(ms.labels, ms.phases.labels_of_kind(PhaseKind.ACTIVE))
+    touched = _next_to_faces(opened)
+    return _render_active_marked(
+        ms, active.copy(), (touched & active).astype(np.int64), ["#bbbbbb", "#d62728"],
+        [("active, contact kept", "#bbbbbb"), ("active next to an opened face", "#d62728")],
+        cutaway=cutaway, filename=filename, window_size=window_size, legend=legend, scale_bar=scale_bar,
+        camera=camera, show=show)
+
+
+def render_binder(ms: Microstructure, *, cutaway: bool | float = False,
+                  filename: str | os.PathLike | None = None, window_size: Sequence[int] = DEFAULT_WINDOW,
+                  legend: bool = True, scale_bar: bool = True, camera: str = "iso",
+                  lighting: bool = True, show: bool = False) -> np.ndarray:
+    """Render the active material and the binder: drawn binder voxels in the binder colour, and
+    the active voxels under a sub-voxel film (``ms.film``) in a lighter shade of it."""
+    _check_ms(ms)
+    active = np.isin(ms.labels, ms.phases.labels_of_kind(PhaseKind.ACTIVE))
+    binder = np.isin(ms.labels, ms.phases.labels_of_kind(PhaseKind.BINDER))
+    marks = np.where(binder, 2, 0)
+    colour = KIND_COLORS[PhaseKind.BINDER]
+    entries = [("active", "#bbbbbb")]
+    if binder.any():
+        entries.append(("binder", colour))
+    if ms.film is not None:
+        marks[active & _next_to_faces(ms.film.face_masks())] = 1
+        entries.append((f"active under a {ms.film.material} film", "#e7b7d4"))
+    return _render_active_marked(
+        ms, active | binder, marks, ["#bbbbbb", "#e7b7d4", colour], entries, cutaway=cutaway,
+        filename=filename, window_size=window_size, legend=legend, scale_bar=scale_bar, camera=camera,
+        show=show, lighting=lighting)
+
+
+def _next_to_faces(faces: Sequence[np.ndarray]) -> np.ndarray:
+    """Voxels on either side of the marked faces (``faces[a]``: face to the next voxel along ``a``)."""
+    out = np.zeros(np.shape(faces[0]), bool)
+    for ax, f in enumerate(faces):
+        f = np.asarray(f, bool)
+        out |= f | np.roll(f, 1, axis=ax)
+    return out
+
+
+def _render_active_marked(ms: Microstructure, drawn: np.ndarray, marks: np.ndarray, colours, entries, *,
+                          cutaway, filename, window_size, legend, scale_bar, camera, show,
+                          lighting: bool = True) -> np.ndarray:
+    """The voxels ``drawn``, coloured by ``colours[marks]``, with a legend and the outline."""
     off = _off_screen(filename, show)
     pv = _pyvista(off)
-    active = np.isin(ms.labels, ms.phases.labels_of_kind(PhaseKind.ACTIVE))
-    touched = np.zeros(ms.shape, bool)
-    for ax, o in enumerate(opened):
-        o = np.asarray(o, bool)
-        touched |= o | np.roll(o, 1, axis=ax)
-    drawn = active.copy()
     cut = _cutaway_mask(ms.shape, cutaway)
     if cut is not None:
         drawn &= ~cut
-    palette = np.array([hex_to_rgb("#bbbbbb"), hex_to_rgb("#d62728")], np.uint8)
-    mesh = voxel_surface(drawn, (touched & active).astype(np.int64), palette,
+    palette = np.array([hex_to_rgb(c) for c in colours], np.uint8)
+    mesh = voxel_surface(drawn, np.asarray(marks, np.int64), palette,
                          voxel_size_um=_spacing_um(ms))
     p = _plotter(pv, window_size, off)
-    _surface_actor(p, mesh, lighting=True)
+    _surface_actor(p, mesh, lighting=lighting)
     _outline(p, pv, ms)
     if legend:
-        _legend(p, [("active, contact kept", "#bbbbbb"), ("active next to an opened face", "#d62728")])
+        _legend(p, entries)
     _decorate(p, ms, scale_bar=scale_bar, camera=camera)
     return _finish(p, filename=filename, show=show, off_screen=off)
 
