@@ -199,7 +199,8 @@ class Microstructure:
     def __init__(self, labels: np.ndarray, voxel_size: Any = None, phases: Any = None,
                  grains: np.ndarray | None = None, orientations: np.ndarray | None = None,
                  particles: np.ndarray | None = None, coatings: Any = (),
-                 provenance: Mapping[str, Any] | None = None, *, spacing: Any = None) -> None:
+                 provenance: Mapping[str, Any] | None = None, *, spacing: Any = None,
+                 film: Any = None) -> None:
         if spacing is not None and voxel_size is not None:
             if validation.spacing(spacing, "spacing") != validation.spacing(voxel_size):
                 raise InputError(f"voxel_size: given together with spacing={spacing!r} and different "
@@ -210,7 +211,8 @@ class Microstructure:
             raise InputError("phases: a phase table {label: Phase} is needed")
         for key, value in (("labels", labels), ("spacing", sp), ("phases", phases), ("grains", grains),
                            ("orientations", orientations), ("particles", particles),
-                           ("coatings", coatings), ("provenance", {} if provenance is None else provenance)):
+                           ("coatings", coatings), ("film", film),
+                           ("provenance", {} if provenance is None else provenance)):
             object.__setattr__(self, key, value)
         self.__post_init__()
 
