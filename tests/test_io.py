@@ -80,14 +80,15 @@ def test_tiff_round_trip_and_page_order(ms_full, tmp_path):
 def test_tiff_folder_round_trip(ms_full, tmp_path):
     folder = tmp_path / "stack"
     io.save(ms_full, folder)
-    files = sorted(folder.iterdir())
+    files = sorted(folder.glob("*.tif"))
     assert len(files) == ms_full.shape[0]
+    assert (folder / ".microcath-output").is_file()  # marked as microcath's own (--overwrite policy)
     np.testing.assert_array_equal(tifffile.imread(files[2]), ms_full.labels[2])
     back = io.load(folder, phases=ms_full.phases, voxel_size=VS)
     assert_same(ms_full, back, extras=False)
     io.save(ms_full.replace(labels=ms_full.labels[:3].copy(), grains=None, orientations=None,
                             particles=None), folder)  # replacing a folder leaves no stale slices
-    assert len(list(folder.iterdir())) == 3
+    assert len(list(folder.glob("*.tif"))) == 3
 
 
 def test_tiff_folder_natural_order(tmp_path):

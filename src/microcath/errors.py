@@ -13,6 +13,7 @@ __all__ = [
     "FileFormatError",
     "MaterialError",
     "MemoryBudgetError",
+    "OutputError",
     "ConvergenceWarning",
 ]
 
@@ -38,6 +39,22 @@ class MaterialError(MicrocathError, KeyError):
 
 class MemoryBudgetError(MicrocathError, MemoryError):
     """A computation would not fit in the memory of the chosen device."""
+
+
+class OutputError(MicrocathError, OSError):
+    """An output could not be written (full disk, no permission, a failed check of what was written).
+
+    The message names the target and the fix; ``errno`` is the operating system's code
+    when there is one (``errno.ENOSPC``, ``errno.EACCES``, ...). Nothing is left under
+    the target's name.
+    """
+
+    def __init__(self, message: str, errno: int | None = None) -> None:
+        super().__init__(message)
+        self.errno = errno
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
 
 class ConvergenceWarning(UserWarning):

@@ -24,14 +24,14 @@ import html
 import json
 import logging
 import os
-import shutil
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ._version import __version__
 from .errors import InputError
+from .io.atomic import AtomicTarget, output_error
+from .io.ownership import check_output, mark_folder
 from .results import ResultMixin, jsonable
 
 __all__ = ["StageRecord", "FigureRecord", "ReportBuilder", "quantity", "STATUS_RUN",
@@ -97,12 +97,18 @@ class ReportBuilder:
     title : str
         Title of the report page.
     force : bool
-        Replace an existing non-empty folder (otherwise refuse with an error).
+        Replace an existing non-empty folder that microcath wrote (otherwise refuse with an
+        error; a folder without microcath's marker is never replaced, see
+        :mod:`microcath.io.ownership`).
     """
 
     def __init__(self, target: str | os.PathLike, *, title: str = "microcath run",
                  force: bool = False) -> None:
         self.target = Path(target).absolute()
+        try:
+            self.target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise (output_error(self.target, exc) or exc) from None
         check_target(self.target, force=force)
         self.force = force
         self.title = title
@@ -112,9 +118,9 @@ class ReportBuilder:
         self.results: dict[str, Any] = {}
         self.headline: list[tuple[str, str]] = []
         self.created = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
-        self.target.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = self.target.parent / f".{self.target.name}.tmp-{uuid.uuid4().hex[:8]}"
-        self.tmp.mkdir()
+        self._at = AtomicTarget(self.target, directory=True)
+        self.tmp = self._at.tmp
+        mark_folder(self.tmp, "results")
         self._done = False
 
     # --- context manager ----------------------------------------------------
@@ -154,7 +160,7 @@ class ReportBuilder:
     def abort(self) -> None:
         """Remove the temporary folder; the target is left as it was."""
         if not self._done:
-            shutil.rmtree(self.tmp, ignore_errors=True)
+            self._at.abort()
             self._done = True
 
     def finish(self) -> Path:
@@ -174,29 +180,17 @@ class ReportBuilder:
             text = json.dumps(doc, indent=2, allow_nan=False)
             (self.tmp / "results.json").write_text(text + "\n", encoding="utf-8")
             (self.tmp / "report.html").write_text(self._html(), encoding="utf-8")
-            self._move_into_place()
-        except BaseException:
+            check_target(self.target, force=self.force)
+            self._at.commit()
+        except BaseException as exc:
             self.abort()
-            raise
+            translated = self._at.translate(exc)
+            if translated is exc:
+                raise
+            raise translated from None
         self._done = True
         log.info("wrote %s", self.target / "report.html")
         return self.target
-
-    def _move_into_place(self) -> None:
-        check_target(self.target, force=self.force)
-        old = None
-        if self.target.exists():
-            if self.target.is_dir() and not any(self.target.iterdir()):
-                self.target.rmdir()
-            else:
-                old = self.target.parent / f".{self.target.name}.old-{uuid.uuid4().hex[:8]}"
-                os.replace(self.target, old)
-        os.replace(self.tmp, self.target)
-        if old is not None:
-            if old.is_dir():
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                old.unlink(missing_ok=True)
 
     # --- HTML ---------------------------------------------------------------
     def _html(self) -> str:
@@ -267,16 +261,13 @@ def path_inside(folder: str | os.PathLike, relative: str) -> Path:
 
 
 def check_target(target: str | os.PathLike, *, force: bool) -> None:
-    """Refuse an existing non-empty target unless ``force``; refuse a file in the way."""
+    """Refuse an existing non-empty target unless ``force``, and anything microcath did not write.
+
+    The rules are those of every output (:func:`microcath.io.ownership.check_output`): an empty
+    folder is reused, a non-empty one is replaced only with ``force`` and only when it carries
+    microcath's marker; a file in the way is never replaced.
+    """
     t = Path(target)
-    if not t.exists():
-        return
-    if not t.is_dir():
-        if force:
-            return
-        raise InputError(f"out_dir: {str(t)!r} exists and is a file; choose another folder or pass force")
-    if any(t.iterdir()) and not force:
-        raise InputError(
-            f"out_dir: {str(t)!r} exists and is not empty; choose another folder "
-            "(-o DIR) or replace it with --force"
-        )
+    if t.is_dir() and not t.is_symlink() and not any(t.iterdir()):
+        force = True  # an empty folder holds nothing to lose
+    check_output(t, overwrite=force, fmt="results", option="out_dir (-o)", flag="--force")

@@ -17,7 +17,7 @@ import click
 from ..errors import InputError
 from ..microstructure import Microstructure
 from ..units import ohm_cm2
-from ._io_options import input_options, label_key, parse_label_values, read_input
+from ._io_options import check_output, input_options, label_key, parse_label_values, read_input
 
 
 def _parse_sigma(items: tuple[str, ...]) -> dict[int | str, float]:
@@ -65,10 +65,11 @@ def _parse_resistance(items: tuple[str, ...]) -> dict[tuple, float]:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
 @click.option("--fields", "fields_out", type=click.Path(path_type=Path), default=None, metavar="OUT.vti",
               help="Write potential [V] and current density [A/m^2] (1 V applied) to a .vti file.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing --fields file.")
 @input_options
 def command(file: Path, carrier: str, axis: str, sigma: tuple[str, ...], resistance: tuple[str, ...],
             tol: float, float64: bool, periodic: bool, boundary: str, maxiter: int, as_json: bool,
-            fields_out: Path | None, **opts) -> None:
+            fields_out: Path | None, overwrite: bool, **opts) -> None:
     """Effective conductivity and tortuosity factor of FILE along one or all axes.
 
     A plain label array without --voxel-size-um gets 1 µm (microcath.validation.DEFAULT_VOXEL_SIZE):
@@ -76,6 +77,8 @@ def command(file: Path, carrier: str, axis: str, sigma: tuple[str, ...], resista
     """
     from .. import io, transport, validation
 
+    if fields_out is not None:  # before the solve: a refused output costs nothing
+        fields_out = check_output(io.vti_path(fields_out), overwrite, "vti", option="--fields")
     data = read_input(file, **opts)
     sig = _parse_sigma(sigma)
     res = _parse_resistance(resistance)

@@ -74,7 +74,8 @@ def command(file: Path, soc, boundary, stack_pressure, strength, elastic, eigens
     if voxel_size_um is not None and not voxel_size_um > 0:
         raise InputError(f"--voxel-size-um: expected a positive size in µm, got {voxel_size_um}")
     if fields_out is not None:
-        check_output(fields_out, overwrite)
+        fields_out = io.vti_path(fields_out)
+        check_output(fields_out, overwrite, "vti", option="--fields")
     el = _parse_elastic(elastic)
     eig = _parse_eigenstrain(eigenstrain)
     dtype = "float64" if float64 else "float32"

@@ -40,7 +40,7 @@ from ..errors import FileFormatError, InputError
 from ..microstructure import Microstructure
 from .atomic import atomic_path
 from .remap import as_label_array, parse_phase_spec, remap_labels, resolve_phases
-from .vti import read_vti, write_vti
+from .vti import read_vti, vti_path, write_vti
 
 __all__ = [
     "FORMATS",
@@ -55,6 +55,7 @@ __all__ = [
     "save",
     "write_array",
     "write_vti",
+    "vti_path",
 ]
 
 log = logging.getLogger(__name__)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +18,9 @@ import numpy as np
 
 from ..errors import FileFormatError, InputError
 from ..phases import PhaseTable
-from .atomic import atomic_path
+from .atomic import write_bytes
 
-__all__ = ["read_hdf5", "write_hdf5", "list_datasets"]
+__all__ = ["read_hdf5", "write_hdf5", "write_hdf5_image", "list_datasets"]
 
 
 def list_datasets(f: Any) -> list[tuple[str, tuple[int, ...], str]]:
@@ -103,13 +104,35 @@ def read_hdf5(path: str | os.PathLike, *, dataset: str | None = None) -> tuple[n
     return array, meta
 
 
+def _check_hdf5(tmp: Path) -> None:
+    import h5py
+
+    if not h5py.is_hdf5(tmp):
+        raise ValueError("the written file is not a readable HDF5 file")
+
+
+def write_hdf5_image(path: str | os.PathLike, fill: Callable[[Any], None]) -> Path:
+    """Build an HDF5 file in memory with ``fill(h5py.File)``, then write its bytes atomically.
+
+    HDF5 that runs out of disk space half-way leaves a broken file and an interpreter that
+    can crash at exit; built in memory (compressed), the file reaches the disk through one
+    plain, checked write instead (see :func:`microcath.io.atomic.write_bytes`).
+    """
+    import h5py
+
+    with h5py.File(f"microcath-{id(fill)}.h5", "w", driver="core", backing_store=False) as f:
+        fill(f)
+        f.flush()
+        image = f.id.get_file_image()
+    return write_bytes(path, image, verify=_check_hdf5)
+
+
 def write_hdf5(path: str | os.PathLike, array: np.ndarray, *, dataset: str = "labels",
                ms: Any = None) -> Path:
     """Write ``array`` as dataset ``dataset`` (gzip); with ``ms`` also its metadata (atomic)."""
-    import h5py
-
     path = Path(path)
-    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+
+    def fill(f: Any) -> None:
         chunks = tuple(min(s, 64) for s in array.shape) if array.ndim else None
         f.create_dataset(dataset, data=array, compression="gzip", shuffle=True, chunks=chunks)
         if ms is not None:
@@ -119,4 +142,6 @@ def write_hdf5(path: str | os.PathLike, array: np.ndarray, *, dataset: str = "la
                 vol = getattr(ms, extra)
                 if vol is not None:
                     f.create_dataset(extra, data=vol, compression="gzip")
+
+    write_hdf5_image(path, fill)
     return path

@@ -28,7 +28,7 @@ from .._version import __version__
 from ..errors import FileFormatError, MicrocathError
 from ..phases import PhaseTable
 from ..results import jsonable
-from .atomic import atomic_path
+from .hdf5 import write_hdf5_image
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "save_native", "read_native", "is_native"]
 
@@ -49,10 +49,9 @@ def _attr_str(value: Any) -> str:
 
 def save_native(ms: Any, path: str | os.PathLike) -> Path:
     """Write a :class:`~microcath.Microstructure` to ``path`` (``.mcath``, atomic)."""
-    import h5py
-
     path = Path(path)
-    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+
+    def fill(f: Any) -> None:
         f.attrs["format"] = FORMAT_NAME
         f.attrs["format_version"] = FORMAT_VERSION
         f.attrs["microcath_version"] = __version__
@@ -67,6 +66,8 @@ def save_native(ms: Any, path: str | os.PathLike) -> Path:
         if ms.orientations is not None:
             f.create_dataset("orientations", data=np.asarray(ms.orientations, dtype=np.float64),
                              fletcher32=True)
+
+    write_hdf5_image(path, fill)
     return path
 
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import FileFormatError, InputError
 from ..phases import PhaseTable
-from .atomic import atomic_path
+from .atomic import atomic_path, check_min_size
 
 __all__ = ["read_npy", "write_npy", "read_npz", "write_npz"]
 
@@ -45,8 +45,10 @@ def read_npy(path: str | os.PathLike) -> np.ndarray:
 
 def write_npy(path: str | os.PathLike, array: np.ndarray) -> Path:
     path = Path(path)
-    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-        np.save(fh, np.ascontiguousarray(array), allow_pickle=False)
+    array = np.ascontiguousarray(array)
+    with atomic_path(path, need=array.nbytes, verify=check_min_size(array.nbytes)) as tmp, \
+            open(tmp, "wb") as fh:
+        np.save(fh, array, allow_pickle=False)
     return path
 
 
@@ -96,6 +98,12 @@ def write_npz(path: str | os.PathLike, array: np.ndarray, *, ms: Any = None) -> 
             vol = getattr(ms, extra)
             if vol is not None:
                 arrays[extra] = np.asarray(vol)
-    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+    def verify(tmp: Path) -> None:  # the central directory sits at the end: a truncated zip has none
+        with zipfile.ZipFile(tmp) as z:
+            if sorted(n.removesuffix(".npy") for n in z.namelist()) != sorted(arrays):
+                raise ValueError("the archive does not hold every array")
+
+    need = sum(a.nbytes for a in arrays.values())
+    with atomic_path(path, need=need, verify=verify) as tmp, open(tmp, "wb") as fh:
         np.savez_compressed(fh, **arrays)
     return path

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import FileFormatError, InputError
-from .atomic import atomic_path
+from .atomic import atomic_path, check_min_size
 
 __all__ = ["read_raw", "write_raw", "raw_dtype"]
 
@@ -95,6 +95,6 @@ def write_raw(path: str | os.PathLike, array: np.ndarray, *, dtype: str | np.dty
     out = array.astype(dt, copy=False)
     if not np.array_equal(out, array):
         raise InputError(f"dtype: the values do not fit {dt.name} (range {array.min()}..{array.max()})")
-    with atomic_path(path) as tmp:
+    with atomic_path(path, need=out.nbytes, verify=check_min_size(out.nbytes)) as tmp:
         np.ascontiguousarray(out).tofile(tmp)
     return path

@@ -23,6 +23,7 @@ import numpy as np
 from ..errors import FileFormatError, InputError
 from ..phases import PhaseTable
 from .atomic import atomic_path
+from .ownership import mark_folder
 
 __all__ = ["read_tiff", "write_tiff", "read_tiff_folder", "write_tiff_folder", "TIFF_SUFFIXES"]
 
@@ -97,9 +98,19 @@ def write_tiff(path: str | os.PathLike, array: np.ndarray, *, ms: Any = None) ->
     metadata: dict[str, Any] = {"axes": "ZYX"}
     if ms is not None:
         metadata[_META_KEY] = json.dumps({"voxel_size_m": ms.voxel_size, "phases": ms.phases.to_dict()})
-    with atomic_path(path) as tmp:
-        tifffile.imwrite(tmp, np.ascontiguousarray(array), metadata=metadata, compression="zlib",
-                         photometric="minisblack")
+    array = np.ascontiguousarray(array)
+
+    def verify(tmp: Path) -> None:  # every page's directory is readable and the shape is right
+        try:
+            with _quiet_tifffile(), tifffile.TiffFile(tmp) as tif:
+                shape = tuple(tif.series[0].shape)
+        except _READ_ERRORS as exc:
+            raise ValueError(f"the TIFF does not read back ({exc})") from None
+        if shape != array.shape:
+            raise ValueError(f"the TIFF holds shape {shape}, {array.shape} expected")
+
+    with atomic_path(path, need=array.nbytes, verify=verify) as tmp:
+        tifffile.imwrite(tmp, array, metadata=metadata, compression="zlib", photometric="minisblack")
     return path
 
 
@@ -144,7 +155,8 @@ def write_tiff_folder(path: str | os.PathLike, array: np.ndarray, *, prefix: str
     if path.exists() and not path.is_dir():
         raise InputError(f"path: {path} exists and is not a folder; a TIFF stack is written as a folder")
     width = max(4, len(str(array.shape[0] - 1)))
-    with atomic_path(path, directory=True) as tmp:
+    with atomic_path(path, directory=True, need=np.asarray(array).nbytes) as tmp:
+        mark_folder(tmp, "tiff-folder")
         for i in range(array.shape[0]):
             tifffile.imwrite(tmp / f"{prefix}{i:0{width}d}.tif", np.ascontiguousarray(array[i]),
                              compression="zlib", photometric="minisblack")

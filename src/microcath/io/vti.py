@@ -22,9 +22,9 @@ import numpy as np
 
 from ..errors import FileFormatError, InputError
 from ..phases import Phase, PhaseTable
-from .atomic import atomic_path
+from .atomic import atomic_path, check_trailer
 
-__all__ = ["write_vti", "read_vti"]
+__all__ = ["write_vti", "read_vti", "vti_path"]
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +76,12 @@ def _spacing(spacing: Any, ms: Any) -> tuple[tuple[float, float, float], str]:
     return tuple(float(s) for s in sp), "m"  # type: ignore[return-value]
 
 
+def vti_path(path: str | os.PathLike) -> Path:
+    """The name :func:`write_vti` writes: ``path``, with ``.vti`` appended when missing."""
+    path = Path(path)
+    return path if path.suffix.lower() == ".vti" else path.with_name(path.name + ".vti")
+
+
 def write_vti(path: str | os.PathLike, ms: Any = None, *,
               fields: Mapping[str, Any] | None = None,
               spacing: float | tuple[float, float, float] | None = None) -> Path:
@@ -103,9 +109,7 @@ def write_vti(path: str | os.PathLike, ms: Any = None, *,
     """
     import pyvista as pv
 
-    path = Path(path)
-    if path.suffix.lower() != ".vti":
-        path = path.with_name(path.name + ".vti")
+    path = vti_path(path)
     fields = dict(fields or {})
     if ms is None and not fields:
         raise InputError("write_vti: nothing to write; pass a structure (ms) and/or fields={name: array}")
@@ -141,7 +145,9 @@ def write_vti(path: str | os.PathLike, ms: Any = None, *,
         if unit is not None:
             grid.field_data[f"unit:{name}"] = np.array([unit])
     grid.field_data["length_unit"] = np.array([length_unit])
-    with atomic_path(path) as tmp:
+    need = sum(int(np.asarray(a).nbytes) for a in grid.cell_data.values())
+    # VTK's writer reports a full disk only on its error stream; the closing tag tells
+    with atomic_path(path, need=need, verify=check_trailer(b"</VTKFile>")) as tmp:
         grid.save(str(tmp), binary=True)
     return path
 
