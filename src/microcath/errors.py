@@ -7,6 +7,9 @@ offending parameter, what was expected, what was received and the fix.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 __all__ = [
     "MicrocathError",
     "InputError",
@@ -15,6 +18,7 @@ __all__ = [
     "MemoryBudgetError",
     "OutputError",
     "ConvergenceWarning",
+    "did_you_mean",
 ]
 
 
@@ -59,3 +63,12 @@ class OutputError(MicrocathError, OSError):
 
 class ConvergenceWarning(UserWarning):
     """An iterative solver stopped before reaching its tolerance."""
+
+
+def did_you_mean(name: object, choices: Iterable[str], *, key=lambda s: s) -> str | None:
+    """The choice closest to ``name`` (``difflib``, cutoff 0.6), or None: for "did you mean ...?"."""
+    choices = list(choices)
+    wanted = key(str(name))
+    keyed = {key(c): c for c in choices}
+    close = difflib.get_close_matches(wanted, list(keyed), n=1, cutoff=0.6)
+    return keyed[close[0]] if close else None

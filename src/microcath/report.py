@@ -120,7 +120,11 @@ class ReportBuilder:
         self.created = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
         self._at = AtomicTarget(self.target, directory=True)
         self.tmp = self._at.tmp
-        mark_folder(self.tmp, "results")
+        try:
+            mark_folder(self.tmp, "results")
+        except OSError as exc:
+            self._at.abort()
+            raise self._at.translate(exc) from None
         self._done = False
 
     # --- context manager ----------------------------------------------------
@@ -130,6 +134,9 @@ class ReportBuilder:
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is not None:
             self.abort()
+            translated = self._at.translate(exc)
+            if translated is not exc:  # a full disk or a refused permission: one clear error
+                raise translated from None
             return
         if not self._done:
             self.finish()
@@ -155,6 +162,16 @@ class ReportBuilder:
 
     def add_headline(self, label: str, text: str) -> None:
         self.headline.append((label, text))
+
+    def retarget(self, target: str | os.PathLike) -> Path:
+        """Finish into ``target`` (a sibling of the first target) instead, e.g. to keep earlier
+        results when this run failed; an earlier folder there is replaced only if microcath wrote it."""
+        t = Path(target).absolute()
+        if t.parent != self.target.parent:
+            raise InputError(f"target: {t} must lie in the same folder as {self.target}")
+        check_target(t, force=True)
+        self.target = self._at.target = t
+        return t
 
     # --- finishing ----------------------------------------------------------
     def abort(self) -> None:

@@ -35,15 +35,17 @@ def default_networks(ms: Microstructure, *, ionic_phases=None, electronic_phases
         ionic_phases = ["electrolyte"]
     if electronic_phases is None:
         electronic_phases = ["carbon", "active"]
-    for name, sel, hint in (("ionic_phases", ionic_phases, "electrolyte"),
-                            ("electronic_phases", electronic_phases, "carbon or active")):
+    for name, sel, hint, flag in (("ionic_phases", ionic_phases, "electrolyte", "--ionic"),
+                                  ("electronic_phases", electronic_phases, "carbon or active",
+                                   "--electronic")):
         kinds = [sel] if isinstance(sel, (str, int)) else list(sel)
         labels = ms.phases.resolve_many(kinds)
         if not labels:
             raise InputError(
                 f"{name}: the structure has no phase for {kinds!r} (phases: "
                 + ", ".join(f"{p.name} ({p.kind.value})" for p in ms.phases.values())
-                + f"); add a {hint} phase or pass {name}=[...] explicitly"
+                + f"); add a {hint} phase, or name the conductors: {flag} PHASES on the command line "
+                f"({name}=[...] in Python)"
             )
     return (resolve_phase_set(ms, ionic_phases, name="ionic_phases"),
             resolve_phase_set(ms, electronic_phases, name="electronic_phases"))
@@ -209,6 +211,13 @@ def analyze(ms: Microstructure, *, axis: str | int = "x", connectivity: int = 6,
         No active material, no (or empty) ionic or electronic phase, unknown
         phase names, bad axis or connectivity.
     """
+    if not isinstance(ms, Microstructure):
+        raise InputError(
+            f"ms: expected a Microstructure, got {type(ms).__name__}; a plain label array needs its "
+            "phases and voxel size: Microstructure(labels, voxel_size, {0: Phase(...), ...}), or "
+            "microcath.io.load(path, phases='0=pore,1=NMC811,2=Li6PS5Cl', voxel_size=...) "
+            "(CLI: microcath analyze FILE --phases SPEC --voxel-size-um X)"
+        )
     ax = axis_index(axis)
     conn = check_connectivity(connectivity)
     _check_active(ms)

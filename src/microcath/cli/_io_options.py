@@ -107,6 +107,9 @@ def parse_label_values(items: tuple[str, ...], option: str, *, example: str, uni
     for item in items:
         key, sep, value = item.partition("=")
         parts = value.split(",")
+        if sep and not key.strip():
+            raise InputError(f"{option}: the label or phase name is missing before '=' in {item!r}; "
+                             f"expected LABEL_OR_PHASE={form} (e.g. {example})")
         if not sep or len(parts) != n:
             raise InputError(f"{option}: expected LABEL_OR_PHASE={form} (e.g. {example}), got {item!r}")
         try:

@@ -82,6 +82,10 @@ def command(file: Path, soc, boundary, stack_pressure, strength, elastic, eigens
     opts = dict(boundary=boundary, stack_pressure=MPa(stack_pressure), strength=MPa(strength), tol=tol,
                 dtype=dtype, maxiter=maxiter, fields=fields_out is not None)
     fmt = io.format_of(file)
+    if fmt == "raw":
+        raise InputError(f"FILE: {file.name} is a raw volume (no shape or dtype inside), and stress takes "
+                         f"no --shape; import it first: microcath import {file.name} --shape NX NY NZ "
+                         "--dtype uint8 --phases SPEC --voxel-size-um X -o structure.mcath")
     if fmt == "native" or phases is not None:
         vs = None if voxel_size_um is None else voxel_size_um * 1e-6
         ms = io.load(file, phases=phases, voxel_size=vs)

@@ -19,6 +19,7 @@ import numpy as np
 from ..errors import FileFormatError, InputError
 from ..phases import PhaseTable
 from .atomic import write_bytes
+from .sniff import hint_for, require_file
 
 __all__ = ["read_hdf5", "write_hdf5", "write_hdf5_image", "list_datasets"]
 
@@ -74,10 +75,10 @@ def read_hdf5(path: str | os.PathLike, *, dataset: str | None = None) -> tuple[n
     import h5py
 
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"path: no such file {str(path)!r}")
+    require_file(path, "HDF5")
     if not h5py.is_hdf5(path):
-        raise FileFormatError(f"{path}: not an HDF5 file (truncated, or another format)")
+        raise FileFormatError(
+            f"{path}: not an HDF5 file (truncated, or another format){hint_for(path, 'hdf5')}")
     meta: dict[str, Any] = {}
     try:
         with h5py.File(path, "r") as f:

@@ -29,6 +29,7 @@ from ..errors import FileFormatError, MicrocathError
 from ..phases import PhaseTable
 from ..results import jsonable
 from .hdf5 import write_hdf5_image
+from .sniff import hint_for, require_file
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "save_native", "read_native", "is_native"]
 
@@ -96,12 +97,11 @@ def read_native(path: str | os.PathLike) -> dict[str, Any]:
     import h5py
 
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"path: no such file {str(path)!r}")
+    require_file(path, ".mcath")
     if not h5py.is_hdf5(path):
         raise FileFormatError(
             f"{path}: not an HDF5 file, so not a .mcath structure (truncated, or another format "
-            "with the wrong suffix)"
+            f"with the wrong suffix){hint_for(path, 'hdf5')}"
         )
     try:
         with h5py.File(path, "r") as f:

@@ -18,11 +18,15 @@ import numpy as np
 from ..errors import FileFormatError, InputError
 from ..phases import PhaseTable
 from .atomic import atomic_path, check_min_size
+from .sniff import hint_for, require_file
 
 __all__ = ["read_npy", "write_npy", "read_npz", "write_npz"]
 
 
-def _err(path: Path, exc: Exception) -> FileFormatError:
+def _err(path: Path, exc: Exception, fmt: str = "npy") -> FileFormatError:
+    hint = hint_for(path, fmt)
+    if hint:  # another format: numpy's own words (e.g. about allow_pickle) would mislead
+        return FileFormatError(f"{path}: cannot read it as a NumPy .{fmt} file{hint}")
     return FileFormatError(
         f"{path}: cannot read the file, it is truncated, corrupt or not a NumPy file "
         f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})"
@@ -31,8 +35,7 @@ def _err(path: Path, exc: Exception) -> FileFormatError:
 
 def read_npy(path: str | os.PathLike) -> np.ndarray:
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"path: no such file {str(path)!r}")
+    require_file(path, "NumPy")
     try:
         with open(path, "rb") as fh:  # our own handle: closed even when numpy fails half way
             arr = np.load(fh, allow_pickle=False)
@@ -54,8 +57,7 @@ def write_npy(path: str | os.PathLike, array: np.ndarray) -> Path:
 
 def read_npz(path: str | os.PathLike, *, dataset: str | None = None) -> tuple[np.ndarray, dict[str, Any]]:
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"path: no such file {str(path)!r}")
+    require_file(path, "NumPy")
     meta: dict[str, Any] = {}
     try:
         with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as z:
@@ -84,7 +86,7 @@ def read_npz(path: str | os.PathLike, *, dataset: str | None = None) -> tuple[np
     except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
         if isinstance(exc, InputError):
             raise
-        raise _err(path, exc) from None
+        raise _err(path, exc, "npz") from None
     return array, meta
 
 

@@ -67,6 +67,27 @@ def hint_for(path: str | os.PathLike, expected: str) -> str:
     got = sniff_format(path)
     if got is None or got == _SAME.get(expected, expected):
         return ""
-    fix = {"hdf5": "hdf5 (or native for a .mcath)", "png": None}.get(got, got)
-    use = f"; read it with format={fix!r} (CLI: --format {fix.split()[0]})" if fix else ""
+    fix = {"png": None}.get(got, got)
+    use = f"; read it with format={fix!r} (CLI: --format {fix})" if fix else ""
     return f"; it looks like {describe(got)}, not {expected}{use}"
+
+
+def require_file(path: str | os.PathLike, fmt: str) -> Path:
+    """``path`` as a readable regular file, or a clear error (missing, a folder, unreadable)."""
+    from ..errors import InputError
+
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(
+            f"path: {str(path)!r} is a folder, not a {fmt} file; give a file, or read a folder of "
+            "TIFF slices with format='tiff-folder' (CLI: --format tiff-folder)"
+        )
+    if not path.is_file():
+        raise FileNotFoundError(f"path: no such file {str(path)!r}")
+    try:
+        with open(path, "rb"):
+            pass
+    except PermissionError:
+        raise InputError(f"path: {str(path)!r} exists but cannot be read (permission denied); "
+                         "check its permissions") from None
+    return path

@@ -24,6 +24,7 @@ from ..errors import FileFormatError, InputError
 from ..phases import PhaseTable
 from .atomic import atomic_path
 from .ownership import mark_folder
+from .sniff import hint_for, require_file
 
 __all__ = ["read_tiff", "write_tiff", "read_tiff_folder", "write_tiff_folder", "TIFF_SUFFIXES"]
 
@@ -45,6 +46,9 @@ def _quiet_tifffile():
 
 
 def _tiff_error(path: Path, exc: Exception) -> FileFormatError:
+    hint = hint_for(path, "tiff")
+    if hint:
+        return FileFormatError(f"{path}: cannot read it as a TIFF{hint}")
     return FileFormatError(
         f"{path}: cannot read the TIFF, it is truncated or corrupt ({str(exc).splitlines()[0]})"
     )
@@ -55,8 +59,7 @@ def read_tiff(path: str | os.PathLike) -> tuple[np.ndarray, dict[str, Any]]:
     import tifffile
 
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"path: no such file {str(path)!r}")
+    require_file(path, "TIFF")
     meta: dict[str, Any] = {}
     try:
         with _quiet_tifffile(), tifffile.TiffFile(path) as tif:

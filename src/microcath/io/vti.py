@@ -23,6 +23,7 @@ import numpy as np
 from ..errors import FileFormatError, InputError
 from ..phases import Phase, PhaseTable
 from .atomic import atomic_path, check_trailer
+from .sniff import hint_for, require_file, sniff_format
 
 __all__ = ["write_vti", "read_vti", "vti_path"]
 
@@ -157,12 +158,15 @@ def _read_grid(path: Path):
     from pyvista.core.utilities import VtkErrorCatcher
     from vtkmodules.vtkIOXML import vtkXMLImageDataReader
 
-    if not path.is_file():
-        raise FileNotFoundError(f"path: no such file {str(path)!r}")
+    require_file(path, ".vti")
     reader = vtkXMLImageDataReader()
     if not reader.CanReadFile(str(path)):
+        if sniff_format(path) == "vti":  # the header is there: the rest is damaged
+            raise FileFormatError(f"{path}: the .vti file is corrupt or truncated (VTK cannot parse its "
+                                  "XML header); re-export it")
         raise FileFormatError(
-            f"{path}: not a VTK XML image data (.vti) file; check the file or its suffix"
+            f"{path}: not a VTK XML image data (.vti) file{hint_for(path, 'vti')}; check the file or "
+            "its suffix"
         )
     with pv.vtk_verbosity("off"), VtkErrorCatcher(raise_errors=False, send_to_logging=False) as catcher:
         reader.SetFileName(str(path))
