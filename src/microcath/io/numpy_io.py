@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +84,7 @@ def read_npz(path: str | os.PathLike, *, dataset: str | None = None) -> tuple[np
                 for extra in ("grains", "particles", "orientations"):
                     if extra in keys:
                         meta[extra] = z[extra]
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError, zlib.error) as exc:
         if isinstance(exc, InputError):
             raise
         raise _err(path, exc, "npz") from None

@@ -30,7 +30,9 @@ __all__ = ["read_tiff", "write_tiff", "read_tiff_folder", "write_tiff_folder", "
 
 TIFF_SUFFIXES = (".tif", ".tiff")
 _META_KEY = "microcath"
-_READ_ERRORS = (ValueError, OSError, EOFError, IndexError, KeyError, struct.error, zlib.error)
+# what tifffile raises on damaged files (RuntimeError: "incompatible keyframe", found by the fuzz tests)
+_READ_ERRORS = (ValueError, OSError, EOFError, IndexError, KeyError, struct.error, zlib.error, RuntimeError,
+                TypeError)
 
 
 @contextlib.contextmanager
