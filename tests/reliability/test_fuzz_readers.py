@@ -9,6 +9,7 @@ voxel and nothing else.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -71,7 +72,11 @@ def _check(fmt: str, data: bytes, n_changed_bytes: int) -> None:
         assert np.count_nonzero(back.labels != MS.labels) <= n_changed_bytes
 
 
-_SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# CI runs the same 25 files per case every time (derandomized); MICROCATH_FUZZ_EXAMPLES=500 runs
+# that many fresh random ones (how the bugs fixed with these tests were found)
+_N = os.environ.get("MICROCATH_FUZZ_EXAMPLES")
+_SETTINGS = settings(max_examples=int(_N or 25), derandomize=not _N, deadline=None, database=None,
+                     suppress_health_check=[HealthCheck.too_slow])
 
 
 @pytest.mark.parametrize("fmt", list(FORMATS))

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import FileFormatError, InputError
+from ..errors import FileFormatError, InputError, MicrocathError
 from ..phases import PhaseTable
 from .atomic import write_bytes
 from .sniff import hint_for, require_file
@@ -100,6 +100,10 @@ def read_hdf5(path: str | os.PathLike, *, dataset: str | None = None) -> tuple[n
         ) from None
     except json.JSONDecodeError as exc:
         raise FileFormatError(f"{path}: the 'phases' attribute is not valid JSON ({exc})") from None
+    except MicrocathError:
+        raise
+    except (TypeError, KeyError, ValueError) as exc:  # a garbled phase table (found by the fuzz tests)
+        raise FileFormatError(f"{path}: the 'phases' attribute is not a valid phase table ({exc})") from None
     if not isinstance(array, np.ndarray):
         raise FileFormatError(f"{path}: dataset {name!r} is a scalar, not a volume")
     return array, meta

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import tokenize
 import zipfile
 import zlib
 from pathlib import Path
@@ -22,6 +23,11 @@ from .atomic import atomic_path, check_min_size
 from .sniff import hint_for, require_file
 
 __all__ = ["read_npy", "write_npy", "read_npz", "write_npz"]
+
+
+#: what numpy raises on damaged files (a garbled header is parsed as Python: SyntaxError, TokenError;
+#: found by the fuzz tests)
+_READ_ERRORS = (ValueError, OSError, EOFError, SyntaxError, tokenize.TokenError, TypeError)
 
 
 def _err(path: Path, exc: Exception, fmt: str = "npy") -> FileFormatError:
@@ -40,7 +46,7 @@ def read_npy(path: str | os.PathLike) -> np.ndarray:
     try:
         with open(path, "rb") as fh:  # our own handle: closed even when numpy fails half way
             arr = np.load(fh, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as exc:
+    except _READ_ERRORS as exc:
         raise _err(path, exc) from None
     if not isinstance(arr, np.ndarray):
         raise FileFormatError(f"{path}: holds an archive, not a single array; use the .npz suffix")
@@ -84,7 +90,7 @@ def read_npz(path: str | os.PathLike, *, dataset: str | None = None) -> tuple[np
                 for extra in ("grains", "particles", "orientations"):
                     if extra in keys:
                         meta[extra] = z[extra]
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError, zlib.error) as exc:
+    except (*_READ_ERRORS, zipfile.BadZipFile, KeyError, zlib.error) as exc:
         if isinstance(exc, InputError):
             raise
         raise _err(path, exc, "npz") from None
