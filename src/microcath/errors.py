@@ -19,6 +19,7 @@ __all__ = [
     "OutputError",
     "ConvergenceWarning",
     "did_you_mean",
+    "first_line",
 ]
 
 
@@ -72,3 +73,8 @@ def did_you_mean(name: object, choices: Iterable[str], *, key=lambda s: s) -> st
     keyed = {key(c): c for c in choices}
     close = difflib.get_close_matches(wanted, list(keyed), n=1, cutoff=0.6)
     return keyed[close[0]] if close else None
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (its type name when it has none), for one-line errors."""
+    return (str(exc).splitlines() or [type(exc).__name__])[0]

@@ -57,7 +57,7 @@ CASES = {
                       ("did you mean 'NMC811'",)),
     "phase-typo": (("analyze", "s.mcath", "--ionic", "Li6PS5C"), ("did you mean 'Li6PS5Cl'",)),
     "phase-typo-sigma": (("conductivity", "s.mcath", "--sigma", "Li6PS5C=1"), ("did you mean 'Li6PS5Cl'",)),
-    "no-electrolyte-names-flag": (("analyze", "noel.mcath"), ("--ionic",)),
+    "no-electrolyte-named-ionic": (("analyze", "noel.mcath", "--ionic", "electrolyte"), ("--ionic",)),
     "set-key-typo": (("generate", "default", "--set", "active.fractoin=0.5", "-o", "g.mcath"),
                      ("did you mean 'fraction'",)),
     # --- numbers outside what the solver represents --------------------------------------------
@@ -111,6 +111,13 @@ def test_cli_bad_input(work, cli, name):
     if name == "npy-format-on-hdf5":
         assert "allow_pickle" not in line
     assert snapshot(work) == before  # nothing written, nothing lost
+
+
+def test_no_electrolyte_is_an_answer(work, cli):
+    # before: analyze refused a structure without electrolyte; 0 % utilisable is the answer
+    code, out, err = cli("analyze", "noel.mcath")
+    assert code == 0, err
+    assert "utilisable active fraction          0.00 %" in out
 
 
 # --- the Python API ------------------------------------------------------------------------------

@@ -30,25 +30,25 @@ ANALYZE_BYTES_PER_VOXEL = 32.0
 
 def default_networks(ms: Microstructure, *, ionic_phases=None, electronic_phases=None
                      ) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """Labels of the ionic and electronic phase sets (defaults: electrolyte; carbon + active)."""
-    if ionic_phases is None:
-        ionic_phases = ["electrolyte"]
-    if electronic_phases is None:
-        electronic_phases = ["carbon", "active"]
-    for name, sel, hint, flag in (("ionic_phases", ionic_phases, "electrolyte", "--ionic"),
-                                  ("electronic_phases", electronic_phases, "carbon or active",
-                                   "--electronic")):
-        kinds = [sel] if isinstance(sel, (str, int)) else list(sel)
-        labels = ms.phases.resolve_many(kinds)
-        if not labels:
-            raise InputError(
-                f"{name}: the structure has no phase for {kinds!r} (phases: "
-                + ", ".join(f"{p.name} ({p.kind.value})" for p in ms.phases.values())
-                + f"); add a {hint} phase, or name the conductors: {flag} PHASES on the command line "
-                f"({name}=[...] in Python)"
-            )
-    return (resolve_phase_set(ms, ionic_phases, name="ionic_phases"),
-            resolve_phase_set(ms, electronic_phases, name="electronic_phases"))
+    """Labels of the ionic and electronic phase sets (defaults: electrolyte; carbon + active).
+
+    A default set that the structure lacks (no electrolyte phase, or one with 0 voxels) is an
+    empty network: nothing is connected through it, which is an answer (0 % utilisable), not an
+    error. A set the caller names must exist and be present.
+    """
+    out = []
+    for name, sel, default in (("ionic_phases", ionic_phases, ["electrolyte"]),
+                               ("electronic_phases", electronic_phases, ["carbon", "active"])):
+        if sel is None:
+            labels = tuple(k for k in ms.phases.resolve_many(default) if ms.label_counts()[k] > 0)
+            if not labels:
+                log.warning("%s: the structure has no %s voxel (phases: %s); that network is empty",
+                            name, " or ".join(default),
+                            ", ".join(f"{p.name} ({p.kind.value})" for p in ms.phases.values()))
+            out.append(labels)
+        else:
+            out.append(resolve_phase_set(ms, sel, name=f"{name} (CLI --{name.split('_')[0]})"))
+    return out[0], out[1]
 
 
 def _check_active(ms: Microstructure) -> None:

@@ -49,7 +49,7 @@ def format_result(res, name: str) -> str:
     for label, net, frac in (("ionic", res.ionic, res.ionic_connected_fraction),
                              ("electronic", res.electronic, res.electronic_connected_fraction)):
         lines.append(
-            f"  {label:<10} {','.join(net.phases)[:22]:<22} {_pct(net.volume_fraction)} "
+            f"  {label:<10} {(','.join(net.phases) or 'none')[:22]:<22} {_pct(net.volume_fraction)} "
             f"{_pct(net.fraction_percolating)}   {_pct(net.fraction_dead_end)} {_pct(net.fraction_isolated)}"
             f"   {_pct(frac)}"
         )

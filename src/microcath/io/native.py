@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from .._version import __version__
-from ..errors import FileFormatError, MicrocathError
+from ..errors import FileFormatError, MicrocathError, first_line
 from ..phases import PhaseTable
 from ..results import jsonable
 from .hdf5 import write_hdf5_image
@@ -81,7 +81,7 @@ def is_native(path: str | os.PathLike) -> bool:
             return False
         with h5py.File(path, "r") as f:
             return _attr_str(f.attrs.get("format", "")) == FORMAT_NAME
-    except OSError:
+    except Exception:  # noqa: BLE001 - a damaged file is not a native one; read_hdf5 says what is wrong
         return False
 
 
@@ -132,8 +132,11 @@ def read_native(path: str | os.PathLike) -> dict[str, Any]:
                 if isinstance(exc, MicrocathError):
                     raise FileFormatError(f"{path}: invalid phase table in the file: {exc}") from None
                 raise FileFormatError(f"{path}: missing or garbled metadata ({exc})") from None
-    except OSError as exc:
+    except MicrocathError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - h5py raises OSError, KeyError, TypeError, ... on damaged
+        # files (found by the fuzz tests): every one is a damaged file, named as such
         raise FileFormatError(
-            f"{path}: cannot read the file, it is truncated or corrupt ({str(exc).splitlines()[0]})"
+            f"{path}: cannot read the file, it is truncated or corrupt ({first_line(exc)})"
         ) from None
     return out

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import FileFormatError, InputError
+from ..errors import FileFormatError, InputError, first_line
 from ..phases import PhaseTable
 from .atomic import atomic_path, check_min_size
 from .sniff import hint_for, require_file
@@ -36,7 +36,7 @@ def _err(path: Path, exc: Exception, fmt: str = "npy") -> FileFormatError:
         return FileFormatError(f"{path}: cannot read it as a NumPy .{fmt} file{hint}")
     return FileFormatError(
         f"{path}: cannot read the file, it is truncated, corrupt or not a NumPy file "
-        f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})"
+        f"({first_line(exc)})"
     )
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import FileFormatError, InputError
+from ..errors import FileFormatError, InputError, first_line
 from ..phases import PhaseTable
 from .atomic import atomic_path
 from .ownership import mark_folder
@@ -50,7 +50,7 @@ def _tiff_error(path: Path, exc: Exception) -> FileFormatError:
     if hint:
         return FileFormatError(f"{path}: cannot read it as a TIFF{hint}")
     return FileFormatError(
-        f"{path}: cannot read the TIFF, it is truncated or corrupt ({str(exc).splitlines()[0]})"
+        f"{path}: cannot read the TIFF, it is truncated or corrupt ({first_line(exc)})"
     )
 
 
