@@ -263,3 +263,18 @@ def test_failed_verification_keeps_previous(tmp_path, monkeypatch):
     with pytest.raises(OutputError, match="truncated"):
         io.write_vti(target, structure(6))
     assert target.read_bytes() == before and temporaries(tmp_path) == []
+
+
+def test_killed_run_folder_removed_at_next_run(tmp_path):
+    """A results folder half-built by a killed run goes at the next run to the same place."""
+    from microcath.report import ReportBuilder
+
+    p = subprocess.Popen(["true"])
+    p.wait()
+    stale = tmp_path / f".microcath-tmp-{p.pid}-deadbeef-res"
+    (stale / "figures").mkdir(parents=True)
+    (stale / "figures" / "a.png").write_bytes(b"half")
+    with ReportBuilder(tmp_path / "res") as rb:
+        rb.results["n"] = 1
+    assert not stale.exists() and temporaries(tmp_path) == []
+    assert (tmp_path / "res" / MARKER).is_file()

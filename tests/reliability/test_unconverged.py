@@ -80,3 +80,17 @@ def test_stress_not_converged_exit_3(lab, cli, monkeypatch):
     code, out, _ = cli("stress", path, "--voxel-size-um", "1", "--elastic", "0=10,0.3", "--elastic",
                        "1=150,0.25", "--elastic", "2=20,0.3", "--eigenstrain", "1=-0.01")
     assert code == 3 and "NOT CONVERGED" in out
+
+
+def test_run_not_converged_exit_3(cli, monkeypatch, tmp_path):
+    """``microcath run`` exits 3 when a stage recorded a ConvergenceWarning (exit-status plumbing;
+    the stage records warnings as tests/pipeline shows)."""
+    import microcath.pipeline as pipeline
+    from microcath.pipeline.driver import RunResult
+    from microcath.report import StageRecord
+
+    rec = StageRecord("ionic conductivity", "run", reason="warning: ConvergenceWarning: stopped early")
+    monkeypatch.setattr(pipeline, "run_main_job", lambda *a, **k: RunResult(
+        out_dir=tmp_path / "r", report_html=tmp_path / "r" / "report.html", stages=(rec,)))
+    code, out, err = cli("run", "-o", tmp_path / "r")
+    assert code == 3 and "not converged: ionic conductivity" in err
