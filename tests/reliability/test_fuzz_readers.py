@@ -3,8 +3,9 @@
 "Clear error" is one of microcath's own (FileFormatError, InputError, MaterialError: exit 2 on the
 command line, with the file named), never a crash or a foreign exception. When a damaged file still
 loads, the labels must be exact wherever the format carries a checksum or a checked compression
-(.mcath, .h5, .vti, .tif, .npz); .npy and .raw have none, so there a flipped bit may change that one
-voxel and nothing else.
+(.mcath, .h5, .vti, .tif, .npz, TIFF folders: microcath.io.checksum), and so must the voxel size
+and the phase table of .mcath, .h5 and .tif; .npy and .raw have none, so there a flipped bit may
+change that one voxel and nothing else.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from microcath.phases import PhaseTable
 FORMATS = {"native": ".mcath", "hdf5": ".h5", "vti": ".vti", "tiff": ".tif", "npz": ".npz", "npy": ".npy",
            "raw": ".raw", "tiff-folder": ""}
 CHECKED = {"native", "hdf5", "vti", "tiff", "npz", "tiff-folder"}
+META_CHECKED = {"native", "hdf5", "tiff"}  # voxel size and phase table under the checksum too
 MS = structure(6, seed=11)
 _ORIGINALS: dict[str, tuple[bytes, str]] = {}
 
@@ -68,6 +70,8 @@ def _check(fmt: str, data: bytes, n_changed_bytes: int) -> None:
     assert back.shape == MS.shape
     if fmt in CHECKED or data == original:
         np.testing.assert_array_equal(back.labels, MS.labels)
+    if fmt in META_CHECKED:
+        assert back.voxel_size == MS.voxel_size and back.phases == MS.phases
     else:
         assert np.count_nonzero(back.labels != MS.labels) <= n_changed_bytes
 

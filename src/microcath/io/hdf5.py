@@ -19,9 +19,42 @@ import numpy as np
 from ..errors import FileFormatError, InputError, MicrocathError, first_line
 from ..phases import PhaseTable
 from .atomic import write_bytes
+from .checksum import check_crc32, crc32
 from .sniff import hint_for, require_file
 
-__all__ = ["read_hdf5", "write_hdf5", "write_hdf5_image", "list_datasets"]
+__all__ = ["read_hdf5", "write_hdf5", "write_hdf5_image", "list_datasets", "read_dataset",
+           "check_metadata"]
+
+_META_CRC = "metadata_crc32"
+
+
+def _metadata_text(f: Any) -> str:
+    return "".join(f"{k}={f.attrs[k]!s};" for k in sorted(f.attrs) if k != _META_CRC)
+
+
+def _stamp(f: Any) -> None:
+    """Checksum every dataset (attribute ``crc32``) and the root attributes (see io.checksum)."""
+    import h5py
+
+    def visit(_name: str, obj: Any) -> None:
+        if isinstance(obj, h5py.Dataset):
+            obj.attrs["crc32"] = crc32(obj[()])
+
+    f.visititems(visit)
+    f.attrs[_META_CRC] = crc32(_metadata_text(f))
+
+
+def read_dataset(f: Any, name: str, path: Path) -> Any:
+    """``f[name][()]``, checked against its ``crc32`` attribute when it has one."""
+    ds = f[name]
+    value = ds[()]
+    check_crc32(path, f"dataset {name!r}", ds.attrs.get("crc32"), value)
+    return value
+
+
+def check_metadata(f: Any, path: Path) -> None:
+    """Check the root attributes against ``metadata_crc32`` when the file has one."""
+    check_crc32(path, "the metadata", f.attrs.get(_META_CRC), _metadata_text(f))
 
 
 def list_datasets(f: Any) -> list[tuple[str, tuple[int, ...], str]]:
@@ -83,8 +116,9 @@ def read_hdf5(path: str | os.PathLike, *, dataset: str | None = None) -> tuple[n
     try:
         with h5py.File(path, "r") as f:
             name = _pick(f, path, dataset)
-            array = f[name][()]
+            array = read_dataset(f, name, path)
             if name == "labels":
+                check_metadata(f, path)
                 if "voxel_size_m" in f.attrs:
                     meta["voxel_size"] = float(f.attrs["voxel_size_m"])
                 if "phases" in f.attrs:
@@ -93,7 +127,7 @@ def read_hdf5(path: str | os.PathLike, *, dataset: str | None = None) -> tuple[n
                         json.loads(raw.decode() if isinstance(raw, bytes) else raw))
                 for extra in ("grains", "particles", "orientations"):
                     if extra in f and isinstance(f[extra], h5py.Dataset):
-                        meta[extra] = f[extra][()]
+                        meta[extra] = read_dataset(f, extra, path)
     except json.JSONDecodeError as exc:
         raise FileFormatError(f"{path}: the 'phases' attribute is not valid JSON ({exc})") from None
     except MicrocathError:
@@ -126,6 +160,7 @@ def write_hdf5_image(path: str | os.PathLike, fill: Callable[[Any], None]) -> Pa
 
     with h5py.File(f"microcath-{id(fill)}.h5", "w", driver="core", backing_store=False) as f:
         fill(f)
+        _stamp(f)
         f.flush()
         image = f.id.get_file_image()
     return write_bytes(path, image, verify=_check_hdf5)

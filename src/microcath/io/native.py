@@ -28,7 +28,7 @@ from .._version import __version__
 from ..errors import FileFormatError, MicrocathError, first_line
 from ..phases import PhaseTable
 from ..results import jsonable
-from .hdf5 import write_hdf5_image
+from .hdf5 import check_metadata, read_dataset, write_hdf5_image
 from .sniff import hint_for, require_file
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "save_native", "read_native", "is_native"]
@@ -119,10 +119,11 @@ def read_native(path: str | os.PathLike) -> dict[str, Any]:
                 )
             if "labels" not in f:
                 raise FileFormatError(f"{path}: the file holds no 'labels' volume")
+            check_metadata(f, path)
             out: dict[str, Any] = {}
             for name in (*_VOLUMES, "orientations"):
                 if name in f:
-                    out[name] = f[name][()]
+                    out[name] = read_dataset(f, name, path)
             try:
                 out["voxel_size"] = float(f.attrs["voxel_size_m"])
                 out["phases"] = PhaseTable.from_dict(json.loads(_attr_str(f.attrs["phases"])))

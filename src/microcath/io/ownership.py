@@ -21,13 +21,15 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 from .._version import __version__
 from ..errors import InputError
 from .atomic import output_error, temp_path
 from .sniff import describe, looks_like, sniff_format
 
-__all__ = ["MARKER", "FOLDER_FORMATS", "check_output", "mark_folder", "is_marked", "replaceable"]
+__all__ = ["MARKER", "FOLDER_FORMATS", "check_output", "mark_folder", "read_marker", "is_marked",
+           "replaceable"]
 
 #: The file microcath puts into every folder it writes.
 MARKER = ".microcath-output"
@@ -37,12 +39,21 @@ FOLDER_FORMATS = ("tiff-folder", "results")
 _SUFFIXES = {"raw": (".raw", ".bin"), "csv": (".csv",)}
 
 
-def mark_folder(folder: str | os.PathLike, kind: str) -> Path:
-    """Write :data:`MARKER` into ``folder`` (a folder microcath is writing)."""
+def mark_folder(folder: str | os.PathLike, kind: str, **extra: Any) -> Path:
+    """Write :data:`MARKER` into ``folder`` (a folder microcath is writing), with ``extra`` facts."""
     p = Path(folder) / MARKER
-    p.write_text(json.dumps({"written_by": "microcath", "version": __version__, "kind": kind}) + "\n",
-                 encoding="utf-8")
+    doc = {"written_by": "microcath", "version": __version__, "kind": kind, **extra}
+    p.write_text(json.dumps(doc) + "\n", encoding="utf-8")
     return p
+
+
+def read_marker(folder: str | os.PathLike) -> dict | None:
+    """The content of ``folder``'s marker, or None (no marker, or not readable as JSON)."""
+    try:
+        doc = json.loads((Path(folder) / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return doc if isinstance(doc, dict) else None
 
 
 def is_marked(folder: str | os.PathLike) -> bool:

@@ -21,13 +21,15 @@ import numpy as np
 from ..errors import FileFormatError, InputError, first_line
 from ..phases import PhaseTable
 from .atomic import atomic_path
-from .ownership import mark_folder
+from .checksum import check_crc32, crc32
+from .ownership import mark_folder, read_marker
 from .sniff import hint_for, require_file
 
 __all__ = ["read_tiff", "write_tiff", "read_tiff_folder", "write_tiff_folder", "TIFF_SUFFIXES"]
 
 TIFF_SUFFIXES = (".tif", ".tiff")
 _META_KEY = "microcath"
+_CRC_KEY = "microcath_crc32"
 # what tifffile raises on damaged files: the fuzz tests found RuntimeError ("incompatible keyframe"),
 # ZeroDivisionError and more besides the obvious ones, so any error of its parser is a damaged file
 _READ_ERRORS = (Exception,)
@@ -74,6 +76,8 @@ def read_tiff(path: str | os.PathLike) -> tuple[np.ndarray, dict[str, Any]]:
                 f"{path}: the TIFF is truncated or corrupt: it declares shape {expected} but holds "
                 f"{array.shape}"
             )
+    if shaped and isinstance(shaped[0], dict) and _CRC_KEY in shaped[0]:
+        check_crc32(path, "the image", shaped[0][_CRC_KEY], array, shaped[0].get(_META_KEY))
     if shaped and isinstance(shaped[0], dict) and _META_KEY in shaped[0]:
         try:
             info = json.loads(shaped[0][_META_KEY])
@@ -102,6 +106,7 @@ def write_tiff(path: str | os.PathLike, array: np.ndarray, *, ms: Any = None) ->
     if ms is not None:
         metadata[_META_KEY] = json.dumps({"voxel_size_m": ms.voxel_size, "phases": ms.phases.to_dict()})
     array = np.ascontiguousarray(array)
+    metadata[_CRC_KEY] = crc32(array, metadata.get(_META_KEY))
 
     def verify(tmp: Path) -> None:  # every page's directory is readable and the shape is right
         try:
@@ -132,6 +137,10 @@ def read_tiff_folder(path: str | os.PathLike) -> np.ndarray:
                     not p.name.startswith(".")), key=_natural_key)
     if not files:
         raise FileFormatError(f"{path}: the folder holds no .tif/.tiff slices")
+    crcs = (read_marker(path) or {}).get("slice_crc32")
+    if isinstance(crcs, dict) and sorted(crcs) != sorted(p.name for p in files):
+        raise FileFormatError(f"{path}: the folder's slices are not those microcath wrote into it "
+                              f"({len(files)} found, {len(crcs)} written); the stack is damaged")
     slices = []
     for p in files:
         try:
@@ -146,6 +155,8 @@ def read_tiff_folder(path: str | os.PathLike) -> np.ndarray:
                 f"{p}: slice shape {img.shape} {img.dtype} differs from the first slice "
                 f"{files[0].name} {slices[0].shape} {slices[0].dtype}; all slices must match"
             )
+        if isinstance(crcs, dict):
+            check_crc32(p, "the slice", crcs.get(p.name), img)
         slices.append(img)
     return np.stack(slices, axis=0)
 
@@ -158,9 +169,11 @@ def write_tiff_folder(path: str | os.PathLike, array: np.ndarray, *, prefix: str
     if path.exists() and not path.is_dir():
         raise InputError(f"path: {path} exists and is not a folder; a TIFF stack is written as a folder")
     width = max(4, len(str(array.shape[0] - 1)))
+    crcs = {}
     with atomic_path(path, directory=True, need=np.asarray(array).nbytes) as tmp:
-        mark_folder(tmp, "tiff-folder")
         for i in range(array.shape[0]):
-            tifffile.imwrite(tmp / f"{prefix}{i:0{width}d}.tif", np.ascontiguousarray(array[i]),
-                             compression="zlib", photometric="minisblack")
+            name, img = f"{prefix}{i:0{width}d}.tif", np.ascontiguousarray(array[i])
+            tifffile.imwrite(tmp / name, img, compression="zlib", photometric="minisblack")
+            crcs[name] = crc32(img)
+        mark_folder(tmp, "tiff-folder", slice_crc32=crcs)
     return path
