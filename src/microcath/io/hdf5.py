@@ -8,9 +8,10 @@ back without extra arguments while other tools see a plain array.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,20 @@ def _stamp(f: Any) -> None:
 
     f.visititems(visit)
     f.attrs[_META_CRC] = crc32(_metadata_text(f))
+
+
+@contextlib.contextmanager
+def hdf5_errors(path: Path) -> Iterator[None]:
+    """Any error h5py raises on a damaged file (OSError, KeyError, TypeError, ...: found by the fuzz
+    tests) becomes one FileFormatError naming ``path``; microcath's own errors pass."""
+    try:
+        yield
+    except MicrocathError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - every one is a damaged file, named as such
+        raise FileFormatError(
+            f"{path}: cannot read the file, it is truncated or corrupt ({first_line(exc)})"
+        ) from None
 
 
 def read_dataset(f: Any, name: str, path: Path) -> Any:
@@ -113,8 +128,8 @@ def read_hdf5(path: str | os.PathLike, *, dataset: str | None = None) -> tuple[n
         raise FileFormatError(
             f"{path}: not an HDF5 file (truncated, or another format){hint_for(path, 'hdf5')}")
     meta: dict[str, Any] = {}
-    try:
-        with h5py.File(path, "r") as f:
+    with hdf5_errors(path), h5py.File(path, "r") as f:
+        try:
             name = _pick(f, path, dataset)
             array = read_dataset(f, name, path)
             if name == "labels":
@@ -128,15 +143,8 @@ def read_hdf5(path: str | os.PathLike, *, dataset: str | None = None) -> tuple[n
                 for extra in ("grains", "particles", "orientations"):
                     if extra in f and isinstance(f[extra], h5py.Dataset):
                         meta[extra] = read_dataset(f, extra, path)
-    except json.JSONDecodeError as exc:
-        raise FileFormatError(f"{path}: the 'phases' attribute is not valid JSON ({exc})") from None
-    except MicrocathError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - h5py raises OSError, KeyError, TypeError, ... on damaged
-        # files, and a garbled phase table TypeError (found by the fuzz tests)
-        raise FileFormatError(
-            f"{path}: cannot read the file, it is truncated or corrupt ({first_line(exc)})"
-        ) from None
+        except json.JSONDecodeError as exc:
+            raise FileFormatError(f"{path}: the 'phases' attribute is not valid JSON ({exc})") from None
     if not isinstance(array, np.ndarray):
         raise FileFormatError(f"{path}: dataset {name!r} is a scalar, not a volume")
     return array, meta

@@ -25,10 +25,10 @@ from typing import Any
 import numpy as np
 
 from .._version import __version__
-from ..errors import FileFormatError, MicrocathError, first_line
+from ..errors import FileFormatError, MicrocathError
 from ..phases import PhaseTable
 from ..results import jsonable
-from .hdf5 import check_metadata, read_dataset, write_hdf5_image
+from .hdf5 import check_metadata, hdf5_errors, read_dataset, write_hdf5_image
 from .sniff import hint_for, require_file
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "save_native", "read_native", "is_native"]
@@ -103,41 +103,33 @@ def read_native(path: str | os.PathLike) -> dict[str, Any]:
             f"{path}: not an HDF5 file, so not a .mcath structure (truncated, or another format "
             f"with the wrong suffix){hint_for(path, 'hdf5')}"
         )
-    try:
-        with h5py.File(path, "r") as f:
-            fmt = _attr_str(f.attrs.get("format", ""))
-            if fmt != FORMAT_NAME:
-                raise FileFormatError(
-                    f"{path}: an HDF5 file without the microcath format marker; load it as a plain "
-                    "HDF5 volume (suffix .h5, with phases= and voxel_size=, CLI: microcath import)"
-                )
-            version = int(f.attrs.get("format_version", 0))
-            if version > FORMAT_VERSION or version < 1:
-                raise FileFormatError(
-                    f"{path}: format version {version} is not supported by microcath {__version__} "
-                    f"(reads version {FORMAT_VERSION}); upgrade microcath"
-                )
-            if "labels" not in f:
-                raise FileFormatError(f"{path}: the file holds no 'labels' volume")
-            check_metadata(f, path)
-            out: dict[str, Any] = {}
-            for name in (*_VOLUMES, "orientations"):
-                if name in f:
-                    out[name] = read_dataset(f, name, path)
-            try:
-                out["voxel_size"] = float(f.attrs["voxel_size_m"])
-                out["phases"] = PhaseTable.from_dict(json.loads(_attr_str(f.attrs["phases"])))
-                out["coatings"] = tuple(json.loads(_attr_str(f.attrs.get("coatings", "[]"))))
-                out["provenance"] = json.loads(_attr_str(f.attrs.get("provenance", "{}")))
-            except (KeyError, ValueError, TypeError) as exc:
-                if isinstance(exc, MicrocathError):
-                    raise FileFormatError(f"{path}: invalid phase table in the file: {exc}") from None
-                raise FileFormatError(f"{path}: missing or garbled metadata ({exc})") from None
-    except MicrocathError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - h5py raises OSError, KeyError, TypeError, ... on damaged
-        # files (found by the fuzz tests): every one is a damaged file, named as such
-        raise FileFormatError(
-            f"{path}: cannot read the file, it is truncated or corrupt ({first_line(exc)})"
-        ) from None
+    with hdf5_errors(path), h5py.File(path, "r") as f:
+        fmt = _attr_str(f.attrs.get("format", ""))
+        if fmt != FORMAT_NAME:
+            raise FileFormatError(
+                f"{path}: an HDF5 file without the microcath format marker; load it as a plain "
+                "HDF5 volume (suffix .h5, with phases= and voxel_size=, CLI: microcath import)"
+            )
+        version = int(f.attrs.get("format_version", 0))
+        if version > FORMAT_VERSION or version < 1:
+            raise FileFormatError(
+                f"{path}: format version {version} is not supported by microcath {__version__} "
+                f"(reads version {FORMAT_VERSION}); upgrade microcath"
+            )
+        if "labels" not in f:
+            raise FileFormatError(f"{path}: the file holds no 'labels' volume")
+        check_metadata(f, path)
+        out: dict[str, Any] = {}
+        for name in (*_VOLUMES, "orientations"):
+            if name in f:
+                out[name] = read_dataset(f, name, path)
+        try:
+            out["voxel_size"] = float(f.attrs["voxel_size_m"])
+            out["phases"] = PhaseTable.from_dict(json.loads(_attr_str(f.attrs["phases"])))
+            out["coatings"] = tuple(json.loads(_attr_str(f.attrs.get("coatings", "[]"))))
+            out["provenance"] = json.loads(_attr_str(f.attrs.get("provenance", "{}")))
+        except (KeyError, ValueError, TypeError) as exc:
+            if isinstance(exc, MicrocathError):
+                raise FileFormatError(f"{path}: invalid phase table in the file: {exc}") from None
+            raise FileFormatError(f"{path}: missing or garbled metadata ({exc})") from None
     return out
