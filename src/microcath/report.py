@@ -133,8 +133,8 @@ class ReportBuilder:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is not None:
-            self.abort()
             translated = self._at.translate(exc)
+            self.abort()
             if translated is not exc:  # a full disk or a refused permission: one clear error
                 raise translated from None
             return
@@ -200,8 +200,8 @@ class ReportBuilder:
             check_target(self.target, force=self.force)
             self._at.commit()
         except BaseException as exc:
-            self.abort()
             translated = self._at.translate(exc)
+            self.abort()
             if translated is exc:
                 raise
             raise translated from None

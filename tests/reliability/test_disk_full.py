@@ -36,6 +36,21 @@ def test_api_write_on_full_disk(full_disk, suffix):
     assert temporaries(folder) == [] and _left(folder) == []
 
 
+@pytest.mark.parametrize("suffix", [".npy", ".raw", ".tif", ".vti", ".h5", ".npz"])
+def test_write_larger_than_free_space(full_disk, suffix):
+    """Half the data fits: the writer fails part-way (numpy reported "N requested and M written"
+    without an errno, exit 1 "internal error"; now the same one line as any full disk)."""
+    folder, kind, fill = full_disk
+    if kind != "tmpfs":
+        fill()
+    target = folder / f"big{suffix}"
+    data = np.random.default_rng(0).integers(0, 256, (128, 128, 128), dtype=np.uint8)  # 2 MiB > 512 KiB
+    with pytest.raises(OutputError, match="no space left|disk may be full") as info:
+        io.write_array(target, data)
+    assert str(target) in str(info.value)
+    assert not target.exists() and temporaries(folder) == [] and _left(folder) == []
+
+
 @pytest.mark.parametrize("suffix", [".vti", ".mcath", ".npy", ".tif"])
 def test_overwrite_on_full_disk_keeps_previous_file(full_disk, tmp_path, cli, suffix):
     folder, kind, fill = full_disk

@@ -69,18 +69,29 @@ def output_error(target: str | os.PathLike, exc: BaseException, *,
         return None
     target = Path(target)
     folder = target.parent
-    if exc.errno in _NO_SPACE:
+    code = exc.errno
+    if code is None and _nearly_full(folder, need):  # C writers (numpy, VTK) that drop the errno
+        code = _errno.ENOSPC
+    if code in _NO_SPACE:
         needed = f"; about {human_bytes(need)} are needed" if need else ""
         return OutputError(
             f"{target}: cannot write it, no space left on the device ({_free(folder)} free in "
             f"{folder}{needed}); free some space or write to another disk. Nothing was written "
-            "under that name", exc.errno)
-    if exc.errno in _NO_PERMISSION:
+            "under that name", code)
+    if code in _NO_PERMISSION:
         why = "the file system is read-only" if exc.errno == _errno.EROFS else "permission denied"
         return OutputError(
             f"{target}: cannot write it, {why} in {folder}; choose another output location "
             "(or fix the folder's permissions). Nothing was written under that name", exc.errno)
     return None
+
+
+def _nearly_full(folder: Path, need: int | None) -> bool:
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:  # pragma: no cover
+        return False
+    return free < max(need or 0, 1 << 20)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -254,8 +265,9 @@ class AtomicTarget:
             self._replace()
             _fsync_dir(self.target.parent)
         except BaseException as exc:
+            translated = self.translate(exc)  # before the temporary goes: the free space tells
             self.abort()
-            raise self.translate(exc) from None
+            raise translated from None
         self.done = True
         log.debug("wrote %s", self.target)
         return self.target
@@ -316,8 +328,8 @@ def atomic_path(path: str | os.PathLike, *, directory: bool = False, verify: Ver
     try:
         yield at.tmp
     except BaseException as exc:
+        translated = at.translate(exc)  # before the temporary goes: the free space tells
         at.abort()
-        translated = at.translate(exc)
         if translated is exc:
             raise
         raise translated from None

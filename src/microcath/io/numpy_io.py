@@ -58,7 +58,10 @@ def write_npy(path: str | os.PathLike, array: np.ndarray) -> Path:
     array = np.ascontiguousarray(array)
     with atomic_path(path, need=array.nbytes, verify=check_min_size(array.nbytes)) as tmp, \
             open(tmp, "wb") as fh:
-        np.save(fh, array, allow_pickle=False)
+        # header, then the bytes through Python's write: numpy's own writer reports a full disk
+        # as "N requested and M written" without an errno (seen on a 2 MB tmpfs)
+        np.lib.format.write_array_header_1_0(fh, np.lib.format.header_data_from_array_1_0(array))
+        fh.write(array.data)
     return path
 
 
