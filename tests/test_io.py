@@ -398,7 +398,8 @@ def _leftovers(d: Path) -> list[str]:
     return sorted(p.name for p in d.iterdir())
 
 
-@pytest.mark.parametrize("suffix, target", [(".npy", "numpy.save"), (".tif", "tifffile.imwrite"),
+@pytest.mark.parametrize("suffix, target", [(".npy", "numpy.lib.format.write_array_header_1_0"),
+                                            (".tif", "tifffile.imwrite"),
                                             (".mcath", "h5py.File.create_dataset")])
 def test_failed_write_leaves_nothing(ms_full, tmp_path, monkeypatch, suffix, target):
     """The writer dies half way: no file under the target name and no temporary file remain."""
@@ -424,7 +425,8 @@ def test_failed_write_leaves_nothing(ms_full, tmp_path, monkeypatch, suffix, tar
 def test_failed_write_keeps_previous_file(ms_full, tmp_path, monkeypatch):
     path = io.save(ms_full, tmp_path / "s.npy")
     before = path.read_bytes()
-    monkeypatch.setattr(np, "save", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
+    monkeypatch.setattr(np.lib.format, "write_array_header_1_0",
+                        lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
     with pytest.raises(OSError):
         io.save(ms_full, path)
     assert path.read_bytes() == before
