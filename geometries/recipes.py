@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from microcath.errors import FileFormatError, InputError
+from microcath.errors import FileFormatError, InputError, did_you_mean
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -56,8 +56,10 @@ def _merge(defaults: Any, given: Any, where: str) -> Any:
             raise InputError(f"{where or 'recipe'}: expected a table, got {given!r}")
         unknown = sorted(set(given) - set(defaults))
         if unknown:
+            close = {u: did_you_mean(u, defaults) for u in unknown}
+            hint = "".join(f"did you mean {c!r} for {u!r}? " for u, c in close.items() if c)
             raise InputError(
-                f"{where or 'recipe'}: unknown key(s) {unknown}; allowed: {sorted(defaults)}"
+                f"{where or 'recipe'}: unknown key(s) {unknown}; {hint}allowed: {sorted(defaults)}"
             )
         out = {}
         for k, v in defaults.items():

@@ -24,7 +24,6 @@ listing what is available.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import math
 import os
@@ -40,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from . import validation
-from .errors import FileFormatError, InputError, MaterialError
+from .errors import FileFormatError, InputError, MaterialError, did_you_mean
 from .phases import PhaseKind
 
 if sys.version_info >= (3, 11):
@@ -443,8 +442,8 @@ def _parse_material(name: str, raw: Mapping[str, Any], *, base: Material | None,
         if key in _MATERIAL_KEYS:
             continue
         if _split_key(key) is None:
-            guess = difflib.get_close_matches(key, _property_keys(), n=1)
-            hint = f" (did you mean {guess[0]!r}?)" if guess else ""
+            guess = did_you_mean(key, _property_keys())
+            hint = f" (did you mean {guess!r}?)" if guess else ""
             raise InputError(
                 f"material {name!r}: unknown property {key!r}{hint}; properties are "
                 f"{', '.join(_property_keys())}, plus kind, aliases, formula, description, "
@@ -542,8 +541,8 @@ class MaterialLibrary(Mapping[str, Material]):
         if default is not _NO_DEFAULT:
             return default
         candidates = {**{_norm(n): n for n in self._materials}, **self._index}
-        close = difflib.get_close_matches(key or "", list(candidates), n=1, cutoff=0.6)
-        hint = f"did you mean {self._index[close[0]]!r}? " if close else ""
+        close = did_you_mean(key or "", list(candidates))
+        hint = f"did you mean {self._index[close]!r}? " if close else ""
         raise MaterialError(
             f"unknown material {name!r}; {hint}available: {', '.join(self._materials)} "
             "(add your own with microcath.materials.load_library(path))"

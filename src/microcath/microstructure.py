@@ -222,6 +222,9 @@ class Microstructure:
             raise InputError(
                 f"labels: expected a numpy array of uint8, got {type(labels).__name__}"
             )
+        if labels.dtype == np.bool_:  # a binary image: labels 0 and 1, as everywhere in microcath
+            labels = labels.astype(np.uint8)
+            object.__setattr__(self, "labels", labels)
         if labels.dtype != np.uint8:
             hint = ""
             if np.issubdtype(labels.dtype, np.integer) and labels.size:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
 
-from .errors import InputError
+from .errors import InputError, did_you_mean
 
 __all__ = ["PhaseKind", "Phase", "PhaseTable"]
 
@@ -150,8 +150,10 @@ class PhaseTable(Mapping[int, Phase]):
         for label, phase in self._table.items():
             if phase.name == name:
                 return label
+        close = did_you_mean(name, self.names, key=str.lower)
+        hint = f"did you mean {close!r}? " if close else ""
         raise InputError(
-            f"phase: no phase named {name!r}; the table has {', '.join(self.names)}"
+            f"phase: no phase named {name!r}; {hint}the table has {', '.join(self.names)}"
         )
 
     def resolve(self, phase: int | str) -> int:

@@ -24,14 +24,14 @@ import html
 import json
 import logging
 import os
-import shutil
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ._version import __version__
 from .errors import InputError
+from .io.atomic import AtomicTarget, output_error
+from .io.ownership import check_output, mark_folder
 from .results import ResultMixin, jsonable
 
 __all__ = ["StageRecord", "FigureRecord", "ReportBuilder", "quantity", "STATUS_RUN",
@@ -97,7 +97,9 @@ class ReportBuilder:
     title : str
         Title of the report page.
     force : bool
-        Replace an existing non-empty folder (otherwise refuse with an error).
+        Replace an existing non-empty folder that microcath wrote (otherwise refuse with an
+        error; a folder without microcath's marker is never replaced, see
+        :mod:`microcath.io.ownership`).
     steps : str
         What the rows of the status table are (``"stage"`` for a run, ``"case"`` for a sweep).
     """
@@ -105,6 +107,10 @@ class ReportBuilder:
     def __init__(self, target: str | os.PathLike, *, title: str = "microcath run",
                  force: bool = False, steps: str = "stage") -> None:
         self.target = Path(target).absolute()
+        try:
+            self.target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise (output_error(self.target, exc) or exc) from None
         check_target(self.target, force=force)
         self.force = force
         self.title = title
@@ -115,9 +121,13 @@ class ReportBuilder:
         self.results: dict[str, Any] = {}
         self.headline: list[tuple[str, str]] = []
         self.created = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
-        self.target.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = self.target.parent / f".{self.target.name}.tmp-{uuid.uuid4().hex[:8]}"
-        self.tmp.mkdir()
+        self._at = AtomicTarget(self.target, directory=True)
+        self.tmp = self._at.tmp
+        try:
+            mark_folder(self.tmp, "results")
+        except OSError as exc:
+            self._at.abort()
+            raise self._at.translate(exc) from None
         self._done = False
 
     # --- context manager ----------------------------------------------------
@@ -126,7 +136,10 @@ class ReportBuilder:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is not None:
+            translated = self._at.translate(exc)
             self.abort()
+            if translated is not exc:  # a full disk or a refused permission: one clear error
+                raise translated from None
             return
         if not self._done:
             self.finish()
@@ -153,11 +166,21 @@ class ReportBuilder:
     def add_headline(self, label: str, text: str) -> None:
         self.headline.append((label, text))
 
+    def retarget(self, target: str | os.PathLike) -> Path:
+        """Finish into ``target`` (a sibling of the first target) instead, e.g. to keep earlier
+        results when this run failed; an earlier folder there is replaced only if microcath wrote it."""
+        t = Path(target).absolute()
+        if t.parent != self.target.parent:
+            raise InputError(f"target: {t} must lie in the same folder as {self.target}")
+        check_target(t, force=True)
+        self.target = self._at.target = t
+        return t
+
     # --- finishing ----------------------------------------------------------
     def abort(self) -> None:
         """Remove the temporary folder; the target is left as it was."""
         if not self._done:
-            shutil.rmtree(self.tmp, ignore_errors=True)
+            self._at.abort()
             self._done = True
 
     def finish(self) -> Path:
@@ -177,29 +200,17 @@ class ReportBuilder:
             text = json.dumps(doc, indent=2, allow_nan=False)
             (self.tmp / "results.json").write_text(text + "\n", encoding="utf-8")
             (self.tmp / "report.html").write_text(self._html(), encoding="utf-8")
-            self._move_into_place()
-        except BaseException:
+            check_target(self.target, force=self.force)
+            self._at.commit()
+        except BaseException as exc:
+            translated = self._at.translate(exc)
             self.abort()
-            raise
+            if translated is exc:
+                raise
+            raise translated from None
         self._done = True
         log.info("wrote %s", self.target / "report.html")
         return self.target
-
-    def _move_into_place(self) -> None:
-        check_target(self.target, force=self.force)
-        old = None
-        if self.target.exists():
-            if self.target.is_dir() and not any(self.target.iterdir()):
-                self.target.rmdir()
-            else:
-                old = self.target.parent / f".{self.target.name}.old-{uuid.uuid4().hex[:8]}"
-                os.replace(self.target, old)
-        os.replace(self.tmp, self.target)
-        if old is not None:
-            if old.is_dir():
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                old.unlink(missing_ok=True)
 
     # --- HTML ---------------------------------------------------------------
     def _html(self) -> str:
@@ -270,16 +281,13 @@ def path_inside(folder: str | os.PathLike, relative: str) -> Path:
 
 
 def check_target(target: str | os.PathLike, *, force: bool) -> None:
-    """Refuse an existing non-empty target unless ``force``; refuse a file in the way."""
+    """Refuse an existing non-empty target unless ``force``, and anything microcath did not write.
+
+    The rules are those of every output (:func:`microcath.io.ownership.check_output`): an empty
+    folder is reused, a non-empty one is replaced only with ``force`` and only when it carries
+    microcath's marker; a file in the way is never replaced.
+    """
     t = Path(target)
-    if not t.exists():
-        return
-    if not t.is_dir():
-        if force:
-            return
-        raise InputError(f"out_dir: {str(t)!r} exists and is a file; choose another folder or pass force")
-    if any(t.iterdir()) and not force:
-        raise InputError(
-            f"out_dir: {str(t)!r} exists and is not empty; choose another folder "
-            "(-o DIR) or replace it with --force"
-        )
+    if t.is_dir() and not t.is_symlink() and not any(t.iterdir()):
+        force = True  # an empty folder holds nothing to lose
+    check_output(t, overwrite=force, fmt="results", option="out_dir (-o)", flag="--force")

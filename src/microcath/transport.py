@@ -182,6 +182,12 @@ class ConductivityResult(ResultMixin):
         ]
 
     def summary(self) -> str:
+        if not self.converged:
+            approx = ("not available (the last iterate is physically impossible)"
+                      if math.isnan(self.sigma_eff) else
+                      f"~{self.sigma_eff:.4g} S/m (approximate, not the answer)")
+            return (f"{self.axis}: NOT CONVERGED after {self.n_iter} iterations (residual "
+                    f"{self.residual:.2e}, flux balance {self.flux_balance:.2e}); sigma_eff {approx}")
         tau = "n/a" if self.tau is None else f"{self.tau:.4g}"
         return (f"{self.axis}: sigma_eff = {self.sigma_eff:.4g} S/m ({self.sigma_eff_mS_cm:.4g} mS/cm), "
                 f"eps = {self.volume_fraction:.4f}, tau = {tau}, iterations {self.n_iter}, "
@@ -349,6 +355,7 @@ def conductivity_of_labels(labels: np.ndarray, sigma_per_label: Mapping[int, flo
         if len(cut_faces) != 3 or any(np.shape(c) != labels.shape for c in cut_faces):
             raise InputError("cut_faces: expected three boolean arrays shaped like the labels")
     _check_options(tol, dtype, boundary, maxiter)
+    _check_memory(labels.shape, dtype)  # before any temporary of the size of the volume
     sp = validation.spacing(validation.DEFAULT_VOXEL_SIZE if voxel_size is None else voxel_size)
     vs = sp[0]  # rint_per_h is the resistance over dx; _solve_axis rescales it per axis
     present = np.flatnonzero(np.bincount(labels.ravel(), minlength=256))
@@ -394,7 +401,6 @@ def conductivity_of_labels(labels: np.ndarray, sigma_per_label: Mapping[int, flo
     axes = _parse_axes(axis)
     if 1 < _boundary_min_size(boundary) and min(labels.shape[a] for a in axes) < 3:
         raise InputError("boundary: 'centres' needs at least 3 voxels along the transport axis")
-    _check_memory(labels.shape, dtype)
     if rfaces is not None:
         if len(set(sp)) != 1:
             raise InputError("face_resistance: only for cubic voxels (a recorded film comes from the "
@@ -675,6 +681,7 @@ def _solve_axis(labels: np.ndarray, sig: np.ndarray, rint_per_dx: np.ndarray, a:
     if pad:  # TauFactor: one layer copying each end layer, potential fixed at its centre
         lab_t = np.concatenate([lab_t[:1], lab_t, lab_t[-1:]])
     nx, ny, nz = lab_t.shape
+    sig_given = sig
     sig = _negligible_to_zero(sig, lab_t)
     conducting = (sig > 0)[lab_t]  # bool lookup: 1 byte per voxel
     cond_labels = [int(v) for v in np.flatnonzero(np.bincount(lab_t.ravel(), minlength=256)) if sig[v] > 0]
@@ -694,6 +701,15 @@ def _solve_axis(labels: np.ndarray, sig: np.ndarray, rint_per_dx: np.ndarray, a:
     else:
         keep = spanning_mask(conducting, axis=0, periodic=periodic)
     n_keep = int(np.count_nonzero(keep[1:-1] if pad else keep))
+    if n_keep == 0 and sig is not sig_given and cuts is None and spanning_mask(
+            (sig_given > 0)[lab_t], axis=0, periodic=periodic).any():
+        small = sorted({float(sig_given[v]) for v in np.flatnonzero(sig_given != sig)})
+        raise InputError(
+            f"sigma: along {AXES[a]} the current must cross a phase of {small[0]:g} S/m, less than "
+            f"{NEGLIGIBLE_CONTRAST:g} x the largest conductivity ({float(sig_given.max()):g} S/m); no "
+            "floating-point solve resolves that contrast, and calling it 0 would be wrong. Give such "
+            "phases 0 (insulating) or raise them to within 1e20 of the largest"
+        )
     common = dict(axis=AXES[a], carrier=carrier, volume_fraction=eps,
                   percolating_fraction=(n_keep / n_cond) if n_cond else 0.0, sigma_phase=sigma_phase,
                   tau_note=tau_note, arch=arch, dtype=dtype, boundary=boundary,
@@ -734,14 +750,23 @@ def _solve_axis(labels: np.ndarray, sig: np.ndarray, rint_per_dx: np.ndarray, a:
     sigma_eff = 0.5 * (sol.flux_in + sol.flux_out) * scale
     fb = abs(sol.flux_in - sol.flux_out) / max(abs(sol.flux_in), abs(sol.flux_out), 1e-300)
     if not sol.converged:
+        top = float(sig[cond_labels].max())  # Wiener: 0 <= sigma_eff <= the largest conductivity
+        impossible = not 0.0 <= sigma_eff <= top * (1 + 1e-6)
+        note = (f"; the last iterate gives sigma_eff = {sigma_eff:.4g} S/m, outside the physical "
+                f"range [0, {top:.4g}] S/m, so sigma_eff is reported as NaN" if impossible else
+                "; the result is approximate")
         warnings.warn(
             f"conductivity along {AXES[a]}: the solver stopped before convergence ({sol.reason}; "
-            f"residual {sol.residual:.2e}, flux balance {fb:.2e} after {sol.n_iter} iterations); "
-            "the result is approximate - raise maxiter, or use dtype='float64'",
+            f"residual {sol.residual:.2e}, flux balance {fb:.2e} after {sol.n_iter} iterations){note}"
+            " - raise maxiter, or use dtype='float64'",
             ConvergenceWarning, stacklevel=4,
         )
+        if impossible:
+            sigma_eff = math.nan
     tau = macm = None
-    if sigma_phase is not None:
+    if math.isnan(sigma_eff):
+        tau = macm = math.nan if sigma_phase is not None else None
+    elif sigma_phase is not None:
         tau = eps * sigma_phase / sigma_eff if sigma_eff > 0 else math.inf
         macm = sigma_phase / sigma_eff if sigma_eff > 0 else math.inf
     pot = cur = None

@@ -55,6 +55,7 @@ from .errors import InputError
 __all__ = [
     "DEFAULT_VOXEL_SIZE",
     "MAX_VOXEL_SIZE",
+    "MIN_VOXEL_SIZE",
     "SIGMA_MIN",
     "SIGMA_MAX",
     "number",
@@ -77,8 +78,8 @@ __all__ = [
 DEFAULT_VOXEL_SIZE = 1e-6
 #: Largest voxel edge accepted [m] (1 cm: larger means a value in µm was passed as metres).
 MAX_VOXEL_SIZE = 1e-2
-#: Smallest voxel edge accepted [m] (1 nm: below an interatomic distance, a value in nm or µm
-#: was scaled twice).
+#: Smallest voxel edge accepted [m] (1 nm, below any tomography: smaller means metres were given
+#: where µm were asked for, e.g. ``--voxel-size-um 2e-7``).
 MIN_VOXEL_SIZE = 1e-9
 #: Smallest positive conductivity accepted [S/m] (well above float32's smallest normal, 1.2e-38,
 #: so face conductances and their products stay representable in the float32 solver).
@@ -138,9 +139,12 @@ def voxel_size(value: Any, name: str = "voxel_size") -> float:
             "(use microcath.units.um(0.2) for 0.2 µm)"
         )
     if vs < MIN_VOXEL_SIZE:
+        um_flag = name.endswith("-um")
         raise InputError(
-            f"{name}: {vs} m is smaller than 1 nm; the API speaks metres "
-            "(use microcath.units.um(0.02) for 20 nm)"
+            f"{name}: {units.to_um(vs) if um_flag else vs:g} {'µm' if um_flag else 'm'} is below 1 nm, "
+            "smaller than any voxel; "
+            + ("the flag is in µm: 0.2 µm is --voxel-size-um 0.2, not 2e-7" if um_flag else
+               "the API speaks metres: 0.2 µm is 2e-7 (microcath.units.um(0.2))")
         )
     return vs
 
@@ -283,7 +287,7 @@ def poisson_ratio(value: Any, name: str = "poisson_ratio") -> float:
 
 
 def labels(value: Any, name: str = "labels") -> np.ndarray:
-    """A 3-D integer label volume as uint8 (values 0..255), shape (nx, ny, nz)."""
+    """A 3-D integer label volume as uint8 (values 0..255), shape (nx, ny, nz); bool is labels 0/1."""
     if not isinstance(value, np.ndarray):
         raise InputError(f"{name}: expected a numpy array of uint8, got {type(value).__name__}")
     if value.ndim != 3:
@@ -293,6 +297,8 @@ def labels(value: Any, name: str = "labels") -> np.ndarray:
         )
     if 0 in value.shape:
         raise InputError(f"{name}: every axis needs at least one voxel, got shape {value.shape}")
+    if value.dtype == np.bool_:
+        return value.view(np.uint8)
     if value.dtype != np.uint8:
         if not np.issubdtype(value.dtype, np.integer):
             raise InputError(f"{name}: expected integer labels (uint8), got dtype {value.dtype}")

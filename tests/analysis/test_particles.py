@@ -129,15 +129,18 @@ def test_errors(ti_cpu):
     lab[:, :, :2] = C
     with pytest.raises(InputError, match="no active material"):
         analyze(make(lab))
-    # an ionic network that is absent (electrolyte in the table, 0 voxels)
+    # no electrolyte voxel (in the table with 0 voxels, or not in the table): an empty ionic
+    # network is an answer, nothing is utilisable (issue 11), not an error
     lab2 = np.full((6, 6, 6), C, np.uint8)
     lab2[2:4, 2:4, 2:4] = AM
-    with pytest.raises(InputError, match="absent"):
-        analyze(make(lab2))
-    # no electrolyte phase in the table at all
     ms = Microstructure(lab2, 1e-6, {1: Phase("AM", "active"), 3: Phase("C", "carbon")})
-    with pytest.raises(InputError, match="ionic_phases"):
-        analyze(ms)
+    for structure in (make(lab2), ms):
+        res = analyze(structure)
+        assert res.utilisable_fraction == 0.0 and res.ionic.volume_fraction == 0.0
+        assert res.status_counts["utilisable"] == 0
+    # a network the caller names must be present
+    with pytest.raises(InputError, match="absent"):
+        analyze(make(lab2), ionic_phases=["electrolyte"])
     with pytest.raises(InputError, match="no phase named"):
         analyze(make(lab2), ionic_phases=["LLZO"])
     with pytest.raises(InputError, match="connectivity"):

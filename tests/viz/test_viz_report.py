@@ -32,7 +32,7 @@ def links_of(html_path: Path) -> list[str]:
 
 
 def _leftovers(parent: Path, name: str) -> list[Path]:
-    return [p for p in parent.iterdir() if p.name.startswith(f".{name}.")]
+    return [p for p in parent.iterdir() if p.name.startswith((f".{name}.", ".microcath-tmp-"))]
 
 
 @pytest.fixture(scope="module")
@@ -151,6 +151,7 @@ def test_failure_while_writing_leaves_no_folder(tmp_path, monkeypatch):
 def test_exception_in_builder_block_leaves_previous_folder_untouched(tmp_path):
     target = tmp_path / "keep"
     target.mkdir()
+    (target / ".microcath-output").write_text("{}")  # an earlier run of microcath
     (target / "old.txt").write_text("previous run")
     with pytest.raises(OSError, match="injected"):
         with ReportBuilder(target, force=True) as rb:
@@ -166,6 +167,10 @@ def test_refuses_non_empty_folder_unless_forced(tmp_path):
     (target / "old.txt").write_text("x")
     with pytest.raises(InputError, match="--force"):
         ReportBuilder(target)
+    with pytest.raises(InputError, match="did not write"):  # not microcath's: never replaced
+        ReportBuilder(target, force=True)
+    assert (target / "old.txt").read_text() == "x"
+    (target / ".microcath-output").write_text("{}")  # an earlier run of microcath
     with ReportBuilder(target, force=True) as rb:
         rb.add_stage(StageRecord("s", "run", wall_time=0.1))
         rb.results["n"] = quantity(3, "-")

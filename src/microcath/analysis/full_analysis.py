@@ -31,23 +31,25 @@ ANALYZE_BYTES_PER_VOXEL = 32.0
 
 def default_networks(ms: Microstructure, *, ionic_phases=None, electronic_phases=None
                      ) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """Labels of the ionic and electronic phase sets (defaults: electrolyte; carbon + active)."""
-    if ionic_phases is None:
-        ionic_phases = ["electrolyte"]
-    if electronic_phases is None:
-        electronic_phases = ["carbon", "active"]
-    for name, sel, hint in (("ionic_phases", ionic_phases, "electrolyte"),
-                            ("electronic_phases", electronic_phases, "carbon or active")):
-        kinds = [sel] if isinstance(sel, (str, int)) else list(sel)
-        labels = ms.phases.resolve_many(kinds)
-        if not labels:
-            raise InputError(
-                f"{name}: the structure has no phase for {kinds!r} (phases: "
-                + ", ".join(f"{p.name} ({p.kind.value})" for p in ms.phases.values())
-                + f"); add a {hint} phase or pass {name}=[...] explicitly"
-            )
-    return (resolve_phase_set(ms, ionic_phases, name="ionic_phases"),
-            resolve_phase_set(ms, electronic_phases, name="electronic_phases"))
+    """Labels of the ionic and electronic phase sets (defaults: electrolyte; carbon + active).
+
+    A default set that the structure lacks (no electrolyte phase, or one with 0 voxels) is an
+    empty network: nothing is connected through it, which is an answer (0 % utilisable), not an
+    error. A set the caller names must exist and be present.
+    """
+    out = []
+    for name, sel, default in (("ionic_phases", ionic_phases, ["electrolyte"]),
+                               ("electronic_phases", electronic_phases, ["carbon", "active"])):
+        if sel is None:
+            labels = tuple(k for k in ms.phases.resolve_many(default) if ms.label_counts()[k] > 0)
+            if not labels:
+                log.warning("%s: the structure has no %s voxel (phases: %s); that network is empty",
+                            name, " or ".join(default),
+                            ", ".join(f"{p.name} ({p.kind.value})" for p in ms.phases.values()))
+            out.append(labels)
+        else:
+            out.append(resolve_phase_set(ms, sel, name=f"{name} (CLI --{name.split('_')[0]})"))
+    return out[0], out[1]
 
 
 def _check_active(ms: Microstructure) -> None:
@@ -238,6 +240,13 @@ def analyze(ms: Microstructure, *, axis: str | int = "x", connectivity: int = 6,
         No active material, no (or empty) ionic or electronic phase, unknown
         phase names, bad axis or connectivity.
     """
+    if not isinstance(ms, Microstructure):
+        raise InputError(
+            f"ms: expected a Microstructure, got {type(ms).__name__}; a plain label array needs its "
+            "phases and voxel size: Microstructure(labels, voxel_size, {0: Phase(...), ...}), or "
+            "microcath.io.load(path, phases='0=pore,1=NMC811,2=Li6PS5Cl', voxel_size=...) "
+            "(CLI: microcath analyze FILE --phases SPEC --voxel-size-um X)"
+        )
     ax = axis_index(axis)
     conn = check_connectivity(connectivity)
     _check_active(ms)

@@ -82,12 +82,17 @@ def read_input(path: str | Path, *, phases: str | None = None, voxel_size_um: An
     return validation.labels(arr, f"FILE ({path.name})")
 
 
-def check_output(path: str | Path, overwrite: bool) -> Path:
-    """Refuse to replace an existing output unless ``--overwrite`` was given."""
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise InputError(f"-o: {path} exists; pass --overwrite to replace it")
-    return path
+def check_output(path: str | Path, overwrite: bool, fmt: str | None = None, *, option: str = "-o") -> Path:
+    """Check an output before any work (the one policy: :func:`microcath.io.ownership.check_output`).
+
+    ``fmt`` is what will be written (default: the format of ``path``'s suffix); ``--overwrite``
+    replaces only a file of that format or a folder microcath marked as its own.
+    """
+    from .. import io
+    from ..io.ownership import check_output as _check
+
+    fmt = fmt or io.format_of(path)
+    return _check(path, overwrite=overwrite, fmt=fmt, option=option)
 
 
 
@@ -106,6 +111,9 @@ def parse_label_values(items: tuple[str, ...], option: str, *, example: str, uni
     for item in items:
         key, sep, value = item.partition("=")
         parts = value.split(",")
+        if sep and not key.strip():
+            raise InputError(f"{option}: the label or phase name is missing before '=' in {item!r}; "
+                             f"expected LABEL_OR_PHASE={form} (e.g. {example})")
         if not sep or len(parts) != n:
             raise InputError(f"{option}: expected LABEL_OR_PHASE={form} (e.g. {example}), got {item!r}")
         try:

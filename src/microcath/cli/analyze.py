@@ -9,7 +9,7 @@ import click
 
 from .. import units
 from ..errors import InputError
-from ._io_options import input_options, load_input
+from ._io_options import check_output, input_options, load_input
 
 
 def _split(value: str | None) -> list[str] | None:
@@ -49,7 +49,7 @@ def format_result(res, name: str) -> str:
     for label, net, frac in (("ionic", res.ionic, res.ionic_connected_fraction),
                              ("electronic", res.electronic, res.electronic_connected_fraction)):
         lines.append(
-            f"  {label:<10} {','.join(net.phases)[:22]:<22} {_pct(net.volume_fraction)} "
+            f"  {label:<10} {(','.join(net.phases) or 'none')[:22]:<22} {_pct(net.volume_fraction)} "
             f"{_pct(net.fraction_percolating)}   {_pct(net.fraction_dead_end)} {_pct(net.fraction_isolated)}"
             f"   {_pct(frac)}"
         )
@@ -84,17 +84,18 @@ def format_result(res, name: str) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--per-particle", "per_particle", default=None, type=click.Path(), metavar="OUT.csv",
               help="Write the per-particle table to this CSV file.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing --per-particle file.")
 @input_options
 def command(file: str, axis: str, connectivity: str, ionic: str | None, electronic: str | None,
-            as_json: bool, per_particle: str | None, **opts) -> None:
+            as_json: bool, per_particle: str | None, overwrite: bool, **opts) -> None:
     """Volume fractions, interfaces, TPB, percolation and per-particle status of FILE."""
     from ..analysis import analyze
 
     path = Path(file)
     if not path.exists():
         raise InputError(f"FILE: {path} does not exist")
-    if per_particle is not None and not Path(per_particle).resolve().parent.is_dir():
-        raise InputError(f"--per-particle: the folder of {per_particle} does not exist")
+    if per_particle is not None:
+        check_output(per_particle, overwrite, "csv", option="--per-particle")
     ms = load_input(path, **opts)
     res = analyze(ms, axis=axis, connectivity=int(connectivity), ionic_phases=_split(ionic),
                   electronic_phases=_split(electronic))

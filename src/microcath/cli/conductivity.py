@@ -14,10 +14,11 @@ from pathlib import Path
 
 import click
 
+from .. import validation
 from ..errors import InputError
 from ..microstructure import Microstructure
 from ..units import ohm_cm2
-from ._io_options import input_options, label_key, parse_label_values, read_input
+from ._io_options import check_output, input_options, label_key, parse_label_values, read_input
 
 
 def _parse_sigma(items: tuple[str, ...]) -> dict[int | str, float]:
@@ -40,6 +41,7 @@ def _parse_resistance(items: tuple[str, ...]) -> dict[tuple, float]:
             raise InputError(
                 f"--interface-resistance: {value!r} in {item!r} is not a number (ohm cm^2)"
             ) from None
+        validation.nonnegative(r, f"--interface-resistance {item}", "ohm cm^2")
         out[(label_key(a, "--interface-resistance"), label_key(b, "--interface-resistance"))] = ohm_cm2(r)
     return out
 
@@ -62,20 +64,26 @@ def _parse_resistance(items: tuple[str, ...]) -> dict[tuple, float]:
               help="Potential fixed on the outer faces, at the centres of the first/last layers, or "
                    "TauFactor's way (at the centres of copies of the end layers outside the sample).")
 @click.option("--maxiter", type=int, default=1000, show_default=True, help="Iteration limit.")
+@click.option("--allow-unconverged", is_flag=True,
+              help="Exit 0 even when a solve did not converge (default: exit status 3).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
 @click.option("--fields", "fields_out", type=click.Path(path_type=Path), default=None, metavar="OUT.vti",
               help="Write potential [V] and current density [A/m^2] (1 V applied) to a .vti file.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing --fields file.")
 @input_options
 def command(file: Path, carrier: str, axis: str, sigma: tuple[str, ...], resistance: tuple[str, ...],
-            tol: float, float64: bool, periodic: bool, boundary: str, maxiter: int, as_json: bool,
-            fields_out: Path | None, **opts) -> None:
+            tol: float, float64: bool, periodic: bool, boundary: str, maxiter: int,
+            allow_unconverged: bool, as_json: bool,
+            fields_out: Path | None, overwrite: bool, **opts) -> None:
     """Effective conductivity and tortuosity factor of FILE along one or all axes.
 
     A plain label array without --voxel-size-um gets 1 µm (microcath.validation.DEFAULT_VOXEL_SIZE):
     sigma_eff and tau do not depend on it; --interface-resistance needs --voxel-size-um.
     """
-    from .. import io, transport, validation
+    from .. import io, transport
 
+    if fields_out is not None:  # before the solve: a refused output costs nothing
+        fields_out = check_output(io.vti_path(fields_out), overwrite, "vti", option="--fields")
     data = read_input(file, **opts)
     sig = _parse_sigma(sigma)
     res = _parse_resistance(resistance)
@@ -125,6 +133,7 @@ def command(file: Path, carrier: str, axis: str, sigma: tuple[str, ...], resista
         if want_fields:
             out["fields"] = str(fields_out)
         click.echo(json.dumps(out))
+        _exit_if_unconverged(per_axis, allow_unconverged)
         return
     click.echo(f"{file.name}: {used_carrier} conductivity, {dtype}, boundary {boundary}, "
                f"arch {per_axis[0].arch}")
@@ -134,3 +143,13 @@ def command(file: Path, carrier: str, axis: str, sigma: tuple[str, ...], resista
             click.echo(f"    ({r.tau_note})")
     if want_fields:
         click.echo(f"fields written to {fields_out}")
+    _exit_if_unconverged(per_axis, allow_unconverged)
+
+
+def _exit_if_unconverged(per_axis, allow: bool) -> None:
+    """Exit status 3 (as ``microcath stress``) when a solve did not converge, unless allowed."""
+    bad = [r.axis for r in per_axis if not r.converged]
+    if bad and not allow:
+        click.echo(f"not converged along {', '.join(bad)}: the numbers are not the answer; raise "
+                   "--maxiter, use --float64, or pass --allow-unconverged (exit status 3)", err=True)
+        raise click.exceptions.Exit(3)

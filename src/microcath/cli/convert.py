@@ -29,7 +29,7 @@ def command(src: str, dest: str, overwrite: bool, out_format: str | None, out_dt
     """
     from .. import io
 
-    out = check_output(dest, overwrite)
+    out = check_output(dest, overwrite, io.format_of(dest, out_format), option="OUT")
     ms = load_input(Path(src), **opts)
     written = io.save(ms, out, format=out_format, dataset=out_dataset, dtype=out_dtype,
                       byte_order=out_byte_order)

@@ -1,7 +1,10 @@
 """Entry point of the ``microcath`` command.
 
-Exit codes: 0 success, 2 bad usage or bad input (one-line message; the
-traceback only with ``--debug``), 1 internal failure.
+Exit codes: 0 success, 2 bad usage, bad input or an output that cannot be
+written (full disk, no permission; one-line message naming the target, the
+traceback only with ``--debug``), 3 a solver did not converge (the numbers
+are not reported as the answer; ``--allow-unconverged`` where offered), 1
+internal failure.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ COMMANDS = [
     "export_params",
 ]
 
-EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_NOT_CONVERGED = 0, 1, 2, 3
 
 
 class _Group(click.Group):
@@ -86,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code (also used by ``python -m microcath``)."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
-        cli.main(args=argv, prog_name="microcath", standalone_mode=False)
+        code = cli.main(args=argv, prog_name="microcath", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         return EXIT_USAGE
@@ -94,11 +97,23 @@ def main(argv: list[str] | None = None) -> int:
         exc.show()
         return EXIT_USAGE
     except (MicrocathError, ValueError, TypeError, KeyError, FileNotFoundError,
-            IsADirectoryError, NotADirectoryError, PermissionError) as exc:
+            IsADirectoryError, NotADirectoryError) as exc:
         if debug:
             traceback.print_exc()
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         click.echo(f"error: {msg}", err=True)
+        return EXIT_USAGE
+    except OSError as exc:
+        from ..io.atomic import output_error
+
+        translated = output_error(exc.filename or "output", exc)
+        if debug:
+            traceback.print_exc()
+        if translated is None:
+            click.echo(f"internal error: {type(exc).__name__}: {exc} "
+                       "(rerun with --debug for the traceback and report it)", err=True)
+            return EXIT_INTERNAL
+        click.echo(f"error: {translated}", err=True)
         return EXIT_USAGE
     except MemoryError as exc:
         if debug:
@@ -111,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"internal error: {type(exc).__name__}: {exc} "
                    "(rerun with --debug for the traceback and report it)", err=True)
         return EXIT_INTERNAL
-    return EXIT_OK
+    return code if isinstance(code, int) else EXIT_OK
 
 
 def run() -> None:  # pragma: no cover - console script wrapper

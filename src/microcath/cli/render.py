@@ -8,7 +8,7 @@ import click
 import numpy as np
 
 from ..errors import InputError
-from ._io_options import input_options, load_input
+from ._io_options import check_output, input_options, load_input
 
 
 def _load(path: Path, opts: dict):
@@ -72,17 +72,20 @@ def _parse_slice(text: str | None) -> tuple[str, int] | None:
 @click.option("--no-cutaway", is_flag=True, help="Do not cut the corner away.")
 @click.option("--size", nargs=2, type=int, default=(1000, 800), show_default=True, metavar="W H",
               help="Picture size in pixels (3-D renders).")
+@click.option("--overwrite", is_flag=True, help="Replace OUT if it exists.")
 @input_options
 def command(file: str, out: str, field_name: str | None, phase: str | None, status: bool,
-            slice_: str | None, volume: bool, streamlines: bool, no_cutaway: bool, size, **opts) -> None:
+            slice_: str | None, volume: bool, streamlines: bool, no_cutaway: bool, size, overwrite: bool,
+            **opts) -> None:
     """Render FILE (a structure .mcath/.tif/.npy/..., or a .vti with fields) to a picture."""
     from .. import viz
 
     path = Path(file)
-    ms, fields = _load(path, opts)
     out_p = Path(out)
     if out_p.suffix.lower() != ".png":
         raise InputError(f"-o: expected a .png file, got {out!r}")
+    check_output(out_p, overwrite, "png")
+    ms, fields = _load(path, opts)
     sl = _parse_slice(slice_)
     if field_name is not None:
         if field_name not in fields:

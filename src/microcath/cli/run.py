@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 
@@ -28,7 +30,9 @@ def command(recipe: str, out_dir: str, shape, seed: int, sets: tuple[str, ...], 
     the ionic and electronic conductivity along x, and writes a results folder
     (results.json, structure.mcath, fields.vti, figures, report.html). Stages
     whose solver is not built yet are reported as not run; a stage that fails is
-    reported and the command exits with status 1 after writing the rest.
+    reported and the command exits with status 1 after writing the rest (over an earlier
+    results folder, the failed run goes to OUT.failed and the earlier results are kept); a
+    solve that did not converge makes the exit status 3.
     """
     from ..geometries.recipes import parse_overrides
     from ..pipeline import headline_text, run_main_job
@@ -39,5 +43,11 @@ def command(recipe: str, out_dir: str, shape, seed: int, sets: tuple[str, ...], 
     click.echo(headline_text(result))
     if not result.ok:
         failed = [s.name for s in result.stages if s.status == "failed"]
+        kept = ("" if result.out_dir == Path(out_dir).absolute()
+                else f"; the previous results in {Path(out_dir)} are kept")
         raise RuntimeError(f"stage(s) failed: {', '.join(failed)}; the report at {result.report_html} "
-                           "names the error")
+                           f"names the error{kept}")
+    unconverged = [s.name for s in result.stages if "ConvergenceWarning" in s.reason]
+    if unconverged:
+        click.echo(f"not converged: {', '.join(unconverged)} (see the report); exit status 3", err=True)
+        raise click.exceptions.Exit(3)

@@ -75,13 +75,18 @@ def command(file: Path, soc, boundary, stack_pressure, strength, elastic, eigens
 
     given = validation.spacing_um(voxel_size_um)
     if fields_out is not None:
-        check_output(fields_out, overwrite)
+        fields_out = io.vti_path(fields_out)
+        check_output(fields_out, overwrite, "vti", option="--fields")
     el = _parse_elastic(elastic)
     eig = _parse_eigenstrain(eigenstrain)
     dtype = "float64" if float64 else "float32"
     opts = dict(boundary=boundary, stack_pressure=MPa(stack_pressure), strength=MPa(strength), tol=tol,
                 dtype=dtype, maxiter=maxiter, fields=fields_out is not None)
     fmt = io.format_of(file)
+    if fmt == "raw":
+        raise InputError(f"FILE: {file.name} is a raw volume (no shape or dtype inside), and stress takes "
+                         f"no --shape; import it first: microcath import {file.name} --shape NX NY NZ "
+                         "--dtype uint8 --phases SPEC --voxel-size-um X -o structure.mcath")
     if fmt == "native" or phases is not None:
         ms = io.load(file, phases=phases, voxel_size=given)
         result = mechanics.stress(ms, state=soc, elastic=el, eigenstrain=eig, contact=contact, **opts)

@@ -41,7 +41,7 @@ from ..microstructure import Microstructure
 from .atomic import atomic_path
 from .region import binning, crop, parse_bin, parse_crop
 from .remap import as_label_array, closest_mapping, parse_phase_spec, remap_labels, resolve_phases
-from .vti import read_vti, write_vti
+from .vti import read_vti, vti_path, write_vti
 
 __all__ = [
     "FORMATS",
@@ -60,6 +60,7 @@ __all__ = [
     "save",
     "write_array",
     "write_vti",
+    "vti_path",
 ]
 
 log = logging.getLogger(__name__)

@@ -29,7 +29,8 @@ from .._version import __version__
 from ..errors import FileFormatError, MicrocathError
 from ..phases import PhaseTable
 from ..results import jsonable
-from .atomic import atomic_path
+from .hdf5 import check_metadata, hdf5_errors, read_dataset, write_hdf5_image
+from .sniff import hint_for, require_file
 from .spacing import read_spacing_attrs, write_spacing_attrs
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "save_native", "read_native", "is_native"]
@@ -51,10 +52,9 @@ def _attr_str(value: Any) -> str:
 
 def save_native(ms: Any, path: str | os.PathLike) -> Path:
     """Write a :class:`~microcath.Microstructure` to ``path`` (``.mcath``, atomic)."""
-    import h5py
-
     path = Path(path)
-    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+
+    def fill(f: Any) -> None:
         f.attrs["format"] = FORMAT_NAME
         f.attrs["format_version"] = FORMAT_VERSION
         f.attrs["microcath_version"] = __version__
@@ -72,6 +72,8 @@ def save_native(ms: Any, path: str | os.PathLike) -> Path:
         if ms.orientations is not None:
             f.create_dataset("orientations", data=np.asarray(ms.orientations, dtype=np.float64),
                              fletcher32=True)
+
+    write_hdf5_image(path, fill)
     return path
 
 
@@ -84,7 +86,7 @@ def is_native(path: str | os.PathLike) -> bool:
             return False
         with h5py.File(path, "r") as f:
             return _attr_str(f.attrs.get("format", "")) == FORMAT_NAME
-    except OSError:
+    except Exception:  # noqa: BLE001 - a damaged file is not a native one; read_hdf5 says what is wrong
         return False
 
 
@@ -100,52 +102,48 @@ def read_native(path: str | os.PathLike) -> dict[str, Any]:
     import h5py
 
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"path: no such file {str(path)!r}")
+    require_file(path, ".mcath")
     if not h5py.is_hdf5(path):
         raise FileFormatError(
             f"{path}: not an HDF5 file, so not a .mcath structure (truncated, or another format "
-            "with the wrong suffix)"
+            f"with the wrong suffix){hint_for(path, 'hdf5')}"
         )
-    try:
-        with h5py.File(path, "r") as f:
-            fmt = _attr_str(f.attrs.get("format", ""))
-            if fmt != FORMAT_NAME:
-                raise FileFormatError(
-                    f"{path}: an HDF5 file without the microcath format marker; load it as a plain "
-                    "HDF5 volume (suffix .h5, with phases= and voxel_size=, CLI: microcath import)"
-                )
-            version = int(f.attrs.get("format_version", 0))
-            if version > FORMAT_VERSION or version < 1:
-                raise FileFormatError(
-                    f"{path}: format version {version} is not supported by microcath {__version__} "
-                    f"(reads version {FORMAT_VERSION}); upgrade microcath"
-                )
-            if "labels" not in f:
-                raise FileFormatError(f"{path}: the file holds no 'labels' volume")
-            out: dict[str, Any] = {}
-            for name in (*_VOLUMES, "orientations"):
-                if name in f:
-                    out[name] = f[name][()]
-            try:
-                out["voxel_size"] = read_spacing_attrs(f.attrs)
-                if out["voxel_size"] is None:
-                    raise KeyError("spacing_m")
-                out["phases"] = PhaseTable.from_dict(json.loads(_attr_str(f.attrs["phases"])))
-                out["coatings"] = tuple(json.loads(_attr_str(f.attrs.get("coatings", "[]"))))
-                out["provenance"] = json.loads(_attr_str(f.attrs.get("provenance", "{}")))
-                if "film" in f.attrs:
-                    from ..microstructure import Film
+    with hdf5_errors(path), h5py.File(path, "r") as f:
+        fmt = _attr_str(f.attrs.get("format", ""))
+        if fmt != FORMAT_NAME:
+            raise FileFormatError(
+                f"{path}: an HDF5 file without the microcath format marker; load it as a plain "
+                "HDF5 volume (suffix .h5, with phases= and voxel_size=, CLI: microcath import)"
+            )
+        version = int(f.attrs.get("format_version", 0))
+        if version > FORMAT_VERSION or version < 1:
+            raise FileFormatError(
+                f"{path}: format version {version} is not supported by microcath {__version__} "
+                f"(reads version {FORMAT_VERSION}); upgrade microcath"
+            )
+        if "labels" not in f:
+            raise FileFormatError(f"{path}: the file holds no 'labels' volume")
+        check_metadata(f, path)
+        out: dict[str, Any] = {}
+        for name in (*_VOLUMES, "orientations"):
+            if name in f:
+                out[name] = read_dataset(f, name, path)
+        try:
+            out["voxel_size"] = read_spacing_attrs(f.attrs)
+            if out["voxel_size"] is None:
+                raise KeyError("spacing_m")
+            out["phases"] = PhaseTable.from_dict(json.loads(_attr_str(f.attrs["phases"])))
+            out["coatings"] = tuple(json.loads(_attr_str(f.attrs.get("coatings", "[]"))))
+            out["provenance"] = json.loads(_attr_str(f.attrs.get("provenance", "{}")))
+            if "film" in f.attrs:
+                from ..microstructure import Film
 
-                    out["film"] = Film.from_dict(json.loads(_attr_str(f.attrs["film"])), f["film_faces"][()])
-            except (KeyError, ValueError, TypeError) as exc:
-                if isinstance(exc, FileFormatError):
-                    raise FileFormatError(f"{path}: {exc}") from None
-                if isinstance(exc, MicrocathError):
-                    raise FileFormatError(f"{path}: invalid phase table in the file: {exc}") from None
-                raise FileFormatError(f"{path}: missing or garbled metadata ({exc})") from None
-    except OSError as exc:
-        raise FileFormatError(
-            f"{path}: cannot read the file, it is truncated or corrupt ({str(exc).splitlines()[0]})"
-        ) from None
+                out["film"] = Film.from_dict(json.loads(_attr_str(f.attrs["film"])),
+                                             read_dataset(f, "film_faces", path))
+        except (KeyError, ValueError, TypeError) as exc:
+            if isinstance(exc, FileFormatError):
+                raise FileFormatError(f"{path}: {exc}") from None
+            if isinstance(exc, MicrocathError):
+                raise FileFormatError(f"{path}: invalid phase table in the file: {exc}") from None
+            raise FileFormatError(f"{path}: missing or garbled metadata ({exc})") from None
     return out

@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import FileFormatError, InputError
-from .atomic import atomic_path
+from .atomic import atomic_path, check_min_size
+from .sniff import require_file
 
 __all__ = ["read_raw", "write_raw", "raw_dtype"]
 
@@ -65,8 +66,7 @@ def read_raw(path: str | os.PathLike, *, shape: Sequence[int] | None, dtype: str
     if dtype is None:
         raise InputError("dtype: a raw file holds no dtype; give it, e.g. dtype='uint8' (CLI: --dtype)")
     dt = raw_dtype(dtype, byte_order)
-    if not path.is_file():
-        raise FileNotFoundError(f"path: no such file {str(path)!r}")
+    require_file(path, "raw")
     if offset < 0:
         raise InputError(f"offset: expected a number of header bytes >= 0, got {offset}")
     size = path.stat().st_size
@@ -82,6 +82,12 @@ def read_raw(path: str | os.PathLike, *, shape: Sequence[int] | None, dtype: str
             f"({dt.itemsize} bytes each){f' after {offset} header bytes' if offset else ''} needs "
             f"{need}; check shape, dtype and offset{hint}"
         )
+    from ..memory import available_memory, check_memory
+
+    # before the allocation: the array as stored, plus its uint8 copy as labels
+    check_memory(shp, dt.itemsize + (1 if dt.itemsize > 1 else 0), f"reading {path.name}",
+                 parameter="shape", available=available_memory(device=False),
+                 fix="crop the volume first, or use a machine with more memory")
     data = np.fromfile(path, dtype=dt, offset=offset).reshape(shp)
     return data.astype(dt.newbyteorder("="), copy=False)
 
@@ -95,6 +101,7 @@ def write_raw(path: str | os.PathLike, array: np.ndarray, *, dtype: str | np.dty
     out = array.astype(dt, copy=False)
     if not np.array_equal(out, array):
         raise InputError(f"dtype: the values do not fit {dt.name} (range {array.min()}..{array.max()})")
-    with atomic_path(path) as tmp:
-        np.ascontiguousarray(out).tofile(tmp)
+    with atomic_path(path, need=out.nbytes, verify=check_min_size(out.nbytes)) as tmp:
+        with open(tmp, "wb") as fh:  # Python's writes report a full disk as ENOSPC (tofile does not)
+            fh.write(np.ascontiguousarray(out).data)
     return path

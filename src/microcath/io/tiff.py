@@ -15,16 +15,17 @@ import json
 import logging
 import os
 import re
-import struct
-import zlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..errors import FileFormatError, InputError
+from ..errors import FileFormatError, InputError, first_line
 from ..phases import PhaseTable
 from .atomic import atomic_path
+from .checksum import check_crc32, crc32
+from .ownership import mark_folder, read_marker
+from .sniff import hint_for, require_file
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,10 @@ __all__ = ["read_tiff", "write_tiff", "read_tiff_folder", "write_tiff_folder", "
 
 TIFF_SUFFIXES = (".tif", ".tiff")
 _META_KEY = "microcath"
-_READ_ERRORS = (ValueError, OSError, EOFError, IndexError, KeyError, struct.error, zlib.error)
+_CRC_KEY = "microcath_crc32"
+# what tifffile raises on damaged files: the fuzz tests found RuntimeError ("incompatible keyframe"),
+# ZeroDivisionError and more besides the obvious ones, so any error of its parser is a damaged file
+_READ_ERRORS = (Exception,)
 
 
 @contextlib.contextmanager
@@ -48,8 +52,11 @@ def _quiet_tifffile():
 
 
 def _tiff_error(path: Path, exc: Exception) -> FileFormatError:
+    hint = hint_for(path, "tiff")
+    if hint:
+        return FileFormatError(f"{path}: cannot read it as a TIFF{hint}")
     return FileFormatError(
-        f"{path}: cannot read the TIFF, it is truncated or corrupt ({str(exc).splitlines()[0]})"
+        f"{path}: cannot read the TIFF, it is truncated or corrupt ({first_line(exc)})"
     )
 
 
@@ -58,8 +65,7 @@ def read_tiff(path: str | os.PathLike) -> tuple[np.ndarray, dict[str, Any]]:
     import tifffile
 
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"path: no such file {str(path)!r}")
+    require_file(path, "TIFF")
     meta: dict[str, Any] = {}
     try:
         with _quiet_tifffile(), tifffile.TiffFile(path) as tif:
@@ -75,6 +81,8 @@ def read_tiff(path: str | os.PathLike) -> tuple[np.ndarray, dict[str, Any]]:
                 f"{path}: the TIFF is truncated or corrupt: it declares shape {expected} but holds "
                 f"{array.shape}"
             )
+    if shaped and isinstance(shaped[0], dict) and _CRC_KEY in shaped[0]:
+        check_crc32(path, "the image", shaped[0][_CRC_KEY], array, shaped[0].get(_META_KEY))
     if shaped and isinstance(shaped[0], dict) and _META_KEY in shaped[0]:
         try:
             info = json.loads(shaped[0][_META_KEY])
@@ -109,9 +117,20 @@ def write_tiff(path: str | os.PathLike, array: np.ndarray, *, ms: Any = None) ->
         if ms.is_cubic:
             info["voxel_size_m"] = ms.spacing[0]
         metadata[_META_KEY] = json.dumps(info)
-    with atomic_path(path) as tmp:
-        tifffile.imwrite(tmp, np.ascontiguousarray(array), metadata=metadata, compression="zlib",
-                         photometric="minisblack")
+    array = np.ascontiguousarray(array)
+    metadata[_CRC_KEY] = crc32(array, metadata.get(_META_KEY))
+
+    def verify(tmp: Path) -> None:  # every page's directory is readable and the shape is right
+        try:
+            with _quiet_tifffile(), tifffile.TiffFile(tmp) as tif:
+                shape = tuple(tif.series[0].shape)
+        except _READ_ERRORS as exc:
+            raise ValueError(f"the TIFF does not read back ({exc})") from None
+        if shape != array.shape:
+            raise ValueError(f"the TIFF holds shape {shape}, {array.shape} expected")
+
+    with atomic_path(path, need=array.nbytes, verify=verify) as tmp:
+        tifffile.imwrite(tmp, array, metadata=metadata, compression="zlib", photometric="minisblack")
     return path
 
 
@@ -159,6 +178,10 @@ def read_tiff_folder(path: str | os.PathLike) -> np.ndarray:
                     not p.name.startswith(".")), key=_natural_key)
     if not files:
         raise FileFormatError(f"{path}: the folder holds no .tif/.tiff slices")
+    crcs = (read_marker(path) or {}).get("slice_crc32")
+    if isinstance(crcs, dict) and sorted(crcs) != sorted(p.name for p in files):
+        raise FileFormatError(f"{path}: the folder's slices are not those microcath wrote into it "
+                              f"({len(files)} found, {len(crcs)} written); the stack is damaged")
     slices = []
     for p in files:
         try:
@@ -173,6 +196,8 @@ def read_tiff_folder(path: str | os.PathLike) -> np.ndarray:
                 f"{p}: slice shape {img.shape} {img.dtype} differs from the first slice "
                 f"{files[0].name} {slices[0].shape} {slices[0].dtype}; all slices must match"
             )
+        if isinstance(crcs, dict):
+            check_crc32(p, "the slice", crcs.get(p.name), img)
         slices.append(img)
     return np.stack(slices, axis=0)
 
@@ -185,8 +210,11 @@ def write_tiff_folder(path: str | os.PathLike, array: np.ndarray, *, prefix: str
     if path.exists() and not path.is_dir():
         raise InputError(f"path: {path} exists and is not a folder; a TIFF stack is written as a folder")
     width = max(4, len(str(array.shape[0] - 1)))
-    with atomic_path(path, directory=True) as tmp:
+    crcs = {}
+    with atomic_path(path, directory=True, need=np.asarray(array).nbytes) as tmp:
         for i in range(array.shape[0]):
-            tifffile.imwrite(tmp / f"{prefix}{i:0{width}d}.tif", np.ascontiguousarray(array[i]),
-                             compression="zlib", photometric="minisblack")
+            name, img = f"{prefix}{i:0{width}d}.tif", np.ascontiguousarray(array[i])
+            tifffile.imwrite(tmp / name, img, compression="zlib", photometric="minisblack")
+            crcs[name] = crc32(img)
+        mark_folder(tmp, "tiff-folder", slice_crc32=crcs)
     return path

@@ -23,9 +23,10 @@ import numpy as np
 
 from ..errors import FileFormatError, InputError
 from ..phases import Phase, PhaseTable
-from .atomic import atomic_path
+from .atomic import atomic_path, check_trailer
+from .sniff import hint_for, require_file, sniff_format
 
-__all__ = ["write_vti", "read_vti"]
+__all__ = ["write_vti", "read_vti", "vti_path"]
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,12 @@ def _spacing(spacing: Any, ms: Any) -> tuple[tuple[float, float, float], str]:
     return tuple(float(s) for s in sp), "m"  # type: ignore[return-value]
 
 
+def vti_path(path: str | os.PathLike) -> Path:
+    """The name :func:`write_vti` writes: ``path``, with ``.vti`` appended when missing."""
+    path = Path(path)
+    return path if path.suffix.lower() == ".vti" else path.with_name(path.name + ".vti")
+
+
 def write_vti(path: str | os.PathLike, ms: Any = None, *,
               fields: Mapping[str, Any] | None = None,
               spacing: float | tuple[float, float, float] | None = None) -> Path:
@@ -104,9 +111,7 @@ def write_vti(path: str | os.PathLike, ms: Any = None, *,
     """
     import pyvista as pv
 
-    path = Path(path)
-    if path.suffix.lower() != ".vti":
-        path = path.with_name(path.name + ".vti")
+    path = vti_path(path)
     fields = dict(fields or {})
     if ms is None and not fields:
         raise InputError("write_vti: nothing to write; pass a structure (ms) and/or fields={name: array}")
@@ -142,7 +147,9 @@ def write_vti(path: str | os.PathLike, ms: Any = None, *,
         if unit is not None:
             grid.field_data[f"unit:{name}"] = np.array([unit])
     grid.field_data["length_unit"] = np.array([length_unit])
-    with atomic_path(path) as tmp:
+    need = sum(int(np.asarray(a).nbytes) for a in grid.cell_data.values())
+    # VTK's writer reports a full disk only on its error stream; the closing tag tells
+    with atomic_path(path, need=need, verify=check_trailer(b"</VTKFile>")) as tmp:
         grid.save(str(tmp), binary=True)
     return path
 
@@ -152,12 +159,15 @@ def _read_grid(path: Path):
     from pyvista.core.utilities import VtkErrorCatcher
     from vtkmodules.vtkIOXML import vtkXMLImageDataReader
 
-    if not path.is_file():
-        raise FileNotFoundError(f"path: no such file {str(path)!r}")
+    require_file(path, ".vti")
     reader = vtkXMLImageDataReader()
     if not reader.CanReadFile(str(path)):
+        if sniff_format(path) == "vti":  # the header is there: the rest is damaged
+            raise FileFormatError(f"{path}: the .vti file is corrupt or truncated (VTK cannot parse its "
+                                  "XML header); re-export it")
         raise FileFormatError(
-            f"{path}: not a VTK XML image data (.vti) file; check the file or its suffix"
+            f"{path}: not a VTK XML image data (.vti) file{hint_for(path, 'vti')}; check the file or "
+            "its suffix"
         )
     with pv.vtk_verbosity("off"), VtkErrorCatcher(raise_errors=False, send_to_logging=False) as catcher:
         reader.SetFileName(str(path))

@@ -34,6 +34,9 @@ __all__ = ["run_main_job", "run_stages", "RunResult", "headline_text", "STAGES",
 log = logging.getLogger(__name__)
 
 DEFAULT_RECIPE = "default"
+#: A run with a failed stage over earlier results writes its folder under ``out_dir`` + this
+#: suffix and keeps the earlier results (``--force`` never trades good results for a failure).
+FAILED_SUFFIX = ".failed"
 #: Size of ``microcath run`` with the default recipe: measured 49 s for the whole run
 #: (generate 17 s, analyse 4 s, ionic 8 s, electronic 16 s, report 3 s) on a shared
 #: 2-core machine, CPU backend. Other recipes use their own shape.
@@ -215,6 +218,11 @@ def run_main_job(recipe: str = DEFAULT_RECIPE, *, out_dir: str | os.PathLike = "
     """
     out = Path(out_dir)
     check_target(out, force=force)
+    previous = out.is_dir() and any(out.iterdir())
+    if structure is None:  # every input is checked before an existing folder is touched
+        from ..geometries.recipes import load_recipe
+
+        load_recipe(recipe).with_overrides(dict(overrides or {}))
     if shape is not None:
         shape = tuple(int(s) for s in shape)  # type: ignore[assignment]
         if len(shape) != 3 or min(shape) < 4:
@@ -234,6 +242,12 @@ def run_main_job(recipe: str = DEFAULT_RECIPE, *, out_dir: str | os.PathLike = "
         rb.results["headline"] = headline
         for ln in lines:
             rb.add_headline(ln.label, ln.text)
+        if previous and any(r.status == STATUS_FAILED for r in records):
+            kept = rb.target
+            failed_dir = rb.retarget(out.absolute().with_name(out.name + FAILED_SUFFIX))
+            log.warning("a stage failed: the previous results in %s are kept; this run's report is in %s",
+                        kept, failed_dir)
+    out = rb.target
     wall = time.perf_counter() - t_run
     return RunResult(out_dir=out.absolute(), report_html=out.absolute() / "report.html",
                      stages=tuple(records), headline=headline, wall_time=wall, lines=tuple(lines))

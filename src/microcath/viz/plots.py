@@ -49,7 +49,10 @@ def _save(fig, filename: str | os.PathLike | None, dpi: int) -> None:
     if filename is not None:
         path = Path(filename)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=dpi)
+        from ..io.atomic import atomic_path, check_image
+
+        with atomic_path(path, verify=check_image(path)) as tmp:
+            fig.savefig(tmp, dpi=dpi, format=path.suffix.lstrip(".").lower() or "png")
         log.info("wrote %s", path)
 
 

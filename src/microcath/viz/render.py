@@ -123,11 +123,16 @@ def _finish(p, *, filename: str | os.PathLike | None, show: bool, off_screen: bo
         p.show()
         img = p.last_image if p.last_image is not None else np.zeros((1, 1, 3), np.uint8)
         return np.asarray(img)
+    from ..io.atomic import atomic_path, check_image
+
     path = None
     if filename is not None:
         path = Path(filename)
         path.parent.mkdir(parents=True, exist_ok=True)
-    img = p.screenshot(str(path) if path else None, return_img=True)
+        with atomic_path(path, verify=check_image(path)) as tmp:
+            img = p.screenshot(str(tmp), return_img=True)
+    else:
+        img = p.screenshot(None, return_img=True)
     p.close()
     if path is not None:
         log.info("wrote %s", path)
