@@ -139,7 +139,7 @@ def voxel_size(value: Any, name: str = "voxel_size") -> float:
             "(use microcath.units.um(0.2) for 0.2 µm)"
         )
     if vs < MIN_VOXEL_SIZE:
-        um_flag = name.endswith("-um")
+        um_flag = name.split(" ")[0].endswith("-um")  # also "--voxel-size-um (y)"
         raise InputError(
             f"{name}: {units.to_um(vs) if um_flag else vs:g} {'µm' if um_flag else 'm'} is below 1 nm, "
             "smaller than any voxel; "

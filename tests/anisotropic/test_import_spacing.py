@@ -133,7 +133,7 @@ def test_crop_and_bin_commute_with_the_analysis_of_a_structure_uniform_at_the_bi
 @pytest.mark.parametrize("bad, match", [((1e-8, 0.0, 1e-8), r"voxel_size \(y\): expected a positive"),
                                         ((1e-8, 1e-8, -2e-8), r"voxel_size \(z\): expected a positive"),
                                         ((math.nan, 1e-8, 1e-8), r"voxel_size \(x\)"),
-                                        ((1e-8, 5e-10, 1e-8), "smaller than 1 nm"),
+                                        ((1e-8, 5e-10, 1e-8), "below 1 nm"),
                                         ((1e-8, 1e-8, 0.02), "larger than 1 cm"),
                                         ((1e-8, 1e-8), "one voxel edge or three")])
 def test_bad_spacings_are_refused(bad, match):
@@ -144,7 +144,7 @@ def test_bad_spacings_are_refused(bad, match):
 @pytest.mark.parametrize("text, match", [("0.01,0,0.02", "--voxel-size-um \\(y\\)"),
                                          ("0.01,0.01", "one voxel edge or three"),
                                          ("0.01,abc,0.02", "expected a number"),
-                                         ("0.0001,0.01,0.01", "smaller than 1 nm"),
+                                         ("0.0001,0.01,0.01", "below 1 nm"),
                                          ("nan", "finite")])
 def test_bad_cli_spacings_are_refused(text, match):
     with pytest.raises(InputError, match=match):

@@ -27,7 +27,7 @@ def command(results: str, fmt: str, out: str | None, overwrite: bool) -> None:
     utilisable particles, the radius reproduces the active/electrolyte area.
     """
     if out is not None:
-        check_output(out, overwrite)
+        check_output(out, overwrite, fmt="json")
         write_parameters(results, out, fmt=fmt)
         click.echo(f"wrote {out}")
         return

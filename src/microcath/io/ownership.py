@@ -36,7 +36,7 @@ MARKER = ".microcath-output"
 #: Output kinds that are folders.
 FOLDER_FORMATS = ("tiff-folder", "results")
 #: Suffixes of the output kinds whose content has no signature.
-_SUFFIXES = {"raw": (".raw", ".bin"), "csv": (".csv",)}
+_SUFFIXES = {"raw": (".raw", ".bin"), "csv": (".csv",), "json": (".json",)}
 
 
 def mark_folder(folder: str | os.PathLike, kind: str, **extra: Any) -> Path:

@@ -83,6 +83,11 @@ def read_tiff(path: str | os.PathLike) -> tuple[np.ndarray, dict[str, Any]]:
             )
     if shaped and isinstance(shaped[0], dict) and _CRC_KEY in shaped[0]:
         check_crc32(path, "the image", shaped[0][_CRC_KEY], array, shaped[0].get(_META_KEY))
+    elif shaped and isinstance(shaped[0], dict) and _META_KEY in shaped[0]:
+        unknown = sorted(set(shaped[0]) - {"shape", "axes", _META_KEY})
+        if unknown:  # microcath writes no other key: a damaged name (e.g. of the checksum itself)
+            raise FileFormatError(f"{path}: the TIFF description is damaged (unknown keys {unknown}); "
+                                  "the file is corrupt")
     if shaped and isinstance(shaped[0], dict) and _META_KEY in shaped[0]:
         try:
             info = json.loads(shaped[0][_META_KEY])
