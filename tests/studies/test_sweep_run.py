@@ -17,8 +17,8 @@ import pytest
 from conftest import TINY, worker_env
 
 from microcath import InputError
-from microcath.studies import sweep
 from microcath.io.ownership import MARKER
+from microcath.studies import sweep
 from microcath.studies.store import INFO_COLUMNS
 
 TIMING = ["wall_time_s", "worker"]
