@@ -1,11 +1,14 @@
 """Small-strain linear elasticity with eigenstrain on a voxel grid: operator, multigrid levels.
 
-Discretisation (lengths in voxels, ``h = 1``; stresses in Pa):
+Discretisation (lengths in a reference length, the smallest voxel edge; stresses in Pa):
 
 * every voxel is one trilinear hexahedral element (Q1, 8 nodes, full 2x2x2
-  Gauss integration, so no hourglass modes next to pores); the stiffness of an
-  isotropic element is ``lam * K_lam + mu * K_mu`` with two constant 24x24
-  matrices of the unit cube;
+  Gauss integration, so no hourglass modes next to pores), a brick with edges
+  ``spacing = (hx, hy, hz)`` (unequal spacing allowed: the shape-function
+  gradients are the reference-cube ones divided by the edge along each axis,
+  the Gauss weight is ``hx hy hz / 8``); the stiffness of an isotropic element
+  is ``lam * K_lam + mu * K_mu`` with two constant 24x24 brick matrices, and
+  the finest level reads the sum for each label from a 576-number table;
 * nodes sit on voxel corners. Along axes 1 and 2 the grid is periodic (``ny``,
   ``nz`` nodes). Along axis 0 it is periodic (``nx`` nodes) or bounded by two
   rigid frictionless plates (``nx + 1`` node planes, ``u_x`` prescribed on the
@@ -45,7 +48,7 @@ from .grid import cpu_loops
 from .multigrid import VCycle, build_hierarchy
 from .runtime import ensure_initialized
 
-__all__ = ["element_matrices", "ElasticityLevel", "ElasticSolution", "solve_elasticity",
+__all__ = ["element_matrices", "label_matrices", "ElasticityLevel", "ElasticSolution", "solve_elasticity",
            "bytes_per_voxel", "centre_gradients", "MAX_DENSE_DOFS"]
 
 log = logging.getLogger(__name__)
@@ -60,9 +63,20 @@ def _corner(a: int) -> tuple[int, int, int]:
     return (a >> 2) & 1, (a >> 1) & 1, a & 1
 
 
-def element_matrices() -> tuple[np.ndarray, np.ndarray]:
-    """``(K_lam, K_mu)``: the 24x24 stiffness matrices of the unit cube for ``lam = 1`` and
-    ``mu = 1`` (trilinear brick, 2x2x2 Gauss points; dof ``3 a + p``, node ``a = 4 di + 2 dj + dk``)."""
+def _spacing(spacing) -> tuple[float, float, float]:
+    h = (1.0, 1.0, 1.0) if spacing is None else tuple(float(v) for v in spacing)
+    if len(h) != 3 or not all(v > 0 for v in h):
+        raise ValueError(f"spacing: expected three positive edge lengths, got {spacing!r}")
+    return h
+
+
+def element_matrices(spacing=None) -> tuple[np.ndarray, np.ndarray]:
+    """``(K_lam, K_mu)``: the 24x24 stiffness matrices of a brick with edges ``spacing``
+    (default the unit cube) for ``lam = 1`` and ``mu = 1`` (trilinear brick, 2x2x2 Gauss points;
+    dof ``3 a + p``, node ``a = 4 di + 2 dj + dk``). Shape-function gradients are the reference
+    gradients divided by the edge along each axis, the Gauss weight is ``V / 8``."""
+    h = _spacing(spacing)
+    vol = h[0] * h[1] * h[2]
     g = 0.5 + np.array([-1.0, 1.0]) / (2.0 * math.sqrt(3.0))
     kl = np.zeros((24, 24))
     km = np.zeros((24, 24))
@@ -75,7 +89,8 @@ def element_matrices() -> tuple[np.ndarray, np.ndarray]:
                     c = _corner(a)
                     f = [pt[d] if c[d] else 1.0 - pt[d] for d in range(3)]
                     s = [1.0 if c[d] else -1.0 for d in range(3)]
-                    grad[a] = [s[0] * f[1] * f[2], f[0] * s[1] * f[2], f[0] * f[1] * s[2]]
+                    grad[a] = [s[0] * f[1] * f[2] / h[0], f[0] * s[1] * f[2] / h[1],
+                               f[0] * f[1] * s[2] / h[2]]
                 B = np.zeros((6, 24))  # Voigt: xx yy zz yz xz xy (engineering shear)
                 for a in range(8):
                     gx, gy, gz = grad[a]
@@ -84,18 +99,36 @@ def element_matrices() -> tuple[np.ndarray, np.ndarray]:
                     B[4, 3 * a], B[4, 3 * a + 2] = gz, gx
                     B[5, 3 * a], B[5, 3 * a + 1] = gy, gx
                 m = np.array([1.0, 1, 1, 0, 0, 0])
-                kl += 0.125 * B.T @ np.outer(m, m) @ B
-                km += 0.125 * B.T @ np.diag([2.0, 2, 2, 1, 1, 1]) @ B
+                kl += 0.125 * vol * B.T @ np.outer(m, m) @ B
+                km += 0.125 * vol * B.T @ np.diag([2.0, 2, 2, 1, 1, 1]) @ B
     return kl, km
 
 
-def centre_gradients() -> np.ndarray:
-    """(8, 3): gradient of each node's shape function at the element centre (``B0``)."""
+def centre_gradients(spacing=None) -> np.ndarray:
+    """(8, 3): gradient of each node's shape function at the centre of a brick with edges
+    ``spacing`` (default the unit cube): ``B0``."""
+    h = _spacing(spacing)
     out = np.zeros((8, 3))
     for a in range(8):
         s = [1.0 if c else -1.0 for c in _corner(a)]
-        out[a] = [0.25 * s[0], 0.25 * s[1], 0.25 * s[2]]
+        out[a] = [0.25 * s[0] / h[0], 0.25 * s[1] / h[1], 0.25 * s[2] / h[2]]
     return out
+
+
+def label_matrices(lam: np.ndarray, mu: np.ndarray, spacing=None) -> np.ndarray:
+    """(256, 576) element matrix ``lam K_lam + mu K_mu`` of every label (row-major 24x24): the
+    finest level's operator reads its coefficients from this table."""
+    kl, km = element_matrices(spacing)
+    lam = np.asarray(lam, dtype=np.float64)
+    mu = np.asarray(mu, dtype=np.float64)
+    return (lam[:, None, None] * kl + mu[:, None, None] * km).reshape(len(lam), 576)
+
+
+def _galerkin_children(spacing=None) -> tuple[np.ndarray, np.ndarray]:
+    """(8, 324) packed ``P_c^T K P_c`` of each child ``c`` for ``lam = 1`` and ``mu = 1``."""
+    kl, km = element_matrices(spacing)
+    pc = [np.kron(_PC[c], np.eye(3)) for c in range(8)]
+    return (np.stack([_pack(P.T @ kl @ P) for P in pc]), np.stack([_pack(P.T @ km @ P) for P in pc]))
 
 
 def _child_prolongations() -> np.ndarray:
@@ -137,13 +170,7 @@ def unpack(packed: np.ndarray) -> np.ndarray:
     return out
 
 
-_KL, _KM = element_matrices()
 _PC = _child_prolongations()
-# Galerkin children of the finest level: P_c^T K P_c for lam = 1 and mu = 1, packed
-_GL = np.stack([_pack(np.kron(_PC[c], np.eye(3)).T @ _KL @ np.kron(_PC[c], np.eye(3))) for c in range(8)])
-_GM = np.stack([_pack(np.kron(_PC[c], np.eye(3)).T @ _KM @ np.kron(_PC[c], np.eye(3))) for c in range(8)])
-_KLL = [[float(v) for v in row] for row in _KL]
-_KMM = [[float(v) for v in row] for row in _KM]
 
 
 def _fetch_index(a: int, b: int, p: int, q: int) -> int:
@@ -211,16 +238,14 @@ def _row(x: ti.template(), lab: ti.template(), lam: ti.template(), mu: ti.templa
                 l_ = ti.cast(lam[lb], acc)
                 m_ = ti.cast(mu[lb], acc)
                 if l_ != 0.0 or m_ != 0.0:
+                    base = lb * 576  # the label's element matrix (label_matrices)
                     for b in ti.static(range(8)):
                         bi, bj, bk = ti.static((b >> 2) & 1, (b >> 1) & 1, b & 1)
                         n = _node(ei, ej, ek, bi, bj, bk, mx, ny, nz, per_x)
                         for q in ti.static(range(3)):
                             xv = ti.cast(x[3 * n + q], acc)
                             for p in ti.static(range(3)):
-                                cl = ti.static(_KLL[3 * a + p][3 * b + q])
-                                cm = ti.static(_KMM[3 * a + p][3 * b + q])
-                                if ti.static(cl != 0.0 or cm != 0.0):
-                                    y[p] += (l_ * cl + m_ * cm) * xv
+                                y[p] += ti.cast(ke[base + ti.static(24 * (3 * a + p) + 3 * b + q)], acc) * xv
             else:
                 base = e * 324
                 for b in ti.static(range(8)):
@@ -290,8 +315,7 @@ def _diag_inverse(dinv: ti.types.ndarray(ndim=1), lab: ti.types.ndarray(ndim=1),
                 if ti.static(fine):
                     lb = ti.cast(lab[e], ti.i32)
                     for p, q in ti.static(ti.ndrange(3, 3)):
-                        D[p, q] += lam[lb] * ti.static(_KLL[3 * a + p][3 * a + q]) + \
-                            mu[lb] * ti.static(_KMM[3 * a + p][3 * a + q])
+                        D[p, q] += ti.cast(ke[lb * 576 + ti.static(24 * (3 * a + p) + 3 * a + q)], ti.f64)
                 else:
                     for p, q in ti.static(ti.ndrange(3, 3)):
                         D[p, q] += ti.cast(ke[e * 324 + ti.static(_fetch_index(a, a, p, q))], ti.f64)
@@ -472,24 +496,27 @@ class ElasticityLevel:
         cleared on construction.
     lab, lam, mu : ndarrays (finest level) or None
         Label per element and the Lame constants per label [Pa].
-    ke : ndarray or None
-        Packed element matrices of a coarse level (324 per element).
+    ke : ndarray
+        Finest level: the element matrix of every label (``label_matrices``, 576 float64 per
+        label); coarse levels: packed element matrices (324 per element).
+    spacing : 3 floats
+        Edges of one fine element (finest level only; the coarse element matrices carry it).
     """
 
-    def __init__(self, shape, nex: int, per_x: bool, mask, dtype, *, lab=None, lam=None, mu=None, ke=None,
-                 degree: int = 3, lower: float = 1.0 / 30.0, vector_dtype=None):
+    def __init__(self, shape, nex: int, per_x: bool, mask, dtype, *, ke, lab=None, lam=None, mu=None,
+                 spacing=None, degree: int = 3, lower: float = 1.0 / 30.0, vector_dtype=None):
         self.shape = tuple(int(s) for s in shape)
         self.nex, self.per_x = int(nex), bool(per_x)
         self.n_nodes = int(np.prod(self.shape))
         self.dtype = dtype  # storage of the element matrices and the diagonal blocks
         self.vdtype = vector_dtype or dtype  # storage of the vectors of this level
-        self.fine = ke is None
-        dummy_u8 = ti.ndarray(ti.u8, (1,))
+        self.fine = lab is not None
+        self.spacing = _spacing(spacing)
         dummy_f = ti.ndarray(ti.f64, (1,))
-        self.lab = lab if lab is not None else dummy_u8
+        self.lab = lab if lab is not None else ti.ndarray(ti.u8, (1,))
         self.lam = lam if lam is not None else dummy_f
         self.mu = mu if mu is not None else dummy_f
-        self.ke = ke if ke is not None else ti.ndarray(dtype, (1,))
+        self.ke = ke
         self.mask = mask
         self.degree, self.lower = int(degree), float(lower)
         self.dinv = ti.ndarray(dtype, (9 * self.n_nodes,))
@@ -569,10 +596,11 @@ class ElasticityLevel:
         cmx = cex if self.per_x else cex + 1
         ke = ti.ndarray(self.dtype, (cex * cny * cnz * 324,))
         if self.fine:
+            gl_h, gm_h = _galerkin_children(self.spacing)
             gl = ti.ndarray(ti.f64, (8 * 324,))
-            gl.from_numpy(_GL.ravel())
+            gl.from_numpy(gl_h.ravel())
             gm = ti.ndarray(ti.f64, (8 * 324,))
-            gm.from_numpy(_GM.ravel())
+            gm.from_numpy(gm_h.ravel())
             _galerkin_fine(ke, self.lab, self.lam, self.mu, gl, gm, cex, cny, cnz, ny, nz)
         else:
             w = ti.ndarray(ti.f64, (512,))
@@ -627,9 +655,7 @@ class ElasticityLevel:
             conn[..., a] = (ii * ny + (j + dj) % ny) * nz + (k + dk) % nz
         conn = conn.reshape(-1, 8)
         if self.fine:
-            lab = self.lab.to_numpy()
-            lam, mu = self.lam.to_numpy(), self.mu.to_numpy()
-            K = lam[lab][:, None, None] * _KL + mu[lab][:, None, None] * _KM
+            K = self.ke.to_numpy().reshape(-1, 24, 24)[self.lab.to_numpy()]
         else:
             K = unpack(self.ke.to_numpy().reshape(-1, 324).astype(np.float64))
         return K, conn
@@ -678,7 +704,7 @@ def solve_elasticity(labels: np.ndarray, lam: np.ndarray, mu: np.ndarray, load: 
                      periodic_x: bool, mask: np.ndarray, x0: np.ndarray | None = None,
                      dtype: str = "float32", tol: float = 1e-6, maxiter: int = 300,
                      degree: int = 3, accept=None, levels_out: list | None = None,
-                     nullspace=None, vector_dtype: str | None = None) -> ElasticSolution:
+                     nullspace=None, vector_dtype: str | None = None, spacing=None) -> ElasticSolution:
     """Solve ``A u = f`` for the node displacements with multigrid-preconditioned CG.
 
     Parameters
@@ -693,6 +719,8 @@ def solve_elasticity(labels: np.ndarray, lam: np.ndarray, mu: np.ndarray, load: 
         Periodic along axis 0 (``mx = nx``), else plates (``mx = nx + 1``).
     mask : (mx, ny, nz) uint8
         Free-dof bits per node before removing nodes that touch no solid.
+    spacing : 3 floats, optional
+        Edges of one element in the length unit of ``u`` and ``load`` (default the unit cube).
     nullspace : callable, optional
         ``nullspace(level) -> project`` builds the projector onto the complement of the
         operator's null space (rigid modes of the pieces, see ``microcath.mechanics``);
@@ -712,7 +740,10 @@ def solve_elasticity(labels: np.ndarray, lam: np.ndarray, mu: np.ndarray, load: 
     mu_d.from_numpy(np.ascontiguousarray(mu, dtype=np.float64))
     mask_d = ti.ndarray(ti.u8, (mx * ny * nz,))
     mask_d.from_numpy(np.ascontiguousarray(mask, dtype=np.uint8).ravel())
-    fine = ElasticityLevel((mx, ny, nz), nx, periodic_x, mask_d, tdt, lab=lab_d, lam=lam_d, mu=mu_d,
+    ke_d = ti.ndarray(ti.f64, (256 * 576,))
+    ke_d.from_numpy(label_matrices(lam, mu, spacing).ravel())
+    fine = ElasticityLevel((mx, ny, nz), nx, periodic_x, mask_d, tdt, ke=ke_d, lab=lab_d, lam=lam_d, mu=mu_d,
+                           spacing=spacing,
                            degree=degree, vector_dtype=_TI_DTYPES[vector_dtype or dtype])
     levels = build_hierarchy(fine)
     if levels_out is not None:

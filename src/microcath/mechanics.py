@@ -137,7 +137,7 @@ class StressResult:
     n_levels: int
     wall_time: float
     shape: tuple[int, int, int]
-    voxel_size: float
+    voxel_size: float | tuple[float, float, float]  # [m]; three edges for anisotropic voxels
     arch: str
     dtype: str
     reason: str = ""
@@ -169,7 +169,9 @@ class StressResult:
             else self.plate_displacement * 1e6,
             "force_balance": self.force_balance, "converged": self.converged, "iterations": self.n_iter,
             "residual": self.residual, "n_levels": self.n_levels, "wall_time_s": self.wall_time,
-            "shape": list(self.shape), "voxel_size_um": self.voxel_size * 1e6, "arch": self.arch,
+            "shape": list(self.shape),
+            "voxel_size_um": (self.voxel_size * 1e6 if np.ndim(self.voxel_size) == 0
+                              else [v * 1e6 for v in self.voxel_size]), "arch": self.arch,
             "dtype": self.dtype,
         }
         if self.reason:
@@ -216,15 +218,19 @@ def _von_mises(s: np.ndarray) -> np.ndarray:
 class _Problem:
     """Loads, post-processing and null space of one discrete problem (numpy, host side)."""
 
-    def __init__(self, labels: np.ndarray, lam: np.ndarray, mu: np.ndarray, periodic_x: bool):
+    def __init__(self, labels: np.ndarray, lam: np.ndarray, mu: np.ndarray, periodic_x: bool,
+                 spacing: tuple[float, float, float] = (1.0, 1.0, 1.0)):
         from .gpu_kernels.elasticity import centre_gradients
 
+        self.h = tuple(float(v) for v in spacing)  # element edges in the length unit of u
+        self.vol = self.h[0] * self.h[1] * self.h[2]
         self.labels = labels
         self.lam, self.mu = lam, mu
         self.per_x = periodic_x
         self.nx, self.ny, self.nz = labels.shape
         self.mx = self.nx if periodic_x else self.nx + 1
-        self.g = centre_gradients()
+        self.g = centre_gradients(self.h)  # B0
+        self.gv = self.vol * self.g  # V B0: the load of a uniform element stress
         self.solid = (lam[labels] != 0) | (mu[labels] != 0)
         self.stiff_scale = float(np.max(lam + 2 * mu))
 
@@ -262,14 +268,14 @@ class _Problem:
         """Nodal forces ``sum_e V B0^T sig*`` (mx, ny, nz, 3)."""
         f = np.zeros((self.mx, self.ny, self.nz, 3))
         for a in range(8):
-            self._scatter(sig_star @ self.g[a], a, f)
+            self._scatter(sig_star @ self.gv[a], a, f)
         return f
 
     def plate_load(self) -> np.ndarray:
         """Nodal forces ``-A e_D`` of a unit x displacement of the last plate (mx, ny, nz, 3)."""
         from .gpu_kernels.elasticity import element_matrices
 
-        kl, km = element_matrices()
+        kl, km = element_matrices(self.h)
         lam = self.lam[self.labels[-1]]
         mu = self.mu[self.labels[-1]]
         f = np.zeros((self.mx, self.ny, self.nz, 3))
@@ -317,7 +323,7 @@ class _Problem:
         """Exact discrete strain energy ``1/2 sum_e int (eps - eps*):C:(eps - eps*)`` [Pa voxel^3]."""
         from .gpu_kernels.elasticity import element_matrices
 
-        kl, km = element_matrices()
+        kl, km = element_matrices(self.h)
         total = 0.0
         loc = np.array([[(a >> 2) & 1, (a >> 1) & 1, a & 1] for a in range(8)], dtype=float)
         Et = None if E_macro is None else _voigt_to_tensor(np.asarray(E_macro, dtype=float)[None])[0]
@@ -332,8 +338,10 @@ class _Problem:
             lam, mu = self.lam[lab], self.mu[lab]
             quad = lam * np.einsum("ei,ij,ej->e", ue, kl, ue) + mu * np.einsum("ei,ij,ej->e", ue, km, ue)
             sig_star = self.stress_free_stress(eps_star[sl], None, self.labels[sl]).reshape(-1, 3, 3)
-            f_dot = sum(np.einsum("ei,ei->e", ue[:, 3 * a:3 * a + 3], sig_star @ self.g[a]) for a in range(8))
-            const = np.einsum("eij,eij->e", sig_star, _voigt_to_tensor(eps_star[sl]).reshape(-1, 3, 3))
+            f_dot = sum(np.einsum("ei,ei->e", ue[:, 3 * a:3 * a + 3], sig_star @ self.gv[a])
+                        for a in range(8))
+            const = self.vol * np.einsum("eij,eij->e", sig_star,
+                                         _voigt_to_tensor(eps_star[sl]).reshape(-1, 3, 3))
             total += float(0.5 * quad.sum() - f_dot.sum() + 0.5 * const.sum())
         return total
 
@@ -394,6 +402,7 @@ class _RigidModes:
         for d, (per, L) in enumerate(zip((prob.per_x, True, True), (prob.mx, prob.ny, prob.nz), strict=True)):
             if per:
                 rel[..., d] -= L * np.round(rel[..., d] / L)
+            rel[..., d] *= prob.h[d]  # rotations act on lengths, not node indices
         inside = (node_piece > 0)[..., None] * free
         M = np.zeros((6,) + coords.shape, np.float32)  # candidate modes, zero on removed dofs
         for d in range(3):
@@ -493,7 +502,7 @@ def _solve(prob: _Problem, load: np.ndarray, mask: np.ndarray, *, dtype: str, to
 
     return solve_elasticity(prob.labels, prob.lam, prob.mu, load, periodic_x=prob.per_x, mask=mask,
                             dtype=dtype, tol=tol, maxiter=maxiter, nullspace=prob.nullspace(),
-                            vector_dtype=VECTOR_DTYPE)
+                            vector_dtype=VECTOR_DTYPE, spacing=prob.h)
 
 
 def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, float]], *,
@@ -514,8 +523,9 @@ def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, floa
         ``{label: (E [Pa], nu)}`` for every label present (``E = 0``: a pore).
     eigenstrain : mapping, optional
         ``{label: eps}`` linear isotropic eigenstrain [-].
-    voxel_size : float
-        Voxel edge [m].
+    voxel_size : float or 3 floats
+        Voxel edge [m], or the three edges ``(dx, dy, dz)`` of anisotropic voxels (each voxel is
+        then a brick element with those edges).
     boundary : {'pressure', 'plates', 'periodic', 'free'}
         See the module doc.
     stack_pressure : float
@@ -537,7 +547,8 @@ def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, floa
         raise InputError(f"dtype: expected 'float32' or 'float64', got {dtype!r}")
     if not (0 < tol < 1):
         raise InputError(f"tol: expected a relative residual in (0, 1), got {tol}")
-    vs = validation.voxel_size(voxel_size)
+    spacing = _voxel_spacing(voxel_size)
+    vs = min(spacing)  # the length unit of the discrete problem (element edges spacing / vs)
     stack_pressure = validation.nonnegative(stack_pressure, "stack_pressure", "Pa")
     strength = validation.nonnegative(strength, "strength", "Pa")
     if stack_pressure and boundary != "pressure":
@@ -565,7 +576,7 @@ def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, floa
         iso[int(lab)] = e
     eps = eigenstrain_field_ if eigenstrain_field_ is not None else eigenstrain_field(labels, iso)
     periodic_x = boundary in ("periodic", "free")
-    prob = _Problem(labels, lam, mu, periodic_x)
+    prob = _Problem(labels, lam, mu, periodic_x, tuple(h / vs for h in spacing))
     mask = np.full((prob.mx, prob.ny, prob.nz), 7, np.uint8)
     if not periodic_x:
         mask[0] &= 6
@@ -580,6 +591,11 @@ def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, floa
     plate_disp = None
     if boundary == "free":
         C, s_unit = _stiffness_from_solves(prob, mask, dtype=dtype, tol=tol, maxiter=maxiter, sols=sols)
+        w = np.linalg.eigvalsh(0.5 * (C + C.T))
+        if not w.min() > 1e-6 * w.max():
+            raise InputError("boundary: the solid does not hold the periodic cell together along every "
+                             "axis (its effective stiffness is singular), so a zero mean stress does "
+                             "not fix the cell's strain; use boundary='periodic' or 'pressure'")
         sol0 = _solve(prob, prob.load(prob.stress_free_stress(eps, None)), mask, dtype=dtype, tol=tol,
                       maxiter=maxiter)
         sols.append(sol0)
@@ -617,7 +633,8 @@ def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, floa
     energy = prob.energy(u, eps, E_macro) * vs**3
     fb = None
     if not periodic_x:
-        fb = _force_balance(prob, u, eps, scale=float(np.abs(sig[..., 0]).mean()) * prob.ny * prob.nz)
+        fb = _force_balance(prob, u, eps, scale=float(np.abs(sig[..., 0]).mean()) * prob.ny * prob.nz
+                            * prob.h[1] * prob.h[2])
     names = dict(names) if names else {v: str(v) for v in present}
     phases = _phase_stats(labels, sig, present, names)
     opened = None
@@ -625,7 +642,7 @@ def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, floa
     # (1e-5 of the largest stress: tol 1e-6 leaves round-off tension of that order on faces
     # that carry none, e.g. between free laminate layers)
     threshold = strength + 1e-5 * float(np.abs(sig).max())
-    interfaces, opened = _interfaces(labels, sig, vs, threshold, periodic_x,
+    interfaces, opened = _interfaces(labels, sig, spacing, threshold, periodic_x,
                                      interface_types or _label_pairs(names))
     if not converged:
         warnings.warn(
@@ -643,7 +660,8 @@ def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, floa
         mean_strain=tuple(float(v) for v in total_strain.reshape(-1, 6).mean(axis=0)),
         strain_energy=energy, plate_displacement=plate_disp, force_balance=fb, converged=converged,
         n_iter=n_iter, residual=float(residual), n_levels=sols[0].n_levels,
-        wall_time=time.perf_counter() - t0, shape=tuple(int(s) for s in labels.shape), voxel_size=vs,
+        wall_time=time.perf_counter() - t0, shape=tuple(int(s) for s in labels.shape),
+        voxel_size=spacing[0] if len(set(spacing)) == 1 else spacing,
         arch=arch, dtype=dtype, reason=reason, displacement=disp, stress=sig if fields else None,
         opened=opened,
     )
@@ -700,7 +718,7 @@ def _force_balance(prob: _Problem, u: np.ndarray, eps: np.ndarray, *, scale: flo
     plate forces themselves vanish under a zero stack pressure)."""
     from .gpu_kernels.elasticity import element_matrices
 
-    kl, km = element_matrices()
+    kl, km = element_matrices(prob.h)
     forces = []
     for layer, plane in ((0, 0), (prob.nx - 1, 1)):
         lab = prob.labels[layer]
@@ -713,7 +731,7 @@ def _force_balance(prob: _Problem, u: np.ndarray, eps: np.ndarray, *, scale: flo
             if ((a >> 2) & 1) != plane:
                 continue
             row = lam[..., None] * (ue @ kl[3 * a:3 * a + 3].T) + mu[..., None] * (ue @ km[3 * a:3 * a + 3].T)
-            F += float((row[..., 0] - (sig_star @ prob.g[a])[..., 0]).sum())
+            F += float((row[..., 0] - (sig_star @ prob.gv[a])[..., 0]).sum())
         forces.append(F)
     scale = max(abs(forces[0]), abs(forces[1]), scale)
     return abs(forces[0] + forces[1]) / scale if scale > 0 else 0.0
@@ -754,9 +772,11 @@ def _label_pairs(names: Mapping[int, str]):
     return classify
 
 
-def _interfaces(labels, sig, vs, strength, periodic_x, classify):
+def _interfaces(labels, sig, spacing, strength, periodic_x, classify):
     """Normal traction on every face between two voxels; per interface type statistics and the
-    opened faces (3 bool arrays, face on the + side of each voxel along each axis)."""
+    opened faces (3 bool arrays, face on the + side of each voxel along each axis). Faces normal
+    to axis ``ax`` have the area of the other two edges of ``spacing`` [m]; the opened fraction
+    and the mean traction are area-weighted, the percentiles are over faces."""
     results: dict[str, dict[str, Any]] = {}
     opened = []
     acc: dict[str, list] = {}
@@ -787,19 +807,33 @@ def _interfaces(labels, sig, vs, strength, periodic_x, classify):
             tt = t[sel]
             if opens(name):
                 op |= sel & (t > strength)
-            acc.setdefault(name, []).append((tt, jump[sel], tt > strength))
+            face = spacing[(ax + 1) % 3] * spacing[(ax + 2) % 3]
+            acc.setdefault(name, []).append((tt, jump[sel], tt > strength, np.full(tt.size, face)))
         opened.append(op)
     for name, parts in acc.items():
         tt = np.concatenate([p[0] for p in parts])
         jj = np.concatenate([p[1] for p in parts])
         oo = np.concatenate([p[2] for p in parts])
+        aa = np.concatenate([p[3] for p in parts])
         results[name] = {
-            "n_faces": int(tt.size), "area": float(tt.size * vs * vs),
-            "opened_fraction": float(oo.mean()), "mean_traction": float(tt.mean()),
-            "mean_jump": float(jj.mean()),
+            "n_faces": int(tt.size), "area": float(aa.sum()),
+            "opened_fraction": float(np.average(oo, weights=aa)),
+            "mean_traction": float(np.average(tt, weights=aa)),
+            "mean_jump": float(np.average(jj, weights=aa)),
             "percentiles": _percentiles(tt),
         }
     return results, tuple(opened)
+
+
+def _voxel_spacing(voxel_size: Any) -> tuple[float, float, float]:
+    """``(dx, dy, dz)`` [m] from one voxel edge or three, each validated."""
+    if np.ndim(voxel_size) == 0:
+        vs = validation.voxel_size(voxel_size)
+        return (vs, vs, vs)
+    v = tuple(np.asarray(voxel_size, dtype=object).ravel())
+    if len(v) != 3:
+        raise InputError(f"voxel_size: expected one edge or three (dx, dy, dz) in metres, got {voxel_size!r}")
+    return tuple(validation.voxel_size(e, f"voxel_size[{i}]") for i, e in enumerate(v))
 
 
 def _check_labels(labels: Any) -> np.ndarray:

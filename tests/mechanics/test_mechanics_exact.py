@@ -227,3 +227,14 @@ def test_too_large_for_memory_is_refused_before_allocation(ti_cpu, monkeypatch):
     lab = np.zeros((64, 64, 64), np.uint8)
     with pytest.raises(MemoryBudgetError, match=r"labels: a 64x64x64 volume .*largest cube that fits"):
         M.stress_of_labels(lab, {0: AM}, eigenstrain={0: -0.01}, voxel_size=1e-6)
+
+
+def test_free_cell_that_does_not_hold_together_is_refused(ti_cpu):
+    """A slab spanning x and y with pore above it cannot carry a z strain: the free cell's
+    effective stiffness is singular and no zero-mean-stress strain exists (was: a mean strain of
+    -3000 reported as converged)."""
+    lab = np.full((8, 8, 8), 1, np.uint8)
+    lab[:, :, :4] = 0
+    with pytest.raises(InputError, match="singular"):
+        M.stress_of_labels(lab, {0: SE, 1: (0.0, 0.0)}, eigenstrain={0: 0.01}, voxel_size=1e-6,
+                           boundary="free")
