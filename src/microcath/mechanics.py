@@ -251,6 +251,13 @@ class _Problem:
             v = nodal[di:di + self.nx]
         return np.roll(v, (-dj, -dk), axis=(1, 2))
 
+    def _gather_slab(self, nodal: np.ndarray, a: int, sl: slice) -> np.ndarray:
+        """``_gather(nodal, a)[sl]`` without gathering the whole grid."""
+        di, dj, dk = (a >> 2) & 1, (a >> 1) & 1, a & 1
+        rows = np.arange(sl.start, sl.stop) + di
+        v = nodal[rows % self.mx] if self.per_x else nodal[rows]
+        return np.roll(v, (-dj, -dk), axis=(1, 2))
+
     def stress_free_stress(self, eps_star: np.ndarray, E_macro: np.ndarray | None,
                            labels: np.ndarray | None = None) -> np.ndarray:
         """(nx, ny, nz, 3, 3) ``C : (eps* - E)`` per element (of ``labels``, default all)."""
@@ -327,11 +334,10 @@ class _Problem:
         total = 0.0
         loc = np.array([[(a >> 2) & 1, (a >> 1) & 1, a & 1] for a in range(8)], dtype=float)
         Et = None if E_macro is None else _voigt_to_tensor(np.asarray(E_macro, dtype=float)[None])[0]
-        gathered = [self._gather(u, a) for a in range(8)]
-        step = max(1, int(2**22 // (self.ny * self.nz)))  # ~4M elements per chunk
+        step = max(1, int(2**16 // (self.ny * self.nz)))  # ~64k elements (~12 MB a temporary) per chunk
         for x0 in range(0, self.nx, step):
             sl = slice(x0, min(self.nx, x0 + step))
-            ue = np.stack([g[sl] for g in gathered], axis=3).reshape(-1, 24)
+            ue = np.stack([self._gather_slab(u, a, sl) for a in range(8)], axis=3).reshape(-1, 24)
             if Et is not None:  # the macroscopic displacement E x inside each element
                 ue = ue + (loc @ Et.T).ravel()
             lab = self.labels[sl].ravel()
@@ -365,7 +371,7 @@ class _RigidModes:
     """Zero-energy modes of the discrete operator: for every solid piece (elements joined
     through shared nodes, periodic wrap included) the translations and rotations about its
     centroid that the boundary conditions leave free. Candidates are tested on the operator
-    itself (``||A v|| <= 1e-6 ||A|| ||v||`` per piece), so pieces that span a periodic axis or
+    itself (``||A v|| <= 1e-4 (lam + 2 mu)_max ||v||`` per piece), so pieces that span a periodic axis or
     rest on a plate keep only the motions that are truly free."""
 
     def __init__(self, prob: _Problem):
@@ -375,67 +381,78 @@ class _RigidModes:
         from scipy import ndimage
 
         prob = self.prob
-        free = level.free_dofs().reshape(prob.mx, prob.ny, prob.nz, 3)
+        shape = (prob.mx, prob.ny, prob.nz)
         lab, n = ndimage.label(prob.solid, structure=np.ones((3, 3, 3), bool))
-        lab = _merge_periodic(lab, n, periodic=(prob.per_x, True, True))
+        lab = _merge_periodic(lab, n, periodic=(prob.per_x, True, True)).astype(np.int32)
         # the piece of a node is that of the solid elements around it (all the same piece)
-        counts = np.zeros((prob.mx, prob.ny, prob.nz), np.int64)
+        counts = np.zeros(shape, np.int32)
         sums = np.zeros_like(counts)
+        solid = (lab > 0).astype(np.int32)
         for a in range(8):
-            prob._scatter((lab > 0).astype(np.int64), a, counts)
-            prob._scatter(lab.astype(np.int64), a, sums)
-        node_piece = np.where(counts > 0, sums // np.maximum(counts, 1), 0)
+            prob._scatter(solid, a, counts)
+            prob._scatter(lab, a, sums)
+        del solid
         n_pieces = int(lab.max())
+        del lab
+        pid = np.where(counts > 0, sums // np.maximum(counts, 1), 0).astype(np.int32).ravel()
+        del counts, sums
         self.n_pieces = n_pieces
         if n_pieces == 0:
             return None
-        coords = np.stack(np.meshgrid(np.arange(prob.mx), np.arange(prob.ny), np.arange(prob.nz),
-                                      indexing="ij"), -1).astype(np.float64)
-        pid = node_piece.ravel()
-        # coordinates relative to one node of the piece, as minimum images along the periodic
-        # axes, so a piece that straddles a periodic boundary rotates as one body (a piece that
-        # spans a periodic axis fails the operator test below, as it should)
+        # coordinates relative to one node of the piece (in lengths), as minimum images along
+        # the periodic axes, so a piece that straddles a periodic boundary rotates as one body (a
+        # piece that spans a periodic axis fails the operator test below, as it should)
         _, first = np.unique(pid, return_index=True)
-        ref = np.zeros((n_pieces + 1, 3))
-        ref[pid[first]] = coords.reshape(-1, 3)[first]
-        rel = coords - ref[node_piece]
-        for d, (per, L) in enumerate(zip((prob.per_x, True, True), (prob.mx, prob.ny, prob.nz), strict=True)):
+        rel = np.empty((pid.size, 3), np.float32)
+        for d, (per, L) in enumerate(zip((prob.per_x, True, True), shape, strict=True)):
+            ref = np.zeros(n_pieces + 1)
+            ref[pid[first]] = np.unravel_index(first, shape)[d]
+            idx = [None, None, None]
+            idx[d] = slice(None)
+            r = (np.broadcast_to(np.arange(L, dtype=np.float64)[tuple(idx)], shape).ravel() - ref[pid])
             if per:
-                rel[..., d] -= L * np.round(rel[..., d] / L)
-            rel[..., d] *= prob.h[d]  # rotations act on lengths, not node indices
-        inside = (node_piece > 0)[..., None] * free
-        M = np.zeros((6,) + coords.shape, np.float32)  # candidate modes, zero on removed dofs
-        for d in range(3):
-            M[d, ..., d] = 1.0
-        for ax in range(3):  # rotation about axis ax: omega x r
-            b, c = [d for d in range(3) if d != ax]
-            M[3 + ax, ..., b] = -rel[..., c]
-            M[3 + ax, ..., c] = rel[..., b]
-        del rel, coords
-        M *= inside
-        modes = M
-        # operator test per piece
+                r -= L * np.round(r / L)
+            rel[:, d] = r * prob.h[d]  # rotations act on lengths, not node indices
+            del r
+        # what the modes need, per node: the piece (int32), the relative coordinates (float32)
+        # and the free-dof bits (uint8); the six candidate mode vectors are rebuilt chunk by chunk
+        # from these (15 B/node instead of 72)
+        self._rel, self._pid = rel, pid
+        self._bits = np.where(pid > 0, level.mask.to_numpy(), 0).astype(np.uint8)
+        self._npc = npc = n_pieces + 1
+        self._chunk = 1 << 16
+        # operator test per piece: ||A m|| <= 1e-4 (lam + 2 mu)_max ||m|| on that piece
         vec = level.new_vector()
         out = level.new_vector()
         npdt = level.np_dtype
-        keep = np.zeros((n_pieces + 1, 6), bool)
+        keep = np.zeros((npc, 6), bool)
         ascale = prob.stiff_scale
-        for k, m in enumerate(modes):
-            vec.from_numpy(m.ravel().astype(npdt))
+        free_flat = ((level.mask.to_numpy()[:, None] >> np.arange(3)) & 1).astype(bool)
+        for k in range(6):
+            m = np.empty((self._pid.size, 3), npdt)
+            for sl in self._chunks():
+                m[sl] = self._modes(sl)[:, k]
+            vec.from_numpy(m.ravel())
+            del m
             level.apply(vec, out)
-            r = (out.to_numpy().reshape(m.shape) * free).astype(np.float64)
-            rn = np.bincount(pid, (r**2).sum(-1).ravel(), minlength=n_pieces + 1)
-            vn = np.bincount(pid, (m.astype(np.float64) ** 2).sum(-1).ravel(), minlength=n_pieces + 1)
+            r = out.to_numpy().reshape(-1, 3)
+            rn = np.zeros(npc)
+            vn = np.zeros(npc)
+            for sl in self._chunks():  # norms per piece, chunk by chunk (no full temporaries)
+                rc = np.where(free_flat[sl], r[sl], 0.0)
+                rn += np.bincount(self._pid[sl], (rc**2).sum(-1), minlength=npc)
+                vn += np.bincount(self._pid[sl], (self._modes(sl)[:, k] ** 2).sum(-1), minlength=npc)
             keep[:, k] = (vn > 0) & (np.sqrt(rn) <= 1e-4 * ascale * np.sqrt(vn))
+            del r
         keep[0] = False
         # per-piece orthonormal basis (Gram-Schmidt through the 6x6 Gram matrices)
-        M = M.reshape(6, -1, 3)
-        gram = np.zeros((n_pieces + 1, 6, 6))
-        for i in range(6):
-            for j in range(i, 6):
-                v = np.bincount(pid, (M[i] * M[j]).sum(-1, dtype=np.float64), minlength=n_pieces + 1)
-                gram[:, i, j] = gram[:, j, i] = v
-        coef = np.zeros((n_pieces + 1, 6, 6))  # q_k = sum_j coef[k, j] m_j
+        gram = np.zeros((npc, 6, 6))
+        for sl in self._chunks():
+            Mc = self._modes(sl)
+            G = np.einsum("nid,njd->nij", Mc, Mc).reshape(-1, 36)
+            for t in range(36):
+                gram[:, t // 6, t % 6] += np.bincount(self._pid[sl], G[:, t], minlength=npc)
+        coef = np.zeros((npc, 6, 6))  # q_k = sum_j coef[k, j] m_j
         for p in np.flatnonzero(keep.any(axis=1)):
             ks = np.flatnonzero(keep[p])
             G = gram[p][np.ix_(ks, ks)]
@@ -445,20 +462,41 @@ class _RigidModes:
             coef[p][:C.shape[0], ks] = C
         self.n_modes = int(np.count_nonzero(np.abs(coef).sum(-1) > 0))
         log.debug("rigid modes: %d pieces, %d modes", n_pieces, self.n_modes)
-        self._M, self._coef, self._pid, self._npdt = M, coef, pid, npdt
-        self._npc = n_pieces + 1
+        self._coef = coef
+        return self.project
 
-        def project(v) -> None:
-            x0 = v.to_numpy()
-            x = x0.astype(np.float64).reshape(-1, 3)
-            proj = np.einsum("jnd,nd->nj", self._M, x)  # (n_nodes, 6)
-            s = np.stack([np.bincount(self._pid, proj[:, j], minlength=self._npc) for j in range(6)], -1)
-            c = np.einsum("pkj,pj->pk", self._coef, s)  # coefficients of q_k
-            back = np.einsum("pkj,pk->pj", self._coef, c)  # in terms of m_j
-            x -= np.einsum("jnd,nj->nd", self._M, back[self._pid])
-            v.from_numpy(x.ravel().astype(x0.dtype))
+    def _chunks(self):
+        n = self._pid.size
+        return (slice(i, min(n, i + self._chunk)) for i in range(0, n, self._chunk))
 
-        return project
+    def _modes(self, sl: slice) -> np.ndarray:
+        """(nodes, 6, 3) candidate modes on the nodes ``sl`` (float64; 0 on removed dofs and
+        outside every piece): three translations, then rotations about x, y, z (omega x r)."""
+        rel = self._rel[sl].astype(np.float64)
+        on = ((self._bits[sl, None] >> np.arange(3)) & 1).astype(np.float64)
+        M = np.zeros((rel.shape[0], 6, 3))
+        for d in range(3):
+            M[:, d, d] = 1.0
+        for ax in range(3):
+            b, c = [d for d in range(3) if d != ax]
+            M[:, 3 + ax, b] = -rel[:, c]
+            M[:, 3 + ax, c] = rel[:, b]
+        return M * on[:, None, :]
+
+    def project(self, v) -> None:
+        """Remove the rigid modes from the flat vector ``v`` in place (two passes over chunks:
+        the per-piece coefficients, then the subtraction)."""
+        x = v.to_numpy().reshape(-1, 3)
+        s = np.zeros((self._npc, 6))
+        for sl in self._chunks():
+            proj = np.einsum("njd,nd->nj", self._modes(sl), x[sl])
+            for j in range(6):
+                s[:, j] += np.bincount(self._pid[sl], proj[:, j], minlength=self._npc)
+        c = np.einsum("pkj,pj->pk", self._coef, s)  # coefficients of q_k
+        back = np.einsum("pkj,pk->pj", self._coef, c)  # in terms of m_j
+        for sl in self._chunks():
+            x[sl] -= np.einsum("njd,nj->nd", self._modes(sl), back[self._pid[sl]])  # one rounding
+        v.from_numpy(x.ravel())
 
 
 def _merge_periodic(lab: np.ndarray, n: int, periodic: tuple[bool, bool, bool]) -> np.ndarray:
@@ -847,13 +885,13 @@ def _check_memory(shape, dtype: str) -> None:
     from .gpu_kernels.elasticity import bytes_per_voxel
     from .memory import check_memory
 
-    check_memory(shape, bytes_per_voxel(dtype) + HOST_BYTES_PER_VOXEL,
+    check_memory(shape, bytes_per_voxel(dtype, VECTOR_DTYPE) + HOST_BYTES_PER_VOXEL,
                  what=f"the {dtype} elasticity solver and its post-processing", parameter="labels")
 
 
-#: host-side peak beyond the device plan (post-processing in float64, rigid-mode fields) [B/voxel];
-#: bench_mechanics.py measured ~920 B/voxel in all against a 345 B/voxel device plan
-HOST_BYTES_PER_VOXEL = 600.0
+#: host-side peak beyond the device plan (post-processing in float64, rigid-mode data) [B/voxel];
+#: bench_mechanics.py measured 428 B/voxel in all at 128^3 against a 268 B/voxel device plan
+HOST_BYTES_PER_VOXEL = 250.0
 
 
 # --------------------------------------------------------------------------- structures with materials
