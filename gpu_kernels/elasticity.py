@@ -649,6 +649,11 @@ class ElasticityLevel:
         krylov.fill(v, 0.0)
         return max(lam, 1e-30)
 
+    def work_vectors(self):
+        """Two scratch vectors of this level (the smoother's ``d`` and ``t``): free for set-up
+        work between smoothing calls, overwritten by the next one."""
+        return self._d, self._t
+
     def free_dofs(self) -> np.ndarray:
         """(3 n_nodes,) 1 on free dofs, 0 on removed ones."""
         m = self.mask.to_numpy()

@@ -422,8 +422,7 @@ class _RigidModes:
         self._npc = npc = n_pieces + 1
         self._chunk = 1 << 16
         # operator test per piece: ||A m|| <= 1e-4 (lam + 2 mu)_max ||m|| on that piece
-        vec = level.new_vector()
-        out = level.new_vector()
+        vec, out = level.work_vectors()  # no two more full-size vectors
         npdt = level.np_dtype
         keep = np.zeros((npc, 6), bool)
         ascale = prob.stiff_scale
