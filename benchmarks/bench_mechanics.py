@@ -35,7 +35,7 @@ EIGEN = {2: 0.95 ** (1 / 3) - 1}
 def worker(path: str, dtype: str) -> dict:
     from microcath.gpu_kernels.elasticity import bytes_per_voxel
 
-    from microcath.mechanics import stress_of_labels
+    from microcath.mechanics import VECTOR_DTYPE, stress_of_labels
 
     lab = np.load(path)
     n = lab.shape[0]
@@ -51,7 +51,7 @@ def worker(path: str, dtype: str) -> dict:
         "n": n, "dtype": dtype, "arch": r.arch, "time_s": wall, "iterations": r.n_iter,
         "levels": r.n_levels, "converged": r.converged, "residual": r.residual,
         "force_balance": r.force_balance, "extra_bytes_per_voxel": (rss1 - rss0) / lab.size,
-        "planned_device_bytes_per_voxel": bytes_per_voxel(dtype),
+        "planned_device_bytes_per_voxel": bytes_per_voxel(dtype, VECTOR_DTYPE),
         "active_hydrostatic_MPa": r.phases["2"]["mean_hydrostatic"] / 1e6,
         "fractions": {int(k): float(np.mean(lab == k)) for k in (0, 1, 2)},
     }

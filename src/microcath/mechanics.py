@@ -140,7 +140,7 @@ class StressResult:
     n_levels: int
     wall_time: float
     shape: tuple[int, int, int]
-    voxel_size: float
+    voxel_size: float | tuple[float, float, float]  # [m]; three edges for anisotropic voxels
     arch: str
     dtype: str
     reason: str = ""
@@ -172,7 +172,9 @@ class StressResult:
             else self.plate_displacement * 1e6,
             "force_balance": self.force_balance, "converged": self.converged, "iterations": self.n_iter,
             "residual": self.residual, "n_levels": self.n_levels, "wall_time_s": self.wall_time,
-            "shape": list(self.shape), "voxel_size_um": self.voxel_size * 1e6, "arch": self.arch,
+            "shape": list(self.shape),
+            "voxel_size_um": (self.voxel_size * 1e6 if np.ndim(self.voxel_size) == 0
+                              else [v * 1e6 for v in self.voxel_size]), "arch": self.arch,
             "dtype": self.dtype,
         }
         if self.reason:
@@ -223,15 +225,19 @@ def _von_mises(s: np.ndarray) -> np.ndarray:
 class _Problem:
     """Loads, post-processing and null space of one discrete problem (numpy, host side)."""
 
-    def __init__(self, labels: np.ndarray, lam: np.ndarray, mu: np.ndarray, periodic_x: bool):
+    def __init__(self, labels: np.ndarray, lam: np.ndarray, mu: np.ndarray, periodic_x: bool,
+                 spacing: tuple[float, float, float] = (1.0, 1.0, 1.0)):
         from .gpu_kernels.elasticity import centre_gradients
 
+        self.h = tuple(float(v) for v in spacing)  # element edges in the length unit of u
+        self.vol = self.h[0] * self.h[1] * self.h[2]
         self.labels = labels
         self.lam, self.mu = lam, mu
         self.per_x = periodic_x
         self.nx, self.ny, self.nz = labels.shape
         self.mx = self.nx if periodic_x else self.nx + 1
-        self.g = centre_gradients()
+        self.g = centre_gradients(self.h)  # B0
+        self.gv = self.vol * self.g  # V B0: the load of a uniform element stress
         self.solid = (lam[labels] != 0) | (mu[labels] != 0)
         self.stiff_scale = float(np.max(lam + 2 * mu))
 
@@ -252,6 +258,13 @@ class _Problem:
             v = nodal[di:di + self.nx]
         return np.roll(v, (-dj, -dk), axis=(1, 2))
 
+    def _gather_slab(self, nodal: np.ndarray, a: int, sl: slice) -> np.ndarray:
+        """``_gather(nodal, a)[sl]`` without gathering the whole grid."""
+        di, dj, dk = (a >> 2) & 1, (a >> 1) & 1, a & 1
+        rows = np.arange(sl.start, sl.stop) + di
+        v = nodal[rows % self.mx] if self.per_x else nodal[rows]
+        return np.roll(v, (-dj, -dk), axis=(1, 2))
+
     def stress_free_stress(self, eps_star: np.ndarray, E_macro: np.ndarray | None,
                            labels: np.ndarray | None = None) -> np.ndarray:
         """(nx, ny, nz, 3, 3) ``C : (eps* - E)`` per element (of ``labels``, default all)."""
@@ -269,14 +282,14 @@ class _Problem:
         """Nodal forces ``sum_e V B0^T sig*`` (mx, ny, nz, 3)."""
         f = np.zeros((self.mx, self.ny, self.nz, 3))
         for a in range(8):
-            self._scatter(sig_star @ self.g[a], a, f)
+            self._scatter(sig_star @ self.gv[a], a, f)
         return f
 
     def plate_load(self) -> np.ndarray:
         """Nodal forces ``-A e_D`` of a unit x displacement of the last plate (mx, ny, nz, 3)."""
         from .gpu_kernels.elasticity import element_matrices
 
-        kl, km = element_matrices()
+        kl, km = element_matrices(self.h)
         lam = self.lam[self.labels[-1]]
         mu = self.mu[self.labels[-1]]
         f = np.zeros((self.mx, self.ny, self.nz, 3))
@@ -324,23 +337,24 @@ class _Problem:
         """Exact discrete strain energy ``1/2 sum_e int (eps - eps*):C:(eps - eps*)`` [Pa voxel^3]."""
         from .gpu_kernels.elasticity import element_matrices
 
-        kl, km = element_matrices()
+        kl, km = element_matrices(self.h)
         total = 0.0
         loc = np.array([[(a >> 2) & 1, (a >> 1) & 1, a & 1] for a in range(8)], dtype=float)
         Et = None if E_macro is None else _voigt_to_tensor(np.asarray(E_macro, dtype=float)[None])[0]
-        gathered = [self._gather(u, a) for a in range(8)]
-        step = max(1, int(2**22 // (self.ny * self.nz)))  # ~4M elements per chunk
+        step = max(1, int(2**16 // (self.ny * self.nz)))  # ~64k elements (~12 MB a temporary) per chunk
         for x0 in range(0, self.nx, step):
             sl = slice(x0, min(self.nx, x0 + step))
-            ue = np.stack([g[sl] for g in gathered], axis=3).reshape(-1, 24)
+            ue = np.stack([self._gather_slab(u, a, sl) for a in range(8)], axis=3).reshape(-1, 24)
             if Et is not None:  # the macroscopic displacement E x inside each element
                 ue = ue + (loc @ Et.T).ravel()
             lab = self.labels[sl].ravel()
             lam, mu = self.lam[lab], self.mu[lab]
             quad = lam * np.einsum("ei,ij,ej->e", ue, kl, ue) + mu * np.einsum("ei,ij,ej->e", ue, km, ue)
             sig_star = self.stress_free_stress(eps_star[sl], None, self.labels[sl]).reshape(-1, 3, 3)
-            f_dot = sum(np.einsum("ei,ei->e", ue[:, 3 * a:3 * a + 3], sig_star @ self.g[a]) for a in range(8))
-            const = np.einsum("eij,eij->e", sig_star, _voigt_to_tensor(eps_star[sl]).reshape(-1, 3, 3))
+            f_dot = sum(np.einsum("ei,ei->e", ue[:, 3 * a:3 * a + 3], sig_star @ self.gv[a])
+                        for a in range(8))
+            const = self.vol * np.einsum("eij,eij->e", sig_star,
+                                         _voigt_to_tensor(eps_star[sl]).reshape(-1, 3, 3))
             total += float(0.5 * quad.sum() - f_dot.sum() + 0.5 * const.sum())
         return total
 
@@ -364,7 +378,7 @@ class _RigidModes:
     """Zero-energy modes of the discrete operator: for every solid piece (elements joined
     through shared nodes, periodic wrap included) the translations and rotations about its
     centroid that the boundary conditions leave free. Candidates are tested on the operator
-    itself (``||A v|| <= 1e-6 ||A|| ||v||`` per piece), so pieces that span a periodic axis or
+    itself (``||A v|| <= 1e-4 (lam + 2 mu)_max ||v||`` per piece), so pieces that span a periodic axis or
     rest on a plate keep only the motions that are truly free."""
 
     def __init__(self, prob: _Problem):
@@ -374,66 +388,77 @@ class _RigidModes:
         from scipy import ndimage
 
         prob = self.prob
-        free = level.free_dofs().reshape(prob.mx, prob.ny, prob.nz, 3)
+        shape = (prob.mx, prob.ny, prob.nz)
         lab, n = ndimage.label(prob.solid, structure=np.ones((3, 3, 3), bool))
-        lab = _merge_periodic(lab, n, periodic=(prob.per_x, True, True))
+        lab = _merge_periodic(lab, n, periodic=(prob.per_x, True, True)).astype(np.int32)
         # the piece of a node is that of the solid elements around it (all the same piece)
-        counts = np.zeros((prob.mx, prob.ny, prob.nz), np.int64)
+        counts = np.zeros(shape, np.int32)
         sums = np.zeros_like(counts)
+        solid = (lab > 0).astype(np.int32)
         for a in range(8):
-            prob._scatter((lab > 0).astype(np.int64), a, counts)
-            prob._scatter(lab.astype(np.int64), a, sums)
-        node_piece = np.where(counts > 0, sums // np.maximum(counts, 1), 0)
+            prob._scatter(solid, a, counts)
+            prob._scatter(lab, a, sums)
+        del solid
         n_pieces = int(lab.max())
+        del lab
+        pid = np.where(counts > 0, sums // np.maximum(counts, 1), 0).astype(np.int32).ravel()
+        del counts, sums
         self.n_pieces = n_pieces
         if n_pieces == 0:
             return None
-        coords = np.stack(np.meshgrid(np.arange(prob.mx), np.arange(prob.ny), np.arange(prob.nz),
-                                      indexing="ij"), -1).astype(np.float64)
-        pid = node_piece.ravel()
-        # coordinates relative to one node of the piece, as minimum images along the periodic
-        # axes, so a piece that straddles a periodic boundary rotates as one body (a piece that
-        # spans a periodic axis fails the operator test below, as it should)
+        # coordinates relative to one node of the piece (in lengths), as minimum images along
+        # the periodic axes, so a piece that straddles a periodic boundary rotates as one body (a
+        # piece that spans a periodic axis fails the operator test below, as it should)
         _, first = np.unique(pid, return_index=True)
-        ref = np.zeros((n_pieces + 1, 3))
-        ref[pid[first]] = coords.reshape(-1, 3)[first]
-        rel = coords - ref[node_piece]
-        for d, (per, L) in enumerate(zip((prob.per_x, True, True), (prob.mx, prob.ny, prob.nz), strict=True)):
+        rel = np.empty((pid.size, 3), np.float32)
+        for d, (per, L) in enumerate(zip((prob.per_x, True, True), shape, strict=True)):
+            ref = np.zeros(n_pieces + 1)
+            ref[pid[first]] = np.unravel_index(first, shape)[d]
+            idx = [None, None, None]
+            idx[d] = slice(None)
+            r = (np.broadcast_to(np.arange(L, dtype=np.float64)[tuple(idx)], shape).ravel() - ref[pid])
             if per:
-                rel[..., d] -= L * np.round(rel[..., d] / L)
-        inside = (node_piece > 0)[..., None] * free
-        M = np.zeros((6,) + coords.shape, np.float32)  # candidate modes, zero on removed dofs
-        for d in range(3):
-            M[d, ..., d] = 1.0
-        for ax in range(3):  # rotation about axis ax: omega x r
-            b, c = [d for d in range(3) if d != ax]
-            M[3 + ax, ..., b] = -rel[..., c]
-            M[3 + ax, ..., c] = rel[..., b]
-        del rel, coords
-        M *= inside
-        modes = M
-        # operator test per piece
-        vec = level.new_vector()
-        out = level.new_vector()
+                r -= L * np.round(r / L)
+            rel[:, d] = r * prob.h[d]  # rotations act on lengths, not node indices
+            del r
+        # what the modes need, per node: the piece (int32), the relative coordinates (float32)
+        # and the free-dof bits (uint8); the six candidate mode vectors are rebuilt chunk by chunk
+        # from these (15 B/node instead of 72)
+        self._rel, self._pid = rel, pid
+        self._bits = np.where(pid > 0, level.mask.to_numpy(), 0).astype(np.uint8)
+        self._npc = npc = n_pieces + 1
+        self._chunk = 1 << 16
+        # operator test per piece: ||A m|| <= 1e-4 (lam + 2 mu)_max ||m|| on that piece
+        vec, out = level.work_vectors()  # no two more full-size vectors
         npdt = level.np_dtype
-        keep = np.zeros((n_pieces + 1, 6), bool)
+        keep = np.zeros((npc, 6), bool)
         ascale = prob.stiff_scale
-        for k, m in enumerate(modes):
-            vec.from_numpy(m.ravel().astype(npdt))
+        free_flat = ((level.mask.to_numpy()[:, None] >> np.arange(3)) & 1).astype(bool)
+        for k in range(6):
+            m = np.empty((self._pid.size, 3), npdt)
+            for sl in self._chunks():
+                m[sl] = self._modes(sl)[:, k]
+            vec.from_numpy(m.ravel())
+            del m
             level.apply(vec, out)
-            r = (out.to_numpy().reshape(m.shape) * free).astype(np.float64)
-            rn = np.bincount(pid, (r**2).sum(-1).ravel(), minlength=n_pieces + 1)
-            vn = np.bincount(pid, (m.astype(np.float64) ** 2).sum(-1).ravel(), minlength=n_pieces + 1)
+            r = out.to_numpy().reshape(-1, 3)
+            rn = np.zeros(npc)
+            vn = np.zeros(npc)
+            for sl in self._chunks():  # norms per piece, chunk by chunk (no full temporaries)
+                rc = np.where(free_flat[sl], r[sl], 0.0)
+                rn += np.bincount(self._pid[sl], (rc**2).sum(-1), minlength=npc)
+                vn += np.bincount(self._pid[sl], (self._modes(sl)[:, k] ** 2).sum(-1), minlength=npc)
             keep[:, k] = (vn > 0) & (np.sqrt(rn) <= 1e-4 * ascale * np.sqrt(vn))
+            del r
         keep[0] = False
         # per-piece orthonormal basis (Gram-Schmidt through the 6x6 Gram matrices)
-        M = M.reshape(6, -1, 3)
-        gram = np.zeros((n_pieces + 1, 6, 6))
-        for i in range(6):
-            for j in range(i, 6):
-                v = np.bincount(pid, (M[i] * M[j]).sum(-1, dtype=np.float64), minlength=n_pieces + 1)
-                gram[:, i, j] = gram[:, j, i] = v
-        coef = np.zeros((n_pieces + 1, 6, 6))  # q_k = sum_j coef[k, j] m_j
+        gram = np.zeros((npc, 6, 6))
+        for sl in self._chunks():
+            Mc = self._modes(sl)
+            G = np.einsum("nid,njd->nij", Mc, Mc).reshape(-1, 36)
+            for t in range(36):
+                gram[:, t // 6, t % 6] += np.bincount(self._pid[sl], G[:, t], minlength=npc)
+        coef = np.zeros((npc, 6, 6))  # q_k = sum_j coef[k, j] m_j
         for p in np.flatnonzero(keep.any(axis=1)):
             ks = np.flatnonzero(keep[p])
             G = gram[p][np.ix_(ks, ks)]
@@ -443,20 +468,41 @@ class _RigidModes:
             coef[p][:C.shape[0], ks] = C
         self.n_modes = int(np.count_nonzero(np.abs(coef).sum(-1) > 0))
         log.debug("rigid modes: %d pieces, %d modes", n_pieces, self.n_modes)
-        self._M, self._coef, self._pid, self._npdt = M, coef, pid, npdt
-        self._npc = n_pieces + 1
+        self._coef = coef
+        return self.project
 
-        def project(v) -> None:
-            x0 = v.to_numpy()
-            x = x0.astype(np.float64).reshape(-1, 3)
-            proj = np.einsum("jnd,nd->nj", self._M, x)  # (n_nodes, 6)
-            s = np.stack([np.bincount(self._pid, proj[:, j], minlength=self._npc) for j in range(6)], -1)
-            c = np.einsum("pkj,pj->pk", self._coef, s)  # coefficients of q_k
-            back = np.einsum("pkj,pk->pj", self._coef, c)  # in terms of m_j
-            x -= np.einsum("jnd,nj->nd", self._M, back[self._pid])
-            v.from_numpy(x.ravel().astype(x0.dtype))
+    def _chunks(self):
+        n = self._pid.size
+        return (slice(i, min(n, i + self._chunk)) for i in range(0, n, self._chunk))
 
-        return project
+    def _modes(self, sl: slice) -> np.ndarray:
+        """(nodes, 6, 3) candidate modes on the nodes ``sl`` (float64; 0 on removed dofs and
+        outside every piece): three translations, then rotations about x, y, z (omega x r)."""
+        rel = self._rel[sl].astype(np.float64)
+        on = ((self._bits[sl, None] >> np.arange(3)) & 1).astype(np.float64)
+        M = np.zeros((rel.shape[0], 6, 3))
+        for d in range(3):
+            M[:, d, d] = 1.0
+        for ax in range(3):
+            b, c = [d for d in range(3) if d != ax]
+            M[:, 3 + ax, b] = -rel[:, c]
+            M[:, 3 + ax, c] = rel[:, b]
+        return M * on[:, None, :]
+
+    def project(self, v) -> None:
+        """Remove the rigid modes from the flat vector ``v`` in place (two passes over chunks:
+        the per-piece coefficients, then the subtraction)."""
+        x = v.to_numpy().reshape(-1, 3)
+        s = np.zeros((self._npc, 6))
+        for sl in self._chunks():
+            proj = np.einsum("njd,nd->nj", self._modes(sl), x[sl])
+            for j in range(6):
+                s[:, j] += np.bincount(self._pid[sl], proj[:, j], minlength=self._npc)
+        c = np.einsum("pkj,pj->pk", self._coef, s)  # coefficients of q_k
+        back = np.einsum("pkj,pk->pj", self._coef, c)  # in terms of m_j
+        for sl in self._chunks():
+            x[sl] -= np.einsum("njd,nj->nd", self._modes(sl), back[self._pid[sl]])  # one rounding
+        v.from_numpy(x.ravel())
 
 
 def _merge_periodic(lab: np.ndarray, n: int, periodic: tuple[bool, bool, bool]) -> np.ndarray:
@@ -500,7 +546,7 @@ def _solve(prob: _Problem, load: np.ndarray, mask: np.ndarray, *, dtype: str, to
 
     return solve_elasticity(prob.labels, prob.lam, prob.mu, load, periodic_x=prob.per_x, mask=mask,
                             dtype=dtype, tol=tol, maxiter=maxiter, nullspace=prob.nullspace(),
-                            vector_dtype=VECTOR_DTYPE)
+                            vector_dtype=VECTOR_DTYPE, spacing=prob.h)
 
 
 def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, float]], *,
@@ -521,8 +567,9 @@ def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, floa
         ``{label: (E [Pa], nu)}`` for every label present (``E = 0``: a pore).
     eigenstrain : mapping, optional
         ``{label: eps}`` linear isotropic eigenstrain [-].
-    voxel_size : float
-        Voxel edge [m].
+    voxel_size : float or 3 floats
+        Voxel edge [m], or the three edges ``(dx, dy, dz)`` of anisotropic voxels (each voxel is
+        then a brick element with those edges).
     boundary : {'pressure', 'plates', 'periodic', 'free'}
         See the module doc.
     stack_pressure : float
@@ -544,7 +591,8 @@ def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, floa
         raise InputError(f"dtype: expected 'float32' or 'float64', got {dtype!r}")
     if not (0 < tol < 1):
         raise InputError(f"tol: expected a relative residual in (0, 1), got {tol}")
-    vs = validation.voxel_size(voxel_size)
+    spacing = _voxel_spacing(voxel_size)
+    vs = min(spacing)  # the length unit of the discrete problem (element edges spacing / vs)
     stack_pressure = validation.nonnegative(stack_pressure, "stack_pressure", "Pa")
     strength = validation.nonnegative(strength, "strength", "Pa")
     if stack_pressure and boundary != "pressure":
@@ -572,7 +620,7 @@ def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, floa
         iso[int(lab)] = e
     eps = eigenstrain_field_ if eigenstrain_field_ is not None else eigenstrain_field(labels, iso)
     periodic_x = boundary in ("periodic", "free")
-    prob = _Problem(labels, lam, mu, periodic_x)
+    prob = _Problem(labels, lam, mu, periodic_x, tuple(h / vs for h in spacing))
     mask = np.full((prob.mx, prob.ny, prob.nz), 7, np.uint8)
     if not periodic_x:
         mask[0] &= 6
@@ -587,6 +635,11 @@ def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, floa
     plate_disp = None
     if boundary == "free":
         C, s_unit = _stiffness_from_solves(prob, mask, dtype=dtype, tol=tol, maxiter=maxiter, sols=sols)
+        w = np.linalg.eigvalsh(0.5 * (C + C.T))
+        if not w.min() > 1e-6 * w.max():
+            raise InputError("boundary: the solid does not hold the periodic cell together along every "
+                             "axis (its effective stiffness is singular), so a zero mean stress does "
+                             "not fix the cell's strain; use boundary='periodic' or 'pressure'")
         sol0 = _solve(prob, prob.load(prob.stress_free_stress(eps, None)), mask, dtype=dtype, tol=tol,
                       maxiter=maxiter)
         sols.append(sol0)
@@ -624,7 +677,8 @@ def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, floa
     energy = prob.energy(u, eps, E_macro) * vs**3
     fb = None
     if not periodic_x:
-        fb = _force_balance(prob, u, eps, scale=float(np.abs(sig[..., 0]).mean()) * prob.ny * prob.nz)
+        fb = _force_balance(prob, u, eps, scale=float(np.abs(sig[..., 0]).mean()) * prob.ny * prob.nz
+                            * prob.h[1] * prob.h[2])
     names = dict(names) if names else {v: str(v) for v in present}
     phases = _phase_stats(labels, sig, present, names)
     opened = None
@@ -632,7 +686,7 @@ def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, floa
     # (1e-5 of the largest stress: tol 1e-6 leaves round-off tension of that order on faces
     # that carry none, e.g. between free laminate layers)
     threshold = strength + 1e-5 * float(np.abs(sig).max())
-    interfaces, opened = _interfaces(labels, sig, vs, threshold, periodic_x,
+    interfaces, opened = _interfaces(labels, sig, spacing, threshold, periodic_x,
                                      interface_types or _label_pairs(names))
     if not converged:
         warnings.warn(
@@ -650,7 +704,8 @@ def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, floa
         mean_strain=tuple(float(v) for v in total_strain.reshape(-1, 6).mean(axis=0)),
         strain_energy=energy, plate_displacement=plate_disp, force_balance=fb, converged=converged,
         n_iter=n_iter, residual=float(residual), n_levels=sols[0].n_levels,
-        wall_time=time.perf_counter() - t0, shape=tuple(int(s) for s in labels.shape), voxel_size=vs,
+        wall_time=time.perf_counter() - t0, shape=tuple(int(s) for s in labels.shape),
+        voxel_size=spacing[0] if len(set(spacing)) == 1 else spacing,
         arch=arch, dtype=dtype, reason=reason, displacement=disp, stress=sig if fields else None,
         opened=opened,
     )
@@ -707,7 +762,7 @@ def _force_balance(prob: _Problem, u: np.ndarray, eps: np.ndarray, *, scale: flo
     plate forces themselves vanish under a zero stack pressure)."""
     from .gpu_kernels.elasticity import element_matrices
 
-    kl, km = element_matrices()
+    kl, km = element_matrices(prob.h)
     forces = []
     for layer, plane in ((0, 0), (prob.nx - 1, 1)):
         lab = prob.labels[layer]
@@ -720,7 +775,7 @@ def _force_balance(prob: _Problem, u: np.ndarray, eps: np.ndarray, *, scale: flo
             if ((a >> 2) & 1) != plane:
                 continue
             row = lam[..., None] * (ue @ kl[3 * a:3 * a + 3].T) + mu[..., None] * (ue @ km[3 * a:3 * a + 3].T)
-            F += float((row[..., 0] - (sig_star @ prob.g[a])[..., 0]).sum())
+            F += float((row[..., 0] - (sig_star @ prob.gv[a])[..., 0]).sum())
         forces.append(F)
     scale = max(abs(forces[0]), abs(forces[1]), scale)
     return abs(forces[0] + forces[1]) / scale if scale > 0 else 0.0
@@ -761,9 +816,11 @@ def _label_pairs(names: Mapping[int, str]):
     return classify
 
 
-def _interfaces(labels, sig, vs, strength, periodic_x, classify):
+def _interfaces(labels, sig, spacing, strength, periodic_x, classify):
     """Normal traction on every face between two voxels; per interface type statistics and the
-    opened faces (3 bool arrays, face on the + side of each voxel along each axis)."""
+    opened faces (3 bool arrays, face on the + side of each voxel along each axis). Faces normal
+    to axis ``ax`` have the area of the other two edges of ``spacing`` [m]; the opened fraction
+    and the mean traction are area-weighted, the percentiles are over faces."""
     results: dict[str, dict[str, Any]] = {}
     opened = []
     acc: dict[str, list] = {}
@@ -795,7 +852,8 @@ def _interfaces(labels, sig, vs, strength, periodic_x, classify):
             tt = t[sel]
             if opens(name):
                 op |= sel & (t > strength)
-            acc.setdefault(name, []).append((tt, jump[sel], tt > strength))
+            face = spacing[(ax + 1) % 3] * spacing[(ax + 2) % 3]
+            acc.setdefault(name, []).append((tt, jump[sel], tt > strength, np.full(tt.size, face)))
         opened.append(op)
     for name, parts in acc.items():
         if not parts:  # a type the structure has no face of is an answer too (no grain boundaries)
@@ -805,13 +863,26 @@ def _interfaces(labels, sig, vs, strength, periodic_x, classify):
         tt = np.concatenate([p[0] for p in parts])
         jj = np.concatenate([p[1] for p in parts])
         oo = np.concatenate([p[2] for p in parts])
+        aa = np.concatenate([p[3] for p in parts])
         results[name] = {
-            "n_faces": int(tt.size), "area": float(tt.size * vs * vs),
-            "opened_fraction": float(oo.mean()), "mean_traction": float(tt.mean()),
-            "mean_jump": float(jj.mean()),
+            "n_faces": int(tt.size), "area": float(aa.sum()),
+            "opened_fraction": float(np.average(oo, weights=aa)),
+            "mean_traction": float(np.average(tt, weights=aa)),
+            "mean_jump": float(np.average(jj, weights=aa)),
             "percentiles": _percentiles(tt),
         }
     return results, tuple(opened)
+
+
+def _voxel_spacing(voxel_size: Any) -> tuple[float, float, float]:
+    """``(dx, dy, dz)`` [m] from one voxel edge or three, each validated."""
+    if np.ndim(voxel_size) == 0:
+        vs = validation.voxel_size(voxel_size)
+        return (vs, vs, vs)
+    v = tuple(np.asarray(voxel_size, dtype=object).ravel())
+    if len(v) != 3:
+        raise InputError(f"voxel_size: expected one edge or three (dx, dy, dz) in metres, got {voxel_size!r}")
+    return tuple(validation.voxel_size(e, f"voxel_size[{i}]") for i, e in enumerate(v))
 
 
 def _check_labels(labels: Any) -> np.ndarray:
@@ -825,13 +896,13 @@ def _check_memory(shape, dtype: str) -> None:
     from .gpu_kernels.elasticity import bytes_per_voxel
     from .memory import check_memory
 
-    check_memory(shape, bytes_per_voxel(dtype) + HOST_BYTES_PER_VOXEL,
+    check_memory(shape, bytes_per_voxel(dtype, VECTOR_DTYPE) + HOST_BYTES_PER_VOXEL,
                  what=f"the {dtype} elasticity solver and its post-processing", parameter="labels")
 
 
-#: host-side peak beyond the device plan (post-processing in float64, rigid-mode fields) [B/voxel];
-#: bench_mechanics.py measured ~920 B/voxel in all against a 345 B/voxel device plan
-HOST_BYTES_PER_VOXEL = 600.0
+#: host-side peak beyond the device plan (post-processing in float64, rigid-mode data) [B/voxel];
+#: bench_mechanics.py measured 428 B/voxel in all at 128^3 against a 268 B/voxel device plan
+HOST_BYTES_PER_VOXEL = 250.0
 
 
 # --------------------------------------------------------------------------- structures with materials

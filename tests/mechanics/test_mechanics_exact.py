@@ -107,32 +107,63 @@ def test_homogeneous_block_under_stack_pressure(ti_cpu):
     assert r.force_balance < 1e-5
 
 
-def _sphere_hydrostatic(n, rad):
-    c = (n - 1) / 2
-    r2 = ((np.indices((n, n, n)) - c) ** 2).sum(0)
-    lab = np.where(r2 < rad**2, 0, 1).astype(np.uint8)
-    res = M.stress_of_labels(lab, {0: AM, 1: SE}, eigenstrain={0: EPS5}, voxel_size=1e-6,
-                             boundary="periodic", fields=True)
-    assert res.converged
-    return res.hydrostatic[r2 < (0.6 * rad) ** 2].mean(), float((lab == 0).mean())
+def _eshelby_study():
+    """examples/eshelby_sphere.py: the study behind the sphere figures of docs/mechanics.md."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "eshelby_sphere.py"
+    spec = importlib.util.spec_from_file_location("eshelby_sphere", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
 
 
-def test_misfitting_sphere_converges_first_order_to_lame(ti_cpu):
+def _sphere_hydrostatic(n, rad, el=None, refine=1):
+    """Mean interior (within 0.6 r) hydrostatic stress and volume fraction of a voxel sphere
+    (label 0, -5 % volume) in a periodic cell at zero mean strain."""
+    row = _eshelby_study().run(n, rad, refine, elastic=el)
+    assert row["converged"]
+    return row["hyd"], row["f"]
+
+
+def _lame_fixed_outer(f):
+    return _eshelby_study().lame_fixed_outer(f)
+
+
+def test_inclusion_in_periodic_cell_homogeneous_moduli_exact(ti_cpu):
+    """Equal moduli, dilatational eigenstrain in a voxel sphere, periodic cell at zero mean strain:
+    tr(eps) = 3 K (1 - f) eps* / (lam + 2 mu) inside *any* inclusion shape, so the interior
+    hydrostatic stress is K eps* (3 K (1 - f) / (lam + 2 mu) - 3) exactly (no shape, staircase or
+    periodic-image effect): checks the finite-f reference used below."""
+    hyd, f = _sphere_hydrostatic(16, 5.0, el={0: AM, 1: AM})
+    K, mu = _K(*AM), _G(*AM)
+    exact = K * EPS5 * (3 * K * (1 - f) / (K + 4 * mu / 3) - 3)
+    assert hyd == pytest.approx(exact, rel=5e-3)
+
+
+def test_misfitting_sphere_error_is_the_voxel_staircase(ti_cpu):
     """An NMC sphere (-5 % volume) in LPSCl in a periodic cell at zero mean strain, against the
-    core-shell (Lame) solution with a fixed outer surface at the same volume fraction (MECHANICS.md
-    2; f -> 0 gives Eshelby's 473 MPa). The staircase makes the error first order in 1/radius
-    (measured +15.8 / +8.5 / +5.3 % at r = 4 / 8 / 12 voxels); Richardson extrapolation from
-    r = 4 and 8 lands within 2 %."""
-    Kc, Gs, Ks = _K(*AM), _G(*SE), _K(*SE)
-    ratios = []
-    for n, rad in ((16, 4.0), (32, 8.0)):
-        hyd, f = _sphere_hydrostatic(n, rad)
-        p = 3 * Kc * EPS5 * (3 * Ks * f + 4 * Gs) / (3 * Kc * (1 - f) + 3 * Ks * f + 4 * Gs)
-        ratios.append(hyd / -p)
-    assert 1.0 < ratios[1] < ratios[0] < 1.0 + 0.8 / 4  # tension inside, error shrinking like 1/r
-    assert ratios[1] - 1.0 < 0.8 / 8
-    extrapolated = 2 * ratios[1] - ratios[0]
-    assert extrapolated == pytest.approx(1.0, abs=0.02)
+    exact core-shell (Lame) solution with a fixed outer surface at the same volume fraction
+    (MECHANICS.md 2; f -> 0 gives Eshelby's 473 MPa). Measured (examples/eshelby_sphere.py):
+    +15.8 / +8.5 / +5.3 % at r = 4 / 8 / 12 voxels; at r = 8 +8.5 % for f = 6.6, 2.0 and 0.8 %
+    alike (not periodic images); the same r = 4 or r = 8 staircase meshed 2x finer moves by
+    0.6 % and 0.03 % (not the finite elements). The excess is the staircase inclusion's own:
+    a stiff voxel sphere in a soft matrix is constrained more than the smooth sphere, first order
+    in 1/r. So the 5 % target at r = 8 is out of reach of a binary voxel sphere; Richardson
+    extrapolation from r = 4 and 8 lands within 2 %."""
+    hyd4, f4 = _sphere_hydrostatic(16, 4.0)
+    hyd4_fine, f4_fine = _sphere_hydrostatic(16, 4.0, refine=2)
+    hyd8, f8 = _sphere_hydrostatic(32, 8.0)
+    assert f4_fine == f4
+    r4, r8 = hyd4 / -_lame_fixed_outer(f4), hyd8 / -_lame_fixed_outer(f8)
+    # the same staircase on a 2x finer mesh: the finite-element error is small
+    assert hyd4_fine / hyd4 == pytest.approx(1.0, abs=0.01)
+    # a finer staircase: the error shrinks like 1/r
+    assert 1.0 < r8 < r4 < 1.0 + 0.8 / 4  # tension inside, error shrinking
+    assert (r8 - 1) / (r4 - 1) == pytest.approx(0.5, abs=0.1)
+    assert r8 - 1.0 < 0.8 / 8
+    assert 2 * r8 - r4 == pytest.approx(1.0, abs=0.02)
 
 
 def test_levin_relation_and_hashin_shtrikman(ti_cpu, rng):
@@ -227,3 +258,14 @@ def test_too_large_for_memory_is_refused_before_allocation(ti_cpu, monkeypatch):
     lab = np.zeros((64, 64, 64), np.uint8)
     with pytest.raises(MemoryBudgetError, match=r"labels: a 64x64x64 volume .*largest cube that fits"):
         M.stress_of_labels(lab, {0: AM}, eigenstrain={0: -0.01}, voxel_size=1e-6)
+
+
+def test_free_cell_that_does_not_hold_together_is_refused(ti_cpu):
+    """A slab spanning x and y with pore above it cannot carry a z strain: the free cell's
+    effective stiffness is singular and no zero-mean-stress strain exists (was: a mean strain of
+    -3000 reported as converged)."""
+    lab = np.full((8, 8, 8), 1, np.uint8)
+    lab[:, :, :4] = 0
+    with pytest.raises(InputError, match="singular"):
+        M.stress_of_labels(lab, {0: SE, 1: (0.0, 0.0)}, eigenstrain={0: 0.01}, voxel_size=1e-6,
+                           boundary="free")

@@ -3,6 +3,7 @@
 import itertools
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
@@ -11,15 +12,16 @@ from microcath import mechanics as M
 AM, SE = (150e9, 0.25), (20e9, 0.30)
 
 
-def _brick():
-    """B matrices (6x24, Voigt with engineering shear) at the 8 Gauss points and at the centre."""
+def _brick(h=(1.0, 1.0, 1.0)):
+    """B matrices (6x24, Voigt with engineering shear) at the 8 Gauss points and at the centre of
+    a brick with edges ``h``."""
     def bmat(pt):
         B = np.zeros((6, 24))
         for a, (i, j, k) in enumerate(itertools.product((0, 1), repeat=3)):
             c = (i, j, k)
             f = [pt[d] if c[d] else 1 - pt[d] for d in range(3)]
             s = [1 if c[d] else -1 for d in range(3)]
-            g = (s[0] * f[1] * f[2], f[0] * s[1] * f[2], f[0] * f[1] * s[2])
+            g = (s[0] * f[1] * f[2] / h[0], f[0] * s[1] * f[2] / h[1], f[0] * f[1] * s[2] / h[2])
             B[0, 3 * a], B[1, 3 * a + 1], B[2, 3 * a + 2] = g
             B[3, 3 * a + 1], B[3, 3 * a + 2] = g[2], g[1]
             B[4, 3 * a], B[4, 3 * a + 2] = g[2], g[0]
@@ -36,17 +38,20 @@ def _D(E, nu):
     return D
 
 
-def test_matches_scipy_direct_solve_with_pores(ti_cpu):
+@pytest.mark.parametrize("h", [(1.0, 1.0, 1.0), (1.5, 0.7, 1.1)], ids=["cubic", "dx!=dy!=dz"])
+def test_matches_scipy_direct_solve_with_pores(ti_cpu, h):
     rng = np.random.default_rng(7)
     n = 8
     lab = rng.choice([0, 1, 2], size=(n, n, n), p=[0.5, 0.35, 0.15]).astype(np.uint8)  # AM, SE, pore
     elastic = {0: AM, 1: SE, 2: (0.0, 0.0)}
     eps_am = -0.017
-    ours = M.stress_of_labels(lab, elastic, eigenstrain={0: eps_am}, voxel_size=1e-6, boundary="periodic",
+    ours = M.stress_of_labels(lab, elastic, eigenstrain={0: eps_am}, voxel_size=tuple(1e-6 * v for v in h),
+                              boundary="periodic",
                               dtype="float64", tol=1e-9, fields=True)
     assert ours.converged
     # --- independent assembly: periodic in all three axes, node (i, j, k) -> i*n*n + j*n + k
-    Bg, B0 = _brick()
+    Bg, B0 = _brick(h)
+    vol = h[0] * h[1] * h[2]
     Ds = {0: _D(*AM), 1: _D(*SE)}
     rows, cols, vals = [], [], []
     f = np.zeros(3 * n**3)
@@ -56,13 +61,13 @@ def test_matches_scipy_direct_solve_with_pores(ti_cpu):
             continue
         nodes = [((i + a) % n) * n * n + ((j + b) % n) * n + (k + c) % n for a, b, c in corners]
         dofs = np.array([3 * m + p for m in nodes for p in range(3)])
-        Ke = sum(B.T @ Ds[v] @ B for B in Bg) / 8
+        Ke = vol * sum(B.T @ Ds[v] @ B for B in Bg) / 8
         rows.append(np.repeat(dofs, 24))
         cols.append(np.tile(dofs, 24))
         vals.append(Ke.ravel())
         if v == 0:
             eps = np.array([eps_am] * 3 + [0.0] * 3)
-            np.add.at(f, dofs, B0.T @ Ds[v] @ eps)
+            np.add.at(f, dofs, vol * B0.T @ Ds[v] @ eps)
     K = sp.coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
                       shape=(3 * n**3, 3 * n**3)).tocsr()
     live = np.flatnonzero(np.asarray(abs(K).sum(axis=1)).ravel() > 0)
