@@ -157,6 +157,11 @@ class StressResult:
     def von_mises(self) -> np.ndarray | None:
         return None if self.stress is None else _von_mises(self.stress)
 
+    def _repr_html_(self) -> str:  # the summary table a notebook shows
+        from .results import html_summary
+
+        return html_summary(self)
+
     def to_dict(self) -> dict[str, Any]:
         def mpa(v):
             return None if v is None else float(v) / 1e6
@@ -1065,9 +1070,6 @@ def stress(ms: Microstructure, *, state: float | None = None, boundary: str = "p
     if not isinstance(ms, Microstructure):
         raise InputError(f"ms: expected a Microstructure, got {type(ms).__name__}; "
                          "use stress_of_labels() for a plain label array")
-    if not ms.is_cubic:  # issue 15: removed when the brick elements of the mechanics branch land
-        raise InputError(f"ms: the stress solver takes cubic voxels for now, got spacing {ms.spacing} m; "
-                         "bin the stack to cubic voxels, e.g. microcath.io.binning(ms, (2, 2, 1))")
     from .materials import library_for
 
     materials = library_for(ms, materials)  # the library plus materials the structure records
@@ -1080,7 +1082,7 @@ def stress(ms: Microstructure, *, state: float | None = None, boundary: str = "p
     el = _elastic_of(ms, materials, el_over)
     eps, _info = _eigenstrain_of(ms, materials, state, eig_over)
     names = {lab: ph.name for lab, ph in table.items()}
-    res = stress_of_labels(ms.labels, el, voxel_size=ms.voxel_size, eigenstrain_field_=eps, boundary=boundary,
+    res = stress_of_labels(ms.labels, el, voxel_size=ms.spacing, eigenstrain_field_=eps, boundary=boundary,
                            stack_pressure=stack_pressure, strength=strength, tol=tol, dtype=dtype,
                            maxiter=maxiter, fields=fields, names=names, interface_types=_Classifier(ms),
                            state=state)

@@ -102,10 +102,7 @@ def command(file: Path, soc, boundary, stack_pressure, strength, elastic, eigens
         if names:
             raise InputError(f"--elastic/--eigenstrain: {file.name} is a plain label array, so keys must be "
                              f"integer labels, got names {names}; or give --phases to name the labels")
-        if len(set(given)) != 1:
-            raise InputError("--voxel-size-um: the stress solver takes cubic voxels for now (one edge); "
-                             "resample the stack, e.g. microcath import --bin 2,2,1")
-        spacing = given[0]
+        spacing = given[0] if len(set(given)) == 1 else tuple(given)
         result = mechanics.stress_of_labels(labels, el, eigenstrain=eig, voxel_size=spacing, **opts)
         vti_ms = None
     if fields_out is not None:
