@@ -201,13 +201,13 @@ def write_parameters(results: str | os.PathLike | Mapping, path: str | os.PathLi
     """Write the effective parameters (``fmt='json'``) or the PyBaMM set (``'pybamm'``) atomically."""
     from .io.atomic import atomic_path
 
+    res = load_results(results)  # read once
     if fmt == "json":
-        data: dict[str, Any] = effective_parameters(results)
+        data: dict[str, Any] = effective_parameters(res)
     elif fmt == "pybamm":
-        data = pybamm_parameters(results)
-        full = effective_parameters(results)
-        if "after_opening" in full:
-            data = {"before_opening": data, "after_opening": pybamm_parameters(results, after_opening=True)}
+        data = pybamm_parameters(res)
+        if res.get("mechanics", {}).get("contact"):
+            data = {"before_opening": data, "after_opening": pybamm_parameters(res, after_opening=True)}
     else:
         raise InputError(f"format: expected 'json' or 'pybamm', got {fmt!r}")
     path = Path(path)
