@@ -127,6 +127,41 @@ def label_matrices(lam: np.ndarray, mu: np.ndarray, spacing=None) -> np.ndarray:
     return (lam[:, None, None] * kl + mu[:, None, None] * km).reshape(len(lam), 576)
 
 
+def _stencil_pattern() -> tuple[tuple[int, int, int, int, int], ...]:
+    """Structurally non-zero entries ``(oi, oj, ok, p, q)`` of the 27-point stencil of a
+    homogeneous region (offsets -1..1 per axis, 3x3 block entry ``(p, q)``): 153 of 243. The
+    off-diagonal couplings of a face neighbour and the ``p, q`` couplings across an edge
+    neighbour not along that edge's plane cancel between the elements sharing the pair (mirror
+    symmetry of the brick), for any edges ``(hx, hy, hz)``."""
+    kl, km = element_matrices((1.0, 1.0, 1.0))
+    S = np.zeros((3, 3, 3, 3, 3))
+    for K in (kl, km):
+        S += np.abs(_stencils(K))
+    nz = np.argwhere(S > 1e-12 * S.max())
+    return tuple((int(oi) - 1, int(oj) - 1, int(ok) - 1, int(p), int(q)) for oi, oj, ok, p, q in nz)
+
+
+def _stencils(K: np.ndarray) -> np.ndarray:
+    """(..., 3, 3, 3, 3, 3): the assembled stencil ``S[oi+1, oj+1, ok+1, p, q]`` of a node whose
+    eight elements all have the element matrix ``K`` (..., 24, 24)."""
+    S = np.zeros(K.shape[:-2] + (3, 3, 3, 3, 3))
+    for a in range(8):
+        ca = _corner(a)
+        for b in range(8):
+            cb = _corner(b)
+            o = tuple(cb[d] - ca[d] + 1 for d in range(3))
+            S[(Ellipsis,) + o + (slice(None), slice(None))] += K[..., 3 * a:3 * a + 3, 3 * b:3 * b + 3]
+    return S
+
+
+def label_stencils(lam: np.ndarray, mu: np.ndarray, spacing=None) -> np.ndarray:
+    """(256, 153) the non-zero stencil entries (:data:`STENCIL`) of a node inside a region of
+    one label: the finest level's fast path, ~3.8x fewer products than the eight elements'."""
+    K = label_matrices(lam, mu, spacing).reshape(-1, 24, 24)
+    S = _stencils(K)
+    return np.stack([S[:, oi + 1, oj + 1, ok + 1, p, q] for oi, oj, ok, p, q in STENCIL], axis=1)
+
+
 def _galerkin_children(spacing=None) -> tuple[np.ndarray, np.ndarray]:
     """(8, 324) packed ``P_c^T K P_c`` of each child ``c`` for ``lam = 1`` and ``mu = 1``."""
     kl, km = element_matrices(spacing)
@@ -174,6 +209,8 @@ def unpack(packed: np.ndarray) -> np.ndarray:
 
 
 _PC = _child_prolongations()
+#: the 153 structurally non-zero entries of a homogeneous node's stencil
+STENCIL = _stencil_pattern()
 
 
 def _fetch_index(a: int, b: int, p: int, q: int) -> int:
@@ -226,58 +263,82 @@ def _node(i, j, k, di: ti.template(), dj: ti.template(), dk: ti.template(), mx, 
 
 @ti.func
 def _row(x: ti.template(), lab: ti.template(), lam: ti.template(), mu: ti.template(), ke: ti.template(),
-         i, j, k, mx, nex, ny, nz, per_x, fine: ti.template(), acc: ti.template()):
-    """Row block ``(A x)`` of node (i, j, k) accumulated in dtype ``acc`` (3-vector)."""
+         st: ti.template(), i, j, k, mx, nex, ny, nz, per_x, fine: ti.template(), acc: ti.template()):
+    """Row block ``(A x)`` of node (i, j, k) accumulated in dtype ``acc`` (3-vector). On the
+    finest level a node whose eight elements all exist and share one label takes that label's
+    assembled 27-point stencil (153 products, row ``lab * 153`` of ``st``) instead of the eight
+    element matrices (576 products): the same sum, regrouped."""
     y = ti.Vector([0.0, 0.0, 0.0], dt=acc)
-    for a in ti.static(range(8)):
-        ai, aj, ak = ti.static((a >> 2) & 1, (a >> 1) & 1, a & 1)
-        e = _elem_of(i, j, k, ai, aj, ak, nex, ny, nz, per_x)
-        if e >= 0:
-            ei = e // (ny * nz)
-            ej = (e // nz) % ny
-            ek = e % nz
-            if ti.static(fine):
-                lb = ti.cast(lab[e], ti.i32)
-                l_ = ti.cast(lam[lb], acc)
-                m_ = ti.cast(mu[lb], acc)
-                if l_ != 0.0 or m_ != 0.0:
-                    base = lb * 576  # the label's element matrix (label_matrices)
+    same = -1
+    if ti.static(fine):
+        e0 = _elem_of(i, j, k, 0, 0, 0, nex, ny, nz, per_x)
+        if e0 >= 0:
+            same = ti.cast(lab[e0], ti.i32)
+            for a in ti.static(range(1, 8)):
+                ai, aj, ak = ti.static((a >> 2) & 1, (a >> 1) & 1, a & 1)
+                e = _elem_of(i, j, k, ai, aj, ak, nex, ny, nz, per_x)
+                if e < 0:
+                    same = -1
+                elif ti.cast(lab[e], ti.i32) != same:
+                    same = -1
+    if same >= 0:
+        if ti.cast(lam[same], acc) != 0.0 or ti.cast(mu[same], acc) != 0.0:
+            base = same * ti.static(len(STENCIL))
+            for t in ti.static(range(len(STENCIL))):
+                oi, oj, ok, p, q = ti.static(STENCIL[t])
+                n = _node(i, j, k, oi, oj, ok, mx, ny, nz, per_x)
+                y[p] += ti.cast(st[base + t], acc) * ti.cast(x[3 * n + q], acc)
+    else:
+        for a in ti.static(range(8)):
+            ai, aj, ak = ti.static((a >> 2) & 1, (a >> 1) & 1, a & 1)
+            e = _elem_of(i, j, k, ai, aj, ak, nex, ny, nz, per_x)
+            if e >= 0:
+                ei = e // (ny * nz)
+                ej = (e // nz) % ny
+                ek = e % nz
+                if ti.static(fine):
+                    lb = ti.cast(lab[e], ti.i32)
+                    l_ = ti.cast(lam[lb], acc)
+                    m_ = ti.cast(mu[lb], acc)
+                    if l_ != 0.0 or m_ != 0.0:
+                        base = lb * 576  # the label's element matrix (label_matrices)
+                        for b in ti.static(range(8)):
+                            bi, bj, bk = ti.static((b >> 2) & 1, (b >> 1) & 1, b & 1)
+                            n = _node(ei, ej, ek, bi, bj, bk, mx, ny, nz, per_x)
+                            for q in ti.static(range(3)):
+                                xv = ti.cast(x[3 * n + q], acc)
+                                for p in ti.static(range(3)):
+                                    kv = ke[base + ti.static(24 * (3 * a + p) + 3 * b + q)]
+                                    y[p] += ti.cast(kv, acc) * xv
+                else:
+                    base = ti.cast(lab[e], ti.i32) * 324  # the element's row of the packed table
                     for b in ti.static(range(8)):
                         bi, bj, bk = ti.static((b >> 2) & 1, (b >> 1) & 1, b & 1)
                         n = _node(ei, ej, ek, bi, bj, bk, mx, ny, nz, per_x)
                         for q in ti.static(range(3)):
                             xv = ti.cast(x[3 * n + q], acc)
                             for p in ti.static(range(3)):
-                                y[p] += ti.cast(ke[base + ti.static(24 * (3 * a + p) + 3 * b + q)], acc) * xv
-            else:
-                base = ti.cast(lab[e], ti.i32) * 324  # the element's row of the packed table
-                for b in ti.static(range(8)):
-                    bi, bj, bk = ti.static((b >> 2) & 1, (b >> 1) & 1, b & 1)
-                    n = _node(ei, ej, ek, bi, bj, bk, mx, ny, nz, per_x)
-                    for q in ti.static(range(3)):
-                        xv = ti.cast(x[3 * n + q], acc)
-                        for p in ti.static(range(3)):
-                            y[p] += ti.cast(ke[base + ti.static(_fetch_index(a, b, p, q))], acc) * xv
+                                y[p] += ti.cast(ke[base + ti.static(_fetch_index(a, b, p, q))], acc) * xv
     return y
 
 
 @ti.kernel
 def _apply(x: ti.types.ndarray(ndim=1), y: ti.types.ndarray(ndim=1), lab: ti.types.ndarray(ndim=1),
            lam: ti.types.ndarray(ndim=1), mu: ti.types.ndarray(ndim=1), ke: ti.types.ndarray(ndim=1),
-           mask: ti.types.ndarray(ndim=1), mx: ti.i32, nex: ti.i32, ny: ti.i32, nz: ti.i32, per_x: ti.i32,
-           fine: ti.template(), acc: ti.template()):
+           st: ti.types.ndarray(ndim=1), mask: ti.types.ndarray(ndim=1), mx: ti.i32, nex: ti.i32, ny: ti.i32,
+           nz: ti.i32, per_x: ti.i32, fine: ti.template(), acc: ti.template()):
     """y = A x (identity rows on removed dofs)."""
     if ti.static(cpu_loops()):
         for i, j in ti.ndrange(mx, ny):
             for k in range(nz):
                 n = (i * ny + j) * nz + k
-                r = _row(x, lab, lam, mu, ke, i, j, k, mx, nex, ny, nz, per_x, fine, acc)
+                r = _row(x, lab, lam, mu, ke, st, i, j, k, mx, nex, ny, nz, per_x, fine, acc)
                 for p in ti.static(range(3)):
                     y[3 * n + p] = ti.select(((mask[n] >> p) & 1) != 0, r[p], x[3 * n + p])
     else:
         for i, j, k in ti.ndrange(mx, ny, nz):
             n = (i * ny + j) * nz + k
-            r = _row(x, lab, lam, mu, ke, i, j, k, mx, nex, ny, nz, per_x, fine, acc)
+            r = _row(x, lab, lam, mu, ke, st, i, j, k, mx, nex, ny, nz, per_x, fine, acc)
             for p in ti.static(range(3)):
                 y[3 * n + p] = ti.select(((mask[n] >> p) & 1) != 0, r[p], x[3 * n + p])
 
@@ -285,13 +346,13 @@ def _apply(x: ti.types.ndarray(ndim=1), y: ti.types.ndarray(ndim=1), lab: ti.typ
 @ti.kernel
 def _residual(x: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1), r: ti.types.ndarray(ndim=1),
               lab: ti.types.ndarray(ndim=1), lam: ti.types.ndarray(ndim=1), mu: ti.types.ndarray(ndim=1),
-              ke: ti.types.ndarray(ndim=1), mask: ti.types.ndarray(ndim=1), mx: ti.i32, nex: ti.i32,
-              ny: ti.i32, nz: ti.i32, per_x: ti.i32, fine: ti.template()) -> ti.f64:
+              ke: ti.types.ndarray(ndim=1), st: ti.types.ndarray(ndim=1), mask: ti.types.ndarray(ndim=1),
+              mx: ti.i32, nex: ti.i32, ny: ti.i32, nz: ti.i32, per_x: ti.i32, fine: ti.template()) -> ti.f64:
     """r = b - A x in float64; returns ||r||^2."""
     s = ti.cast(0.0, ti.f64)
     for i, j, k in ti.ndrange(mx, ny, nz):
         n = (i * ny + j) * nz + k
-        row = _row(x, lab, lam, mu, ke, i, j, k, mx, nex, ny, nz, per_x, fine, ti.f64)
+        row = _row(x, lab, lam, mu, ke, st, i, j, k, mx, nex, ny, nz, per_x, fine, ti.f64)
         for p in ti.static(range(3)):
             v = ti.cast(0.0, ti.f64)
             if ((mask[n] >> p) & 1) != 0:
@@ -507,6 +568,10 @@ class ElasticityLevel:
         self.lam = lam if lam is not None else dummy_f
         self.mu = mu if mu is not None else dummy_f
         self.ke = ke
+        self.st = dummy_f
+        if self.fine:  # the homogeneous-node stencils of every label (the fast path of ``_row``)
+            self.st = ti.ndarray(ti.f64, (256 * len(STENCIL),))
+            self.st.from_numpy(label_stencils(lam.to_numpy(), mu.to_numpy(), self.spacing).ravel())
         self.mask = mask
         self.degree, self.lower = int(degree), float(lower)
         self.dinv = ti.ndarray(dtype, (9 * self.n_nodes,))
@@ -529,14 +594,19 @@ class ElasticityLevel:
         return v
 
     def apply(self, x, y) -> None:
-        _apply(x, y, self.lab, self.lam, self.mu, self.ke, self.mask, *self._dims(), self.fine, self.vdtype)
+        _apply(x, y, self.lab, self.lam, self.mu, self.ke, self.st, self.mask, *self._dims(), self.fine,
+               self.vdtype)
 
     def residual(self, x, b, r) -> float:
-        return float(_residual(x, b, r, self.lab, self.lam, self.mu, self.ke, self.mask, *self._dims(),
-                               self.fine))
+        return float(_residual(x, b, r, self.lab, self.lam, self.mu, self.ke, self.st, self.mask,
+                               *self._dims(), self.fine))
 
-    def smooth(self, x, b, *, forward: bool = True, sweeps: int | None = None) -> None:
-        """Chebyshev smoothing of degree ``sweeps`` (default the level's degree) on A x = b."""
+    accepts_zero_guess = True
+
+    def smooth(self, x, b, *, forward: bool = True, sweeps: int | None = None, zero_guess: bool = False) -> None:
+        """Chebyshev smoothing of degree ``sweeps`` (default the level's degree) on A x = b;
+        ``zero_guess``: ``x`` is 0, so the first residual is ``b`` (one operator application
+        fewer)."""
         deg = self.degree if sweeps is None else int(sweeps)
         hi = 1.1 * self.lam_max
         lo = self.lower * self.lam_max
@@ -544,8 +614,11 @@ class ElasticityLevel:
         sigma = theta / delta
         rho = 1.0 / sigma
         r, d, t = self._r, self._d, self._t
-        self.apply(x, t)
-        _sub_into(r, b, t)
+        if zero_guess:
+            krylov.copy(r, b)
+        else:
+            self.apply(x, t)
+            _sub_into(r, b, t)
         _block_jacobi(t, r, self.dinv, 1.0 / theta, d, 0.0)
         for it in range(deg):
             _axpy(x, d, 1.0)

@@ -58,7 +58,9 @@ class Level(Protocol):
         """The next coarser level, or None when this one is the coarsest."""
 
     # optional: ``coarse_solve(x, b, sweeps)`` -- ``sweeps`` symmetric sweeps in one launch
-    # on the coarsest level (else the driver calls ``smooth`` forward and backward)
+    # on the coarsest level (else the driver calls ``smooth`` forward and backward);
+    # ``accepts_zero_guess = True``: ``smooth(..., zero_guess=True)`` may skip computing the
+    # residual of the zero vector (the driver passes it when ``x`` was just zeroed)
 
 
 def build_hierarchy(finest: Level, *, max_levels: int = 20) -> list[Level]:
@@ -117,7 +119,10 @@ class VCycle:
                 lv.smooth(x, b, forward=True, sweeps=self.coarse_sweeps)
                 lv.smooth(x, b, forward=False, sweeps=self.coarse_sweeps)
         else:
-            lv.smooth(x, b, forward=True, sweeps=self.nu)
+            if corr is None and getattr(lv, "accepts_zero_guess", False):
+                lv.smooth(x, b, forward=True, sweeps=self.nu, zero_guess=True)  # x is 0: r = b
+            else:
+                lv.smooth(x, b, forward=True, sweeps=self.nu)
             bc, xc = self._b[k + 1], self._x[k + 1]
             lv.restrict_residual(x, b, bc)
             self._coarse(k + 1, bc, xc)

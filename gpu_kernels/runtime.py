@@ -61,7 +61,8 @@ def _try_init(arch_obj, **kw) -> bool:
     buf = io.StringIO()
     try:
         with contextlib.redirect_stdout(buf):
-            ti.init(arch=arch_obj, log_level=ti.ERROR, **kw)
+            # unrolling_limit=0: the elasticity stencil unrolls 153 products on purpose
+            ti.init(arch=arch_obj, log_level=ti.ERROR, unrolling_limit=0, **kw)
         log.debug("%s", buf.getvalue().strip())
     except Exception as exc:  # noqa: BLE001 - taichi raises plain exceptions
         log.info("taichi could not start on %s: %s", arch_obj, exc)

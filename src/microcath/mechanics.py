@@ -390,7 +390,10 @@ class _RigidModes:
         self.prob = prob
 
     def __call__(self, level):
+        import taichi as ti
         from scipy import ndimage
+
+        from .gpu_kernels import krylov, rigid
 
         prob = self.prob
         shape = (prob.mx, prob.ny, prob.nz)
@@ -411,58 +414,43 @@ class _RigidModes:
         self.n_pieces = n_pieces
         if n_pieces == 0:
             return None
-        # coordinates relative to one node of the piece (in lengths), as minimum images along
-        # the periodic axes, so a piece that straddles a periodic boundary rotates as one body (a
-        # piece that spans a periodic axis fails the operator test below, as it should)
+        # reference node of every piece (its first node); modes use positions relative to it
+        # as minimum images along the periodic axes, so a piece that straddles a periodic
+        # boundary rotates as one body (a piece that spans a periodic axis fails the operator
+        # test below, as it should). Per node the device keeps only the piece id (4 B/node).
         _, first = np.unique(pid, return_index=True)
-        rel = np.empty((pid.size, 3), np.float32)
-        for d, (per, L) in enumerate(zip((prob.per_x, True, True), shape, strict=True)):
-            ref = np.zeros(n_pieces + 1)
-            ref[pid[first]] = np.unravel_index(first, shape)[d]
-            idx = [None, None, None]
-            idx[d] = slice(None)
-            r = (np.broadcast_to(np.arange(L, dtype=np.float64)[tuple(idx)], shape).ravel() - ref[pid])
-            if per:
-                r -= L * np.round(r / L)
-            rel[:, d] = r * prob.h[d]  # rotations act on lengths, not node indices
-            del r
-        # what the modes need, per node: the piece (int32), the relative coordinates (float32)
-        # and the free-dof bits (uint8); the six candidate mode vectors are rebuilt chunk by chunk
-        # from these (15 B/node instead of 72)
-        self._rel, self._pid = rel, pid
-        self._bits = np.where(pid > 0, level.mask.to_numpy(), 0).astype(np.uint8)
+        ref = np.zeros((n_pieces + 1, 3))
+        ref[pid[first]] = np.stack(np.unravel_index(first, shape), axis=1)
         self._npc = npc = n_pieces + 1
-        self._chunk = 1 << 16
+        self._pid = ti.ndarray(ti.i32, (pid.size,))
+        self._pid.from_numpy(pid)
+        del pid
+        self._ref = ti.ndarray(ti.f64, (3 * npc,))
+        self._ref.from_numpy(ref.ravel())
+        self._mask = level.mask
+        self._dims = (prob.mx, prob.ny, prob.nz, int(prob.per_x), *prob.h)
+        self._block = rigid.block_size()
+        self._dt = level.vdtype
         # operator test per piece: ||A m|| <= 1e-4 (lam + 2 mu)_max ||m|| on that piece
         vec, out = level.work_vectors()  # no two more full-size vectors
-        npdt = level.np_dtype
         keep = np.zeros((npc, 6), bool)
         ascale = prob.stiff_scale
-        free_flat = ((level.mask.to_numpy()[:, None] >> np.arange(3)) & 1).astype(bool)
+        acc = ti.ndarray(ti.f64, (npc,))
         for k in range(6):
-            m = np.empty((self._pid.size, 3), npdt)
-            for sl in self._chunks():
-                m[sl] = self._modes(sl)[:, k]
-            vec.from_numpy(m.ravel())
-            del m
+            rigid.piece_mode(vec, self._pid, self._mask, self._ref, k, *self._dims, self._dt)
             level.apply(vec, out)
-            r = out.to_numpy().reshape(-1, 3)
-            rn = np.zeros(npc)
-            vn = np.zeros(npc)
-            for sl in self._chunks():  # norms per piece, chunk by chunk (no full temporaries)
-                rc = np.where(free_flat[sl], r[sl], 0.0)
-                rn += np.bincount(self._pid[sl], (rc**2).sum(-1), minlength=npc)
-                vn += np.bincount(self._pid[sl], (self._modes(sl)[:, k] ** 2).sum(-1), minlength=npc)
+            rn = self._norm2(out, acc)
+            vn = self._norm2(vec, acc)
             keep[:, k] = (vn > 0) & (np.sqrt(rn) <= 1e-4 * ascale * np.sqrt(vn))
-            del r
+        krylov.fill(vec, 0.0)
+        krylov.fill(out, 0.0)
         keep[0] = False
         # per-piece orthonormal basis (Gram-Schmidt through the 6x6 Gram matrices)
-        gram = np.zeros((npc, 6, 6))
-        for sl in self._chunks():
-            Mc = self._modes(sl)
-            G = np.einsum("nid,njd->nij", Mc, Mc).reshape(-1, 36)
-            for t in range(36):
-                gram[:, t // 6, t % 6] += np.bincount(self._pid[sl], G[:, t], minlength=npc)
+        g = ti.ndarray(ti.f64, (36 * npc,))
+        krylov.fill(g, 0.0)
+        rigid.piece_gram(self._pid, self._mask, self._ref, g, *self._dims, self._block)
+        gram = g.to_numpy().reshape(npc, 6, 6)
+        del g
         coef = np.zeros((npc, 6, 6))  # q_k = sum_j coef[k, j] m_j
         for p in np.flatnonzero(keep.any(axis=1)):
             ks = np.flatnonzero(keep[p])
@@ -474,40 +462,30 @@ class _RigidModes:
         self.n_modes = int(np.count_nonzero(np.abs(coef).sum(-1) > 0))
         log.debug("rigid modes: %d pieces, %d modes", n_pieces, self.n_modes)
         self._coef = coef
+        self._s = ti.ndarray(ti.f64, (6 * npc,))
+        self._c = ti.ndarray(ti.f64, (6 * npc,))
         return self.project
 
-    def _chunks(self):
-        n = self._pid.size
-        return (slice(i, min(n, i + self._chunk)) for i in range(0, n, self._chunk))
+    def _norm2(self, v, acc) -> np.ndarray:
+        from .gpu_kernels import krylov, rigid
 
-    def _modes(self, sl: slice) -> np.ndarray:
-        """(nodes, 6, 3) candidate modes on the nodes ``sl`` (float64; 0 on removed dofs and
-        outside every piece): three translations, then rotations about x, y, z (omega x r)."""
-        rel = self._rel[sl].astype(np.float64)
-        on = ((self._bits[sl, None] >> np.arange(3)) & 1).astype(np.float64)
-        M = np.zeros((rel.shape[0], 6, 3))
-        for d in range(3):
-            M[:, d, d] = 1.0
-        for ax in range(3):
-            b, c = [d for d in range(3) if d != ax]
-            M[:, 3 + ax, b] = -rel[:, c]
-            M[:, 3 + ax, c] = rel[:, b]
-        return M * on[:, None, :]
+        krylov.fill(acc, 0.0)
+        rigid.piece_norm2(v, self._pid, self._mask, acc, self._block)
+        return acc.to_numpy()
 
     def project(self, v) -> None:
-        """Remove the rigid modes from the flat vector ``v`` in place (two passes over chunks:
-        the per-piece coefficients, then the subtraction)."""
-        x = v.to_numpy().reshape(-1, 3)
-        s = np.zeros((self._npc, 6))
-        for sl in self._chunks():
-            proj = np.einsum("njd,nd->nj", self._modes(sl), x[sl])
-            for j in range(6):
-                s[:, j] += np.bincount(self._pid[sl], proj[:, j], minlength=self._npc)
+        """Remove the rigid modes from the flat device vector ``v`` in place: the per-piece
+        coefficients ``M^T v`` in one pass, the subtraction in a second (both on the device;
+        only 6 numbers per piece cross to the host)."""
+        from .gpu_kernels import krylov, rigid
+
+        krylov.fill(self._s, 0.0)
+        rigid.piece_dot(v, self._pid, self._mask, self._ref, self._s, *self._dims, self._block)
+        s = self._s.to_numpy().reshape(self._npc, 6)
         c = np.einsum("pkj,pj->pk", self._coef, s)  # coefficients of q_k
         back = np.einsum("pkj,pk->pj", self._coef, c)  # in terms of m_j
-        for sl in self._chunks():
-            x[sl] -= np.einsum("njd,nj->nd", self._modes(sl), back[self._pid[sl]])  # one rounding
-        v.from_numpy(x.ravel())
+        self._c.from_numpy(back.ravel())
+        rigid.piece_subtract(v, self._pid, self._mask, self._ref, self._c, *self._dims, v.dtype)
 
 
 def _merge_periodic(lab: np.ndarray, n: int, periodic: tuple[bool, bool, bool]) -> np.ndarray:
