@@ -603,7 +603,8 @@ class ElasticityLevel:
 
     accepts_zero_guess = True
 
-    def smooth(self, x, b, *, forward: bool = True, sweeps: int | None = None, zero_guess: bool = False) -> None:
+    def smooth(self, x, b, *, forward: bool = True, sweeps: int | None = None,
+               zero_guess: bool = False) -> None:
         """Chebyshev smoothing of degree ``sweeps`` (default the level's degree) on A x = b;
         ``zero_guess``: ``x`` is 0, so the first residual is ``b`` (one operator application
         fewer)."""
