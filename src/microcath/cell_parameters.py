@@ -49,7 +49,8 @@ from typing import Any
 
 from .errors import InputError
 
-__all__ = ["effective_parameters", "pybamm_parameters", "load_results", "write_parameters"]
+__all__ = ["effective_parameters", "pybamm_parameters", "load_results", "write_parameters",
+           "is_sweep_folder", "study_parameters"]
 
 
 def load_results(source: str | os.PathLike | Mapping) -> dict:
@@ -166,7 +167,11 @@ def pybamm_parameters(results: str | os.PathLike | Mapping, *,
 
     ``after_opening=True`` gives the set after contact loss (needs a stress stage).
     """
-    p = effective_parameters(results)
+    return _pybamm_of(effective_parameters(results), after_opening=after_opening)
+
+
+def _pybamm_of(p: Mapping[str, Any], *, after_opening: bool) -> dict[str, float]:
+    """The PyBaMM set of an :func:`effective_parameters` dict."""
     if "ionic" not in p or "electronic" not in p:
         raise InputError("results: the PyBaMM set needs the ionic and the electronic conductivity")
     util = p["utilisable_active_fraction"]
@@ -196,11 +201,78 @@ def pybamm_parameters(results: str | os.PathLike | Mapping, *,
     return out
 
 
+def is_sweep_folder(source: Any) -> bool:
+    """True for a folder written by ``microcath sweep`` (or a study built on it)."""
+    from .studies.store import MANIFEST
+
+    return not isinstance(source, Mapping) and Path(source).is_dir() and (Path(source) / MANIFEST).is_file()
+
+
+def _pybamm_sets(p: Mapping[str, Any]) -> dict[str, Any]:
+    """PyBaMM set(s) of one effective-parameter dict: one, or before and after opening."""
+    sets = {"before_opening": _pybamm_of(p, after_opening=False)}
+    if "after_opening" in p:
+        sets["after_opening"] = _pybamm_of(p, after_opening=True)
+    return sets if len(sets) > 1 else sets["before_opening"]
+
+
+def study_parameters(folder: str | os.PathLike, *, fmt: str = "json") -> list[dict[str, Any]]:
+    """The effective parameters (or PyBaMM sets) of every finished case of a sweep folder, in
+    study order: ``[{case, params, seed, effective_parameters | pybamm_parameters}, ...]``.
+    Each case computed them from its full results when it ran; cases of a study run by a
+    microcath that did not (before 2026-12-01) carry none and are named in the error."""
+    from .studies.store import CASES_DIR, MANIFEST
+
+    root = Path(folder)
+    try:
+        manifest = json.loads((root / MANIFEST).read_text())
+    except (OSError, ValueError) as e:
+        raise InputError(f"{root}: unreadable sweep manifest ({e})") from e
+    rows, missing, failed = [], [], []
+    for cid in manifest.get("cases", []):
+        path = root / CASES_DIR / f"{cid}.json"
+        if not path.is_file():
+            missing.append(cid)
+            continue
+        try:
+            rec = json.loads(path.read_text())
+        except (OSError, ValueError):
+            missing.append(cid)
+            continue
+        if rec.get("status") != "done":
+            failed.append(cid)
+            continue
+        eff = rec.get("effective_parameters")
+        if eff is None:
+            why = rec.get("effective_parameters_error", "the case was run by a microcath that did not record "
+                                                        "them; run the study again in a new folder")
+            raise InputError(f"case {cid}: no effective parameters ({why})")
+        row: dict[str, Any] = {"case": cid, "params": rec.get("params", {}), "seed": rec.get("seed")}
+        if fmt == "json":
+            row["effective_parameters"] = eff
+        elif fmt == "pybamm":
+            row["pybamm_parameters"] = _pybamm_sets(eff)
+        else:
+            raise InputError(f"format: expected 'json' or 'pybamm', got {fmt!r}")
+        rows.append(row)
+    if not rows:
+        raise InputError(f"{root}: no finished case yet ({len(missing)} missing, {len(failed)} failed); "
+                         "run or resume the study first")
+    return rows
+
+
 def write_parameters(results: str | os.PathLike | Mapping, path: str | os.PathLike, *,
                      fmt: str = "json") -> Path:
-    """Write the effective parameters (``fmt='json'``) or the PyBaMM set (``'pybamm'``) atomically."""
+    """Write the effective parameters (``fmt='json'``) or the PyBaMM set (``'pybamm'``) atomically;
+    for a sweep folder, one entry per finished case (:func:`study_parameters`)."""
     from .io.atomic import atomic_path
 
+    if is_sweep_folder(results):
+        path = Path(path)
+        rows = study_parameters(results, fmt=fmt)
+        with atomic_path(path) as tmp:
+            tmp.write_text(json.dumps(rows, indent=2) + "\n")
+        return path
     res = load_results(results)  # read once
     if fmt == "json":
         data: dict[str, Any] = effective_parameters(res)

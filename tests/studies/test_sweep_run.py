@@ -220,3 +220,34 @@ def test_an_imported_structure_and_kept_files(remote, tmp_path):
     assert np.array_equal(kept.labels, ms.labels)
     with pytest.raises(InputError, match="imports a structure"):
         sweep(study | {"grid": {"active.fraction": [0.6]}}, remote[1], out_dir=tmp_path / "j")
+
+
+def test_effective_parameters_of_every_case(local, tmp_path):
+    """`export-params` on a sweep folder: one entry per case, in study order, from each case's full
+    results; the conductivity is the table's (a different path through the results), and the
+    Bruggeman exponent reproduces it."""
+    from microcath.cell_parameters import study_parameters
+    from microcath.cli.main import main
+
+    out, df = local
+    rows = study_parameters(out)
+    assert [r["case"] for r in rows] == df["case"].tolist()
+    assert [r["seed"] for r in rows] == df["seed"].tolist()
+    for r, (_, row) in zip(rows, df.iterrows(), strict=True):
+        p = r["effective_parameters"]
+        assert r["params"]["active.fraction"] == row["active.fraction"]
+        ion = p["ionic"]
+        assert ion["sigma_eff_S_m"] == pytest.approx(0.1 * row["sigma_ion_eff.x"], rel=1e-9)  # mS/cm -> S/m
+        assert p["active_volume_fraction"] == pytest.approx(row["volume_fraction.NMC811"], rel=1e-9)
+        assert p["utilisable_active_fraction"] == pytest.approx(row["utilisable_fraction"], rel=1e-9)
+        eps = p["electrolyte_volume_fraction"]
+        assert ion["sigma_bulk_S_m"] * eps ** ion["bruggeman_exponent"] == pytest.approx(ion["sigma_eff_S_m"],
+                                                                                       rel=1e-9)
+        assert ion["tortuosity_factor"] == pytest.approx(eps * ion["sigma_bulk_S_m"] / ion["sigma_eff_S_m"],
+                                                         rel=1e-6)
+    target = tmp_path / "params.json"
+    assert main(["export-params", str(out), "-o", str(target)]) == 0
+    assert len(json.loads(target.read_text())) == len(df)
+    # this study solved no electronic conductivity, which every PyBaMM set needs
+    with pytest.raises(InputError, match="electronic"):
+        study_parameters(out, fmt="pybamm")

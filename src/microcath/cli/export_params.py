@@ -6,7 +6,13 @@ import json
 
 import click
 
-from ..cell_parameters import effective_parameters, pybamm_parameters, write_parameters
+from ..cell_parameters import (
+    effective_parameters,
+    is_sweep_folder,
+    pybamm_parameters,
+    study_parameters,
+    write_parameters,
+)
 from ._io_options import check_output
 
 
@@ -20,6 +26,8 @@ def command(results: str, fmt: str, out: str | None, overwrite: bool) -> None:
     """Effective parameters (volume fractions, conductivities, Bruggeman exponents,
     interface area, utilisable fraction) of a `microcath run` results folder
     (or its results.json), as JSON or as PyBaMM positive-electrode parameters.
+    Given a sweep folder (`microcath sweep`, `compare-crystallinity`'s kinds),
+    one entry per finished case with its parameters and seed.
 
     The PyBaMM mapping (docs/cell_parameters.md): porosity = electrolyte
     fraction, Bruggeman (electrolyte) reproduces sigma_ion_eff, the electrode
@@ -31,5 +39,8 @@ def command(results: str, fmt: str, out: str | None, overwrite: bool) -> None:
         write_parameters(results, out, fmt=fmt)
         click.echo(f"wrote {out}")
         return
-    data = effective_parameters(results) if fmt == "json" else pybamm_parameters(results)
+    if is_sweep_folder(results):
+        data = study_parameters(results, fmt=fmt)
+    else:
+        data = effective_parameters(results) if fmt == "json" else pybamm_parameters(results)
     click.echo(json.dumps(data, indent=2))

@@ -104,6 +104,18 @@ def _not_converged(results: dict, stages: list[str]) -> list[str]:
     return out
 
 
+def _cell_parameters(results: dict, record: dict) -> None:
+    """The case's effective parameters for a cell model (``microcath export-params`` on the
+    sweep folder), or why there are none (e.g. a study without the analysis stage)."""
+    from ..cell_parameters import effective_parameters
+    from ..errors import InputError
+
+    try:
+        record["effective_parameters"] = effective_parameters(results)
+    except (InputError, KeyError, TypeError, ValueError) as exc:
+        record["effective_parameters_error"] = f"{type(exc).__name__}: {exc}"
+
+
 def run_case(task: dict[str, Any]) -> dict[str, Any]:
     """Run one case (on a Dask worker or in this process); returns its record (never raises)."""
     t0 = time.perf_counter()
@@ -186,6 +198,7 @@ def _run(task: dict[str, Any], record: dict[str, Any]) -> None:
                 record["quantities"][name] = value
                 if bounds is not None:
                     record["bounds"][name] = list(bounds)
+            _cell_parameters(results, record)
             if keep:
                 if "structure" in keep and "figures" not in keep:  # with figures, generate saved it
                     from .. import io as mio
