@@ -211,6 +211,8 @@ def unpack(packed: np.ndarray) -> np.ndarray:
 _PC = _child_prolongations()
 #: the 153 structurally non-zero entries of a homogeneous node's stencil
 STENCIL = _stencil_pattern()
+#: the stencil table starts with the entries' codes ``(oi+1) 81 + (oj+1) 27 + (ok+1) 9 + 3 p + q``
+_ST_HEAD = len(STENCIL)
 
 
 def _fetch_index(a: int, b: int, p: int, q: int) -> int:
@@ -283,10 +285,17 @@ def _row(x: ti.template(), lab: ti.template(), lam: ti.template(), mu: ti.templa
                     same = -1
     if same >= 0:
         if ti.cast(lam[same], acc) != 0.0 or ti.cast(mu[same], acc) != 0.0:
-            base = same * ti.static(len(STENCIL))
-            for t in ti.static(range(len(STENCIL))):
-                oi, oj, ok, p, q = ti.static(STENCIL[t])
-                n = _node(i, j, k, oi, oj, ok, mx, ny, nz, per_x)
+            # a run-time loop over the 153 entries (their offsets and components packed in the
+            # pattern ints at the head of ``st``): unrolled, the kernel took minutes to compile
+            base = ti.static(_ST_HEAD) + same * ti.static(len(STENCIL))
+            for t in range(ti.static(len(STENCIL))):
+                code = ti.cast(st[t], ti.i32)  # (oi + 1) * 81 + (oj + 1) * 27 + (ok + 1) * 9 + 3 p + q
+                ii = i + code // 81 - 1
+                if per_x != 0:
+                    ii = _wrap(ii, mx)
+                n = (ii * ny + _wrap(j + (code // 27) % 3 - 1, ny)) * nz + _wrap(k + (code // 9) % 3 - 1, nz)
+                p = (code // 3) % 3
+                q = code % 3
                 y[p] += ti.cast(st[base + t], acc) * ti.cast(x[3 * n + q], acc)
     else:
         for a in ti.static(range(8)):
@@ -570,8 +579,11 @@ class ElasticityLevel:
         self.ke = ke
         self.st = dummy_f
         if self.fine:  # the homogeneous-node stencils of every label (the fast path of ``_row``)
-            self.st = ti.ndarray(ti.f64, (256 * len(STENCIL),))
-            self.st.from_numpy(label_stencils(lam.to_numpy(), mu.to_numpy(), self.spacing).ravel())
+            codes = np.array([(oi + 1) * 81 + (oj + 1) * 27 + (ok + 1) * 9 + 3 * p + q
+                              for oi, oj, ok, p, q in STENCIL], dtype=np.float64)
+            self.st = ti.ndarray(ti.f64, (_ST_HEAD + 256 * len(STENCIL),))
+            self.st.from_numpy(np.concatenate(
+                [codes, label_stencils(lam.to_numpy(), mu.to_numpy(), self.spacing).ravel()]))
         self.mask = mask
         self.degree, self.lower = int(degree), float(lower)
         self.dinv = ti.ndarray(dtype, (9 * self.n_nodes,))
