@@ -211,6 +211,10 @@ def unpack(packed: np.ndarray) -> np.ndarray:
 _PC = _child_prolongations()
 #: the 153 structurally non-zero entries of a homogeneous node's stencil
 STENCIL = _stencil_pattern()
+#: the homogeneous-node fast path of ``_row``. Off: as a run-time loop it measured 37 s at 64^3
+#: against 10 s unrolled and 12-19 s without it, and unrolled it takes minutes and GBs to compile in
+#: a single-threaded process; kept for the next attempt (see docs/mechanics.md)
+HOMOGENEOUS_STENCIL = False
 #: the stencil table starts with the entries' codes ``(oi+1) 81 + (oj+1) 27 + (ok+1) 9 + 3 p + q``
 _ST_HEAD = len(STENCIL)
 
@@ -272,7 +276,7 @@ def _row(x: ti.template(), lab: ti.template(), lam: ti.template(), mu: ti.templa
     element matrices (576 products): the same sum, regrouped."""
     y = ti.Vector([0.0, 0.0, 0.0], dt=acc)
     same = -1
-    if ti.static(fine):
+    if ti.static(fine and HOMOGENEOUS_STENCIL):
         e0 = _elem_of(i, j, k, 0, 0, 0, nex, ny, nz, per_x)
         if e0 >= 0:
             same = ti.cast(lab[e0], ti.i32)
