@@ -582,7 +582,7 @@ class ElasticityLevel:
         self.mu = mu if mu is not None else dummy_f
         self.ke = ke
         self.st = dummy_f
-        if self.fine:  # the homogeneous-node stencils of every label (the fast path of ``_row``)
+        if self.fine and HOMOGENEOUS_STENCIL:  # the homogeneous-node stencils (fast path of ``_row``)
             codes = np.array([(oi + 1) * 81 + (oj + 1) * 27 + (ok + 1) * 9 + 3 * p + q
                               for oi, oj, ok, p, q in STENCIL], dtype=np.float64)
             self.st = ti.ndarray(ti.f64, (_ST_HEAD + 256 * len(STENCIL),))
