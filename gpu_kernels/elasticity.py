@@ -534,6 +534,15 @@ def _scale(y: ti.types.ndarray(ndim=1), a: ti.f64):
 
 
 @ti.kernel
+def _zero_removed(v: ti.types.ndarray(ndim=1), mask: ti.types.ndarray(ndim=1)):
+    """v = 0 on the removed dofs (mask bit clear)."""
+    for n in range(mask.shape[0]):
+        for p in ti.static(range(3)):
+            if ((mask[n] >> p) & 1) == 0:
+                v[3 * n + p] = 0.0
+
+
+@ti.kernel
 def _sub_into(r: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1), ax: ti.types.ndarray(ndim=1)):
     """r = b - ax."""
     for i in range(r.shape[0]):
@@ -725,8 +734,8 @@ class ElasticityLevel:
         1.1x of it; the estimate approaches from below)."""
         rng = np.random.default_rng(12345)
         v, t = self._d, self._t
-        free = self.free_dofs()
-        v.from_numpy((rng.standard_normal(3 * self.n_nodes) * free).astype(self.np_dtype))
+        v.from_numpy(rng.standard_normal(3 * self.n_nodes, dtype=self.np_dtype))  # no host copy beyond v's
+        _zero_removed(v, self.mask)
         lam = 1.0
         for _ in range(iters):
             nrm = math.sqrt(krylov.dot(v, v))
@@ -813,7 +822,8 @@ def solve_elasticity(labels: np.ndarray, lam: np.ndarray, mu: np.ndarray, load: 
                      periodic_x: bool, mask: np.ndarray, x0: np.ndarray | None = None,
                      dtype: str = "float32", tol: float = 1e-6, maxiter: int = 300,
                      degree: int = 3, accept=None, levels_out: list | None = None,
-                     nullspace=None, vector_dtype: str | None = None, spacing=None) -> ElasticSolution:
+                     nullspace=None, local=None, vector_dtype: str | None = None,
+                     spacing=None) -> ElasticSolution:
     """Solve ``A u = f`` for the node displacements with multigrid-preconditioned CG.
 
     Parameters
@@ -822,8 +832,9 @@ def solve_elasticity(labels: np.ndarray, lam: np.ndarray, mu: np.ndarray, load: 
         Label per element (voxel).
     lam, mu : (256,) float64
         Lame constants per label [Pa] (0 and 0 for pores).
-    load : (mx, ny, nz, 3) float64
-        Right-hand side [Pa voxel^2] (0 on prescribed dofs).
+    load : (mx, ny, nz, 3) float64, or a function that returns it
+        Right-hand side [Pa voxel^2] (0 on prescribed dofs). Given as a function, the array is
+        made here and freed as soon as it is on the device.
     periodic_x : bool
         Periodic along axis 0 (``mx = nx``), else plates (``mx = nx + 1``).
     mask : (mx, ny, nz) uint8
@@ -836,6 +847,10 @@ def solve_elasticity(labels: np.ndarray, lam: np.ndarray, mu: np.ndarray, load: 
         ``project(v)`` works in place on a flat vector of the finest level. The residual and
         the preconditioned residual are projected in every iteration, so CG stays in the
         range of the singular operator and float32 round-off cannot build up rigid motions.
+    local : callable, optional
+        ``local(level) -> precondition`` (or None) builds ``precondition(r, z, inner)``, a
+        symmetric preconditioner around the V-cycle ``inner`` (``z = B r``; ``r`` unchanged on
+        return): the exact solve on the hinged groups of ``microcath.hinged_groups``.
     """
     ensure_initialized()
     tdt = _TI_DTYPES[dtype]
@@ -860,18 +875,26 @@ def solve_elasticity(labels: np.ndarray, lam: np.ndarray, mu: np.ndarray, load: 
     vcycle = VCycle(levels, nu=degree, coarse_sweeps=30)
     precond = vcycle
     project = nullspace(fine) if nullspace is not None else None
-    if project is not None:
+    correct = local(fine) if local is not None else None
+    if project is not None or correct is not None:
         def precond(r, z):
-            project(r)
-            vcycle(r, z)
-            project(z)
-    free = fine.free_dofs()
+            if project is not None:
+                project(r)
+            if correct is not None:
+                correct(r, z, vcycle)
+            else:
+                vcycle(r, z)
+            if project is not None:
+                project(z)
     b = fine.new_vector()
-    b.from_numpy((np.ascontiguousarray(load, dtype=np.float64).ravel() * free).astype(fine.np_dtype))
+    f = load() if callable(load) else load
+    b.from_numpy(np.ascontiguousarray(f, dtype=np.float64).reshape(-1).astype(fine.np_dtype, copy=False))
+    del f, load  # a load made by ``load()`` is freed here (24 B/node that CG does not need)
+    _zero_removed(b, fine.mask)
     x = fine.new_vector(ti.f64)
     if x0 is not None:
-        x.from_numpy(np.ascontiguousarray(x0, dtype=np.float64).ravel() * free)
-    del free  # 24 B/node that CG does not need
+        x.from_numpy(np.ascontiguousarray(x0, dtype=np.float64).reshape(-1))
+        _zero_removed(x, fine.mask)
     if project is not None:
         project(b)
     info = krylov.pcg(fine, precond, b, x, tol=tol, maxiter=maxiter, accept=accept)

@@ -29,6 +29,9 @@ __all__ = [
     "copy",
     "axpy",
     "lincomb",
+    "gather",
+    "scatter",
+    "scatter_add",
 ]
 
 
@@ -92,6 +95,39 @@ def _lincomb(x: ti.types.ndarray(ndim=1), a: ti.f64, y: ti.types.ndarray(ndim=1)
     """x = a x + b y."""
     for i in range(x.shape[0]):
         x[i] = a * x[i] + b * y[i]
+
+
+@ti.kernel
+def _gather(v: ti.types.ndarray(ndim=1), idx: ti.types.ndarray(ndim=1), out: ti.types.ndarray(ndim=1)):
+    for i in range(idx.shape[0]):
+        out[i] = ti.cast(v[idx[i]], ti.f64)
+
+
+@ti.kernel
+def _scatter(v: ti.types.ndarray(ndim=1), idx: ti.types.ndarray(ndim=1), vals: ti.types.ndarray(ndim=1)):
+    for i in range(idx.shape[0]):
+        v[idx[i]] = vals[i]
+
+
+@ti.kernel
+def _scatter_add(v: ti.types.ndarray(ndim=1), idx: ti.types.ndarray(ndim=1), vals: ti.types.ndarray(ndim=1)):
+    for i in range(idx.shape[0]):  # the indices are distinct: no two threads write one entry
+        v[idx[i]] += vals[i]
+
+
+def gather(v, idx, out) -> None:
+    """``out[i] = v[idx[i]]`` (``out`` float64, ``idx`` int32): a few entries of a device vector."""
+    _gather(v, idx, out)
+
+
+def scatter(v, idx, vals) -> None:
+    """``v[idx[i]] = vals[i]`` for distinct indices ``idx`` (int32)."""
+    _scatter(v, idx, vals)
+
+
+def scatter_add(v, idx, vals) -> None:
+    """``v[idx[i]] += vals[i]`` for distinct indices ``idx`` (int32)."""
+    _scatter_add(v, idx, vals)
 
 
 def axpy(y, x, a: float) -> float:

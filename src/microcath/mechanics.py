@@ -46,11 +46,16 @@ import numpy as np
 
 from . import validation
 from .errors import ConvergenceWarning, InputError
+from .hinged_groups import HingedGroups
 from .microstructure import Microstructure
 from .phases import PhaseKind
 
 __all__ = ["StressResult", "stress", "stress_of_labels", "effective_stiffness", "BOUNDARIES",
-           "lame", "eigenstrain_field", "PERCENTILES"]
+           "lame", "eigenstrain_field", "EigenstrainField", "PERCENTILES"]
+
+#: add the exact local solve on groups hinged by edges or corners to the preconditioner
+#: (:mod:`microcath.hinged_groups`); off only to measure what it does
+HINGED_CORRECTION = True
 
 #: interface types that open in tension
 OPENING_INTERFACES = ("active/electrolyte", "active/carbon", "active/active", "grain_boundary")
@@ -85,23 +90,65 @@ def _quat_matrices(q: np.ndarray) -> np.ndarray:
     ], -2)
 
 
+class EigenstrainField:
+    """Eigenstrain per voxel held as an index per voxel and a table: voxel ``v`` has the strain
+    ``table[index[v]]`` (6 tensor components xx, yy, zz, yz, xz, xy). The index is the label
+    itself for an eigenstrain per phase (no copy), or a label-or-grain number when grains carry
+    their own anisotropic strain: 4 B/voxel instead of the 48 B of a full float64 field. The
+    solver reads it slab by slab (:meth:`slab`)."""
+
+    def __init__(self, index: np.ndarray, table: np.ndarray):
+        self.index = index
+        self.table = np.ascontiguousarray(table, dtype=np.float64)
+        self.shape = tuple(index.shape) + (6,)
+
+    @classmethod
+    def of(cls, labels: np.ndarray, iso: np.ndarray, *, grains: np.ndarray | None = None,
+           grain_strain: np.ndarray | None = None) -> EigenstrainField:
+        """``iso[label]`` on the diagonal, replaced by ``grain_strain[grain - 1]`` (n, 6) where
+        ``grains > 0`` and the grain has an anisotropic strain (rows of NaN mean: keep iso)."""
+        table = np.zeros((256, 6))
+        table[:, :3] = np.asarray(iso, dtype=np.float64)[:256, None]
+        if grains is None or grain_strain is None or not len(grain_strain):
+            return cls(labels, table)
+        gs = np.asarray(grain_strain, dtype=np.float64)
+        ok = np.concatenate([[False], ~np.isnan(gs[:, 0])])  # per grain number (0: no grain)
+        index = labels.astype(np.int32)
+        sel = ok[grains]
+        index[sel] = 255 + grains[sel]  # row 256 + grain - 1
+        return cls(index, np.vstack([table, np.nan_to_num(gs)]))
+
+    @classmethod
+    def zero(cls, labels: np.ndarray) -> EigenstrainField:
+        return cls(labels, np.zeros((1, 6)))
+
+    @classmethod
+    def dense(cls, eps: np.ndarray) -> EigenstrainField:
+        """A full (nx, ny, nz, 6) field as it is (no compression)."""
+        f = cls.__new__(cls)
+        f.index, f.table, f.shape, f._dense = None, None, tuple(eps.shape), eps
+        return f
+
+    def slab(self, sl: slice) -> np.ndarray:
+        """(len, ny, nz, 6) float64 eigenstrain of the voxels ``[sl]`` along x."""
+        dense = getattr(self, "_dense", None)
+        if dense is not None:
+            return np.asarray(dense[sl], dtype=np.float64)
+        if self.table.shape[0] == 1:
+            return np.zeros((len(range(*sl.indices(self.shape[0]))),) + self.shape[1:])
+        return self.table[self.index[sl]]
+
+    def full(self) -> np.ndarray:
+        return self.slab(slice(0, self.shape[0]))
+
+
 def eigenstrain_field(labels: np.ndarray, iso: np.ndarray, *, grains: np.ndarray | None = None,
                       grain_strain: np.ndarray | None = None) -> np.ndarray:
     """(nx, ny, nz, 6) eigenstrain [xx, yy, zz, yz, xz, xy] (tensor components) per voxel:
     ``iso[label]`` on the diagonal, replaced by ``grain_strain[grain - 1]`` (n, 6) where
-    ``grains > 0`` and the grain has an anisotropic strain (rows of NaN mean: keep iso)."""
-    eps = np.zeros(labels.shape + (6,), dtype=np.float64)
-    e = iso[labels]
-    eps[..., 0] = eps[..., 1] = eps[..., 2] = e
-    if grains is not None and grain_strain is not None and len(grain_strain):
-        g = grains
-        table = np.vstack([np.full((1, 6), np.nan), grain_strain])
-        sel = g > 0
-        vals = table[g[sel]]
-        ok = ~np.isnan(vals[:, 0])
-        idx = tuple(a[ok] for a in np.nonzero(sel))
-        eps[idx] = vals[ok]
-    return eps
+    ``grains > 0`` and the grain has an anisotropic strain (rows of NaN mean: keep iso).
+    The full field of :class:`EigenstrainField` (which the solver uses, 4 B/voxel at most)."""
+    return EigenstrainField.of(labels, iso, grains=grains, grain_strain=grain_strain).full()
 
 
 def _grain_tensors(q: np.ndarray, eps_a: float, eps_c: float) -> np.ndarray:
@@ -255,6 +302,14 @@ class _Problem:
         else:
             out[di:di + self.nx] += c
 
+    def _scatter_slab(self, contrib: np.ndarray, a: int, sl: slice, out: np.ndarray) -> None:
+        """``out[node of corner a of element e] += contrib[e]`` for the elements ``[sl]`` along x."""
+        di, dj, dk = (a >> 2) & 1, (a >> 1) & 1, a & 1
+        rows = np.arange(sl.start, sl.stop) + di
+        if self.per_x:
+            rows %= self.mx
+        out[rows] += np.roll(contrib, (dj, dk), axis=(1, 2))
+
     def _gather(self, nodal: np.ndarray, a: int) -> np.ndarray:
         di, dj, dk = (a >> 2) & 1, (a >> 1) & 1, a & 1
         if self.per_x:
@@ -270,9 +325,17 @@ class _Problem:
         v = nodal[rows % self.mx] if self.per_x else nodal[rows]
         return np.roll(v, (-dj, -dk), axis=(1, 2))
 
+    def slabs(self):
+        """Slices along x of ~64k elements each: the post-processing works slab by slab, so its
+        temporaries stay a few MB whatever the size of the grid."""
+        step = max(1, int(2**16 // (self.ny * self.nz)))
+        for x0 in range(0, self.nx, step):
+            yield slice(x0, min(self.nx, x0 + step))
+
     def stress_free_stress(self, eps_star: np.ndarray, E_macro: np.ndarray | None,
                            labels: np.ndarray | None = None) -> np.ndarray:
-        """(nx, ny, nz, 3, 3) ``C : (eps* - E)`` per element (of ``labels``, default all)."""
+        """(..., 3, 3) ``C : (eps* - E)`` per element of ``labels`` (default all) from the
+        (..., 6) eigenstrain ``eps_star`` of those elements."""
         e = eps_star.copy()
         if E_macro is not None:
             e -= np.asarray(E_macro)[None, None, None, :]
@@ -283,11 +346,13 @@ class _Problem:
         tr = np.trace(T, axis1=-2, axis2=-1)[..., None, None]
         return lam * tr * np.eye(3) + 2 * mu * T
 
-    def load(self, sig_star: np.ndarray) -> np.ndarray:
-        """Nodal forces ``sum_e V B0^T sig*`` (mx, ny, nz, 3)."""
+    def load(self, eps: EigenstrainField, E_macro: np.ndarray | None) -> np.ndarray:
+        """Nodal forces ``sum_e V B0^T C (eps* - E)`` (mx, ny, nz, 3), slab by slab."""
         f = np.zeros((self.mx, self.ny, self.nz, 3))
-        for a in range(8):
-            self._scatter(sig_star @ self.gv[a], a, f)
+        for sl in self.slabs():
+            sig_star = self.stress_free_stress(eps.slab(sl), E_macro, self.labels[sl])
+            for a in range(8):
+                self._scatter_slab(sig_star @ self.gv[a], a, sl, f)
         return f
 
     def plate_load(self) -> np.ndarray:
@@ -317,28 +382,49 @@ class _Problem:
         f[-2:-1] += last
         return f
 
-    def strain(self, u: np.ndarray) -> np.ndarray:
-        """(nx, ny, nz, 6) centre strain (tensor components) of nodal displacements u."""
-        out = np.zeros((self.nx, self.ny, self.nz, 6))
+    def strain_slab(self, u: np.ndarray, sl: slice) -> np.ndarray:
+        """(len, ny, nz, 6) centre strain (tensor components) of the elements ``[sl]``."""
+        out = np.zeros((sl.stop - sl.start, self.ny, self.nz, 6))
         for a in range(8):
-            ua = self._gather(u, a)
+            ua = self._gather_slab(u, a, sl)
             g = self.g[a]
             for n, (i, j) in enumerate(_VOIGT):
                 out[..., n] += 0.5 * (g[j] * ua[..., i] + g[i] * ua[..., j])
         return out
 
-    def stress(self, strain: np.ndarray, eps_star: np.ndarray, E_macro: np.ndarray | None) -> np.ndarray:
-        e = strain - eps_star
+    def stress_slab(self, u: np.ndarray, eps: EigenstrainField, E_macro: np.ndarray | None,
+                    sl: slice) -> tuple[np.ndarray, np.ndarray]:
+        """Centre stress and centre strain (without ``E_macro``) of the elements ``[sl]``."""
+        strain = self.strain_slab(u, sl)
+        e = strain - eps.slab(sl)
         if E_macro is not None:
-            e = e + np.asarray(E_macro)
-        lam = self.lam[self.labels][..., None]
-        mu = self.mu[self.labels][..., None]
+            e += np.asarray(E_macro)
+        labels = self.labels[sl]
+        lam = self.lam[labels][..., None]
+        mu = self.mu[labels][..., None]
         tr = e[..., :3].sum(axis=-1, keepdims=True)
-        s = 2 * mu * e
-        s[..., :3] += lam * tr
-        return s
+        e *= 2 * mu
+        e[..., :3] += lam * tr
+        return e, strain
 
-    def energy(self, u: np.ndarray, eps_star: np.ndarray, E_macro: np.ndarray | None) -> float:
+    def stress_field(self, u: np.ndarray, eps: EigenstrainField,
+                     E_macro: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """(nx, ny, nz, 6) centre stress and the mean strain (6,) (without ``E_macro``)."""
+        sig = np.empty((self.nx, self.ny, self.nz, 6))
+        total = np.zeros(6)
+        for sl in self.slabs():
+            sig[sl], strain = self.stress_slab(u, eps, E_macro, sl)
+            total += strain.reshape(-1, 6).sum(axis=0)
+        return sig, total / self.labels.size
+
+    def mean_stress(self, u: np.ndarray, eps: EigenstrainField, E_macro: np.ndarray | None) -> np.ndarray:
+        """(6,) volume mean of the centre stress, slab by slab."""
+        total = np.zeros(6)
+        for sl in self.slabs():
+            total += self.stress_slab(u, eps, E_macro, sl)[0].reshape(-1, 6).sum(axis=0)
+        return total / self.labels.size
+
+    def energy(self, u: np.ndarray, eps: EigenstrainField, E_macro: np.ndarray | None) -> float:
         """Exact discrete strain energy ``1/2 sum_e int (eps - eps*):C:(eps - eps*)`` [Pa voxel^3]."""
         from .gpu_kernels.elasticity import element_matrices
 
@@ -346,20 +432,19 @@ class _Problem:
         total = 0.0
         loc = np.array([[(a >> 2) & 1, (a >> 1) & 1, a & 1] for a in range(8)], dtype=float)
         Et = None if E_macro is None else _voigt_to_tensor(np.asarray(E_macro, dtype=float)[None])[0]
-        step = max(1, int(2**16 // (self.ny * self.nz)))  # ~64k elements (~12 MB a temporary) per chunk
-        for x0 in range(0, self.nx, step):
-            sl = slice(x0, min(self.nx, x0 + step))
+        for sl in self.slabs():  # ~64k elements (~12 MB a temporary) per slab
+            eps_star = eps.slab(sl)
             ue = np.stack([self._gather_slab(u, a, sl) for a in range(8)], axis=3).reshape(-1, 24)
             if Et is not None:  # the macroscopic displacement E x inside each element
                 ue = ue + (loc @ Et.T).ravel()
             lab = self.labels[sl].ravel()
             lam, mu = self.lam[lab], self.mu[lab]
             quad = lam * ((ue @ kl) * ue).sum(1) + mu * ((ue @ km) * ue).sum(1)  # BLAS, not einsum's loop
-            sig_star = self.stress_free_stress(eps_star[sl], None, self.labels[sl]).reshape(-1, 3, 3)
+            sig_star = self.stress_free_stress(eps_star, None, self.labels[sl]).reshape(-1, 3, 3)
             f_dot = sum(np.einsum("ei,ei->e", ue[:, 3 * a:3 * a + 3], sig_star @ self.gv[a])
                         for a in range(8))
             const = self.vol * np.einsum("eij,eij->e", sig_star,
-                                         _voigt_to_tensor(eps_star[sl]).reshape(-1, 3, 3))
+                                         _voigt_to_tensor(eps_star).reshape(-1, 3, 3))
             total += float(0.5 * quad.sum() - f_dot.sum() + 0.5 * const.sum())
         return total
 
@@ -488,8 +573,10 @@ class _RigidModes:
         rigid.piece_subtract(v, self._pid, self._mask, self._ref, self._c, *self._dims, v.dtype)
 
 
-def _merge_periodic(lab: np.ndarray, n: int, periodic: tuple[bool, bool, bool]) -> np.ndarray:
-    """Merge 26-connected labels that meet across periodic faces; relabel 1..m."""
+def _merge_periodic(lab: np.ndarray, n: int, periodic: tuple[bool, bool, bool],
+                    shifts: tuple[int, ...] = (-1, 0, 1)) -> np.ndarray:
+    """Merge 26-connected labels that meet across periodic faces; relabel 1..m. ``shifts=(0,)``
+    merges only across shared faces (6-connected labels)."""
     if n == 0:
         return lab
     parent = np.arange(n + 1)
@@ -505,8 +592,8 @@ def _merge_periodic(lab: np.ndarray, n: int, periodic: tuple[bool, bool, bool]) 
             continue
         first = np.take(lab, 0, axis=ax)
         last = np.take(lab, -1, axis=ax)
-        for s1 in (-1, 0, 1):
-            for s2 in (-1, 0, 1):
+        for s1 in shifts:
+            for s2 in shifts:
                 sh = np.roll(last, (s1, s2), axis=(0, 1))
                 sel = (first > 0) & (sh > 0)
                 for u, v in set(zip(first[sel].tolist(), sh[sel].tolist(), strict=True)):
@@ -519,22 +606,29 @@ def _merge_periodic(lab: np.ndarray, n: int, periodic: tuple[bool, bool, bool]) 
 
 
 # --------------------------------------------------------------------------- driver
-#: storage of the finest level's Krylov and smoother vectors (element data stay in ``dtype``);
-#: the benchmarked configuration (float32 vectors gave the same iteration counts at 128^3)
-VECTOR_DTYPE = "float64"
+#: storage of the finest level's Krylov and smoother vectors; None: the solve's ``dtype`` (float32
+#: storage with float64 reductions and a float64 iterate, float64 throughout on request). At
+#: 64^3 (benchmark composite, seed 0) float32 vectors took the same 9 iterations as float64 ones,
+#: the stresses agree to 2e-6 of the largest and the plate force balance is 5e-6 (6e-8 with
+#: float64 vectors); they save 84 B/voxel.
+VECTOR_DTYPE: str | None = None
 
 
-def _solve(prob: _Problem, load: np.ndarray, mask: np.ndarray, *, dtype: str, tol: float, maxiter: int):
+def _solve(prob: _Problem, load, mask: np.ndarray, *, dtype: str, tol: float, maxiter: int):
+    """``load``: a function that returns the nodal forces, so that the solver holds the only
+    reference and frees them once they are on the device (24 B/node)."""
     from .gpu_kernels.elasticity import solve_elasticity
 
     return solve_elasticity(prob.labels, prob.lam, prob.mu, load, periodic_x=prob.per_x, mask=mask,
                             dtype=dtype, tol=tol, maxiter=maxiter, nullspace=prob.nullspace(),
+                            local=HingedGroups(prob) if HINGED_CORRECTION else None,
                             vector_dtype=VECTOR_DTYPE, spacing=prob.h)
 
 
 def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, float]], *,
                      eigenstrain: Mapping[int, float] | None = None, voxel_size: float,
-                     eigenstrain_field_: np.ndarray | None = None, boundary: str = "pressure",
+                     eigenstrain_field_: np.ndarray | EigenstrainField | None = None,
+                     boundary: str = "pressure",
                      stack_pressure: float = 0.0, strength: float = 0.0,
                      macro_strain: tuple[float, ...] | None = None, tol: float = 1e-6,
                      dtype: str = "float32", maxiter: int = 500, fields: bool = False,
@@ -601,7 +695,15 @@ def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, floa
         if not (math.isfinite(e) and abs(e) < 0.5):
             raise InputError(f"eigenstrain: label {lab}: expected a linear strain with |eps| < 0.5, got {e}")
         iso[int(lab)] = e
-    eps = eigenstrain_field_ if eigenstrain_field_ is not None else eigenstrain_field(labels, iso)
+    if eigenstrain_field_ is None:
+        eps = EigenstrainField.of(labels, iso)
+    elif isinstance(eigenstrain_field_, EigenstrainField):
+        eps = eigenstrain_field_
+    else:
+        eps = np.asarray(eigenstrain_field_)
+        if eps.shape != labels.shape + (6,):
+            raise InputError(f"eigenstrain_field_: expected shape {labels.shape + (6,)}, got {eps.shape}")
+        eps = EigenstrainField.dense(eps)
     periodic_x = boundary in ("periodic", "free")
     prob = _Problem(labels, lam, mu, periodic_x, tuple(h / vs for h in spacing))
     mask = np.full((prob.mx, prob.ny, prob.nz), 7, np.uint8)
@@ -623,25 +725,23 @@ def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, floa
             raise InputError("boundary: the solid does not hold the periodic cell together along every "
                              "axis (its effective stiffness is singular), so a zero mean stress does "
                              "not fix the cell's strain; use boundary='periodic' or 'pressure'")
-        sol0 = _solve(prob, prob.load(prob.stress_free_stress(eps, None)), mask, dtype=dtype, tol=tol,
-                      maxiter=maxiter)
+        sol0 = _solve(prob, lambda: prob.load(eps, None), mask, dtype=dtype, tol=tol, maxiter=maxiter)
         sols.append(sol0)
-        s0 = prob.stress(prob.strain(sol0.u), eps, None).reshape(-1, 6).mean(axis=0)
+        s0 = prob.mean_stress(sol0.u, eps, None)
         E_macro = -np.linalg.solve(C, s0)
         u = sol0.u + sum(E_macro[k] * s_unit[k] for k in range(6))
     else:
-        sol = _solve(prob, prob.load(prob.stress_free_stress(eps, E_macro)), mask, dtype=dtype, tol=tol,
-                     maxiter=maxiter)
+        sol = _solve(prob, lambda: prob.load(eps, E_macro), mask, dtype=dtype, tol=tol, maxiter=maxiter)
         sols.append(sol)
         u = sol.u
         if boundary == "pressure":
             # superposition: unit gap change with no eigenstrain
-            solb = _solve(prob, prob.plate_load(), mask, dtype=dtype, tol=tol, maxiter=maxiter)
+            solb = _solve(prob, prob.plate_load, mask, dtype=dtype, tol=tol, maxiter=maxiter)
             sols.append(solb)
             ub = solb.u.copy()
             ub[-1, ..., 0] += 1.0
-            sa = prob.stress(prob.strain(u), eps, None)[..., 0].mean()
-            sb = prob.stress(prob.strain(ub), np.zeros_like(eps), None)[..., 0].mean()
+            sa = prob.mean_stress(u, eps, None)[0]
+            sb = prob.mean_stress(ub, EigenstrainField.zero(labels), None)[0]
             if not sb > 0:
                 raise InputError("boundary: the structure does not connect the two plates, so a stack "
                                  "pressure cannot be carried; use boundary='periodic' or 'plates'")
@@ -654,9 +754,9 @@ def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, floa
     converged = all(s.converged for s in sols)
     residual = max(s.residual for s in sols)
     reason = "; ".join(s.reason for s in sols if s.reason)
-    strain = prob.strain(u)
-    sig = prob.stress(strain, eps, E_macro)
-    total_strain = strain + (E_macro if E_macro is not None else 0.0)
+    sig, mean_strain = prob.stress_field(u, eps, E_macro)
+    if E_macro is not None:
+        mean_strain = mean_strain + E_macro
     energy = prob.energy(u, eps, E_macro) * vs**3
     fb = None
     if not periodic_x:
@@ -684,7 +784,7 @@ def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, floa
         boundary=boundary, state=state, stack_pressure=float(stack_pressure), strength=float(strength),
         phases=phases, interfaces=interfaces,
         mean_stress=tuple(float(v) for v in sig.reshape(-1, 6).mean(axis=0)),
-        mean_strain=tuple(float(v) for v in total_strain.reshape(-1, 6).mean(axis=0)),
+        mean_strain=tuple(float(v) for v in mean_strain),
         strain_energy=energy, plate_displacement=plate_disp, force_balance=fb, converged=converged,
         n_iter=n_iter, residual=float(residual), n_levels=sols[0].n_levels,
         wall_time=time.perf_counter() - t0, shape=tuple(int(s) for s in labels.shape),
@@ -697,16 +797,15 @@ def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, floa
 def _stiffness_from_solves(prob: _Problem, mask: np.ndarray, *, dtype, tol, maxiter, sols):
     """Effective stiffness (6x6, Voigt with engineering shear columns) of a periodic cell and the
     periodic displacement of each unit macroscopic strain."""
-    zero = np.zeros(prob.labels.shape + (6,))
+    zero = EigenstrainField.zero(prob.labels)
     C = np.zeros((6, 6))
     units = []
     for k in range(6):
         E = np.zeros(6)
         E[k] = 1.0 if k < 3 else 0.5  # engineering shear gamma = 1 -> tensor 0.5
-        sol = _solve(prob, prob.load(prob.stress_free_stress(zero, E)), mask, dtype=dtype, tol=tol,
-                     maxiter=maxiter)
+        sol = _solve(prob, lambda E=E: prob.load(zero, E), mask, dtype=dtype, tol=tol, maxiter=maxiter)
         sols.append(sol)
-        s = prob.stress(prob.strain(sol.u), zero, E).reshape(-1, 6).mean(axis=0)
+        s = prob.mean_stress(sol.u, zero, E)
         C[:, k] = s
         units.append(sol.u * (1.0 if k < 3 else 2.0))  # per unit tensor component
     Ct = C.copy()
@@ -739,7 +838,7 @@ def effective_stiffness(labels: np.ndarray, elastic: Mapping[int, tuple[float, f
     return 0.5 * (C + C.T)
 
 
-def _force_balance(prob: _Problem, u: np.ndarray, eps: np.ndarray, *, scale: float) -> float:
+def _force_balance(prob: _Problem, u: np.ndarray, eps: EigenstrainField, *, scale: float) -> float:
     """|F_0 + F_L| / max(|F_0|, |F_L|, scale) of the plate reactions (x) from the first and last
     element layers; ``scale`` [Pa voxel^2] is the force the body's mean |sigma_xx| carries (the
     plate forces themselves vanish under a zero stack pressure)."""
@@ -752,7 +851,8 @@ def _force_balance(prob: _Problem, u: np.ndarray, eps: np.ndarray, *, scale: flo
         lam, mu = prob.lam[lab], prob.mu[lab]
         ue = np.stack([np.roll(u[layer + ((a >> 2) & 1)], (-((a >> 1) & 1), -(a & 1)), axis=(0, 1))
                        for a in range(8)], axis=2).reshape(prob.ny, prob.nz, 24)
-        sig_star = prob.stress_free_stress(eps[layer:layer + 1], None, prob.labels[layer:layer + 1])[0]
+        sig_star = prob.stress_free_stress(eps.slab(slice(layer, layer + 1)), None,
+                                           prob.labels[layer:layer + 1])[0]
         F = 0.0
         for a in range(8):
             if ((a >> 2) & 1) != plane:
@@ -957,7 +1057,7 @@ def _elastic_of(ms: Microstructure, lib, overrides) -> dict[int, tuple[float, fl
     return out
 
 
-def _eigenstrain_of(ms: Microstructure, lib, state, overrides) -> tuple[np.ndarray, dict]:
+def _eigenstrain_of(ms: Microstructure, lib, state, overrides) -> tuple[EigenstrainField, dict]:
     """Eigenstrain field and a description of where each phase's value came from."""
     iso = np.zeros(256)
     grain_strain = None
@@ -1010,7 +1110,7 @@ def _eigenstrain_of(ms: Microstructure, lib, state, overrides) -> tuple[np.ndarr
         if len(set(aniso_labels)) > 1:
             raise InputError("eigenstrain: grains in more than one anisotropic material are not "
                              "supported yet")
-    eps = eigenstrain_field(ms.labels, iso, grains=ms.grains, grain_strain=gs)
+    eps = EigenstrainField.of(ms.labels, iso, grains=ms.grains, grain_strain=gs)
     return eps, info
 
 

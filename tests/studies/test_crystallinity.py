@@ -1,4 +1,4 @@
-"""The single-crystal vs polycrystalline comparison, small: 2 seeds at 24^3, one pressure.
+"""The single-crystal vs polycrystalline comparison, small: 2 seeds at 32^3 (the issue's size), one pressure.
 
 Checks the structure of the tables and what must hold whatever the numbers: single
 crystals have no grain-boundary faces (one grain per particle) and the polycrystalline
@@ -17,9 +17,9 @@ from microcath.studies.crystallinity import KINDS, QUANTITIES, compare_crystalli
 def comparison(remote, tmp_path_factory):
     _, client = remote
     out = tmp_path_factory.mktemp("cryst") / "cmp"
-    # a 12 µm box: the secondaries shrink to d50 4 µm (<= 5.5 µm) so that they fit twice across
+    # a 12.8 µm box: the secondaries shrink to d50 4 µm (<= 5.5 µm) so that they fit twice across
     pc = {"active.size.d50_um": 4.0, "active.size.d_max_um": 5.5}
-    return compare_crystallinity(seeds=2, shape=24, voxel_size_um=0.5, stack_pressures_MPa=[0.0],
+    return compare_crystallinity(seeds=2, shape=32, voxel_size_um=0.4, stack_pressures_MPa=[0.0],
                                  overrides={"polycrystalline": pc},
                                  out_dir=out, client=client, figures=False, progress=False)
 

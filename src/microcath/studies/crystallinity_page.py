@@ -113,12 +113,15 @@ def write_comparison_report(comp: CrystallinityComparison) -> None:
                       "charged state: 5th-95th percentile (line), 25th-75th (box), median (bar), mean of "
                       "the seeds' percentiles. Faces in tension (> 0) open.")
         for kind in KINDS:
-            first = t[(t["kind"] == kind) & (t["status"] == "done")]
-            first = first.sort_values(["seed", "stack_pressure_MPa"])
-            for _, row in first.drop_duplicates("stack_pressure_MPa").iterrows():
+            done = t[(t["kind"] == kind) & (t["status"] == "done")]
+            done = done.sort_values(["seed", "stack_pressure_MPa"])
+            # per pressure the first seed whose case kept its render (a resumed study may have
+            # finished its first cases without figures)
+            kept = done["case"].map(lambda c, k=kind: (comp.out_dir / k / "cases" / str(c) / "figures"
+                                                      / "opened_interfaces.png").is_file())
+            done = done[kept.astype(bool)]
+            for _, row in done.drop_duplicates("stack_pressure_MPa").iterrows():
                 src = comp.out_dir / kind / "cases" / str(row["case"]) / "figures" / "opened_interfaces.png"
-                if not src.is_file():
-                    continue
                 f = f"figures/opened_{kind}_{row['stack_pressure_MPa']:g}MPa.png"
                 shutil.copyfile(src, rb.path(f))
                 rb.add_figure(f, f"{LABELS[kind]}, seed {row['seed']}, {row['stack_pressure_MPa']:g} MPa: "
