@@ -65,6 +65,14 @@ _TI_DTYPES = {"float32": ti.f32, "float64": ti.f64}
 #: multigrid cycle of the solve: "v" (symmetric V-cycle, plain CG) or "k" (K-cycle, flexible
 #: CG; measured slower on the default composite: docs/transport.md)
 CYCLE = "v"
+#: smoothing sweeps per V-cycle side (red-black Gauss-Seidel pairs)
+NU = 2
+#: per level (finest, all coarser) when the island interpolation runs (high island contrast:
+#: the electronic problem of carbon in NMC and electrolyte). Default composite, electrons,
+#: 64^3 / 128^3 / 256^3: nu = 2 everywhere 34 / 44 / 52 CG iterations, (2, 4) 31 / 39 / 44,
+#: (3, 6) 30 / 34 / 39 (the first coarse level's smoothing matters most: (2, 2, 4, 8) gave 44 at
+#: 128^3, (2, 8) 37). The ionic problem keeps NU (11 iterations at 128^3 either way).
+NU_ISLANDS = (3, 6)
 FLEXIBLE = True
 #: operator-dependent interpolation of strong clusters (IslandTransfer) on every level
 ISLAND_INTERPOLATION = True
@@ -1102,7 +1110,8 @@ def _apply_face_resistance(gx, gy, gz, rfaces, shape) -> None:
 
 def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, rint: np.ndarray, *,
                      periodic: tuple[bool, bool] = (False, False), dtype: str = "float32",
-                     tol: float = 1e-6, flux_tol: float = 1e-4, maxiter: int = 500, nu: int = 2,
+                     tol: float = 1e-6, flux_tol: float = 1e-4, maxiter: int = 500,
+                     nu: int | tuple[int, ...] | None = None,
                      want_potential: bool = False, dirichlet_layers: bool = False,
                      islands: tuple[np.ndarray, np.ndarray, int] | None = None,
                      vector_dtype: str | None = None, cycle: str | None = None,
@@ -1127,8 +1136,11 @@ def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, ri
         Storage precision (reductions are float64 either way).
     tol, flux_tol : float
         Relative residual and inlet/outlet flux mismatch to reach.
-    maxiter, nu : int
-        CG iteration limit; smoothing sweeps per V-cycle side.
+    maxiter : int
+        CG iteration limit.
+    nu : int or tuple of int, optional
+        Smoothing sweeps per V-cycle side, or per level (finest first, the last for all deeper
+        levels); default :data:`NU`, or :data:`NU_ISLANDS` when the island interpolation runs.
     want_potential : bool
         Copy the potential and face conductances back to the host.
     dirichlet_layers : bool
@@ -1197,11 +1209,15 @@ def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, ri
         _apply_face_resistance(gx, gy, gz, face_resistance, (nx, ny, nz))
     fine = ConductionLevel(gx, gy, gz, sshape, tdt, vector_dtype=_TI_DTYPES[vector_dtype or dtype])
     correction = None
+    interpolated = False
     if islands is not None and len(islands[0]) > 0:
         if ISLAND_INTERPOLATION if interpolate_islands is None else interpolate_islands:
             transfer = IslandTransfer(fine, *islands, periodic=periodic)
             fine.island_transfer = transfer if transfer.n_voxels else None
+            interpolated = fine.island_transfer is not None
         correction = IslandCorrection(fine, *islands)
+    if nu is None:
+        nu = NU_ISLANDS if interpolated else NU
     levels = build_hierarchy(fine)
     cycle = cycle or CYCLE
     if cycle == "k":

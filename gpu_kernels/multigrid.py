@@ -24,7 +24,7 @@ solver can pass the rigid-body modes of stiff inclusions the same way.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from . import krylov
@@ -82,8 +82,9 @@ class VCycle:
     ----------
     levels : list of Level
         Finest first, as returned by :func:`build_hierarchy`.
-    nu : int
-        Smoothing sweeps before (forward) and after (backward) each coarse correction.
+    nu : int or sequence of int
+        Smoothing sweeps before (forward) and after (backward) each coarse correction; a
+        sequence gives them per level (finest first, the last entry for all deeper levels).
     coarse_sweeps : int
         Symmetric sweep pairs on the coarsest level (it is small: a few cells a side).
     corrections : list, optional
@@ -93,10 +94,12 @@ class VCycle:
         level (a symmetric multiplicative combination: the cycle stays SPD).
     """
 
-    def __init__(self, levels: list[Level], *, nu: int = 1, coarse_sweeps: int = 30,
+    def __init__(self, levels: list[Level], *, nu: int | Sequence[int] = 1, coarse_sweeps: int = 30,
                  corrections: list[Callable[[object, object], None] | None] | None = None):
         self.levels = levels
-        self.nu = int(nu)
+        nus = [int(nu)] if isinstance(nu, (int, float)) else [int(v) for v in nu]
+        self._nus = [nus[min(k, len(nus) - 1)] for k in range(len(levels))]
+        self.nu = self._nus[0]
         self.coarse_sweeps = int(coarse_sweeps)
         self.corrections = list(corrections or []) + [None] * (len(levels) - len(corrections or []))
         # solution and right-hand side of every coarse level, allocated once
@@ -119,15 +122,16 @@ class VCycle:
                 lv.smooth(x, b, forward=True, sweeps=self.coarse_sweeps)
                 lv.smooth(x, b, forward=False, sweeps=self.coarse_sweeps)
         else:
+            nu = self._nus[k]
             if corr is None and getattr(lv, "accepts_zero_guess", False):
-                lv.smooth(x, b, forward=True, sweeps=self.nu, zero_guess=True)  # x is 0: r = b
+                lv.smooth(x, b, forward=True, sweeps=nu, zero_guess=True)  # x is 0: r = b
             else:
-                lv.smooth(x, b, forward=True, sweeps=self.nu)
+                lv.smooth(x, b, forward=True, sweeps=nu)
             bc, xc = self._b[k + 1], self._x[k + 1]
             lv.restrict_residual(x, b, bc)
             self._coarse(k + 1, bc, xc)
             lv.prolong_add(xc, x)
-            lv.smooth(x, b, forward=False, sweeps=self.nu)
+            lv.smooth(x, b, forward=False, sweeps=nu)
         if corr is not None:
             corr(x, b)
 

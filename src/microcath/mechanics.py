@@ -983,9 +983,11 @@ def _check_memory(shape, dtype: str) -> None:
                  what=f"the {dtype} elasticity solver and its post-processing", parameter="labels")
 
 
-#: host-side peak beyond the device plan (post-processing in float64, rigid-mode data) [B/voxel];
-#: bench_mechanics.py measured 428 B/voxel in all at 128^3 against a 268 B/voxel device plan
-HOST_BYTES_PER_VOXEL = 250.0
+#: host-side peak beyond the device plan [B/voxel]: the nodal load while it is uploaded (the
+#: post-processing works slab by slab after the solver's arrays are freed, ~155 B/voxel at its
+#: peak). Measured peak of a whole stress_of_labels call: 199 B/voxel at 96^3 against a device
+#: plan of 184 B/voxel (float32)
+HOST_BYTES_PER_VOXEL = 30.0
 
 
 # --------------------------------------------------------------------------- structures with materials
