@@ -51,7 +51,8 @@ from .grid import cpu_loops
 from .multigrid import VCycle, build_hierarchy
 from .runtime import ensure_initialized
 
-__all__ = ["element_matrices", "label_matrices", "ElasticityLevel", "ElasticSolution", "solve_elasticity",
+__all__ = ["element_matrices", "label_matrices", "ElasticityLevel", "ElasticSolution", "ElasticSolver",
+           "solve_elasticity",
            "bytes_per_voxel", "centre_gradients", "MAX_DENSE_DOFS"]
 
 log = logging.getLogger(__name__)
@@ -818,6 +819,82 @@ def bytes_per_voxel(dtype: str = "float32", vector_dtype: str | None = None) -> 
     return fine + coarse + (5 * 3 * w + 9 * w + 1) / 8 * 1.15
 
 
+class ElasticSolver:
+    """The multigrid hierarchy and preconditioner of one operator, kept for several loads.
+
+    Building the hierarchy (coarse Galerkin matrices, Chebyshev bounds, rigid modes, hinged
+    groups) is a fixed cost of every operator; a stack-pressure problem (two loads) or an
+    effective stiffness (six) pays it once. Parameters as :func:`solve_elasticity`.
+    """
+
+    def __init__(self, labels: np.ndarray, lam: np.ndarray, mu: np.ndarray, *, periodic_x: bool,
+                 mask: np.ndarray, dtype: str = "float32", degree: int = 3, levels_out: list | None = None,
+                 nullspace=None, local=None, vector_dtype: str | None = None, spacing=None):
+        ensure_initialized()
+        tdt = _TI_DTYPES[dtype]
+        nx, ny, nz = labels.shape
+        mx = nx if periodic_x else nx + 1
+        self.shape = (mx, ny, nz)
+        lab_d = ti.ndarray(ti.u8, (labels.size,))
+        lab_d.from_numpy(np.ascontiguousarray(labels, dtype=np.uint8).ravel())
+        lam_d = ti.ndarray(ti.f64, (256,))
+        lam_d.from_numpy(np.ascontiguousarray(lam, dtype=np.float64))
+        mu_d = ti.ndarray(ti.f64, (256,))
+        mu_d.from_numpy(np.ascontiguousarray(mu, dtype=np.float64))
+        mask_d = ti.ndarray(ti.u8, (mx * ny * nz,))
+        mask_d.from_numpy(np.ascontiguousarray(mask, dtype=np.uint8).ravel())
+        ke_d = ti.ndarray(ti.f64, (256 * 576,))
+        ke_d.from_numpy(label_matrices(lam, mu, spacing).ravel())
+        self.fine = fine = ElasticityLevel((mx, ny, nz), nx, periodic_x, mask_d, tdt, ke=ke_d, lab=lab_d,
+                                           lam=lam_d, mu=mu_d, spacing=spacing, degree=degree,
+                                           vector_dtype=_TI_DTYPES[vector_dtype or dtype])
+        self.levels = levels = build_hierarchy(fine)
+        if levels_out is not None:
+            levels_out.extend(levels)
+        vcycle = VCycle(levels, nu=degree, coarse_sweeps=30)
+        self.precond = vcycle
+        self.project = project = nullspace(fine) if nullspace is not None else None
+        correct = local(fine) if local is not None else None
+        if project is not None or correct is not None:
+            def precond(r, z):
+                if project is not None:
+                    project(r)
+                if correct is not None:
+                    correct(r, z, vcycle)
+                else:
+                    vcycle(r, z)
+                if project is not None:
+                    project(z)
+            self.precond = precond
+        self._b = fine.new_vector()
+        self._x = fine.new_vector(ti.f64)
+
+    def solve(self, load, *, x0: np.ndarray | None = None, tol: float = 1e-6, maxiter: int = 300,
+              accept=None) -> ElasticSolution:
+        """Solve for one load (an array or a function that returns it, see
+        :func:`solve_elasticity`)."""
+        fine, project, b, x = self.fine, self.project, self._b, self._x
+        f = load() if callable(load) else load
+        b.from_numpy(np.ascontiguousarray(f, dtype=np.float64).reshape(-1).astype(fine.np_dtype, copy=False))
+        del f, load  # a load made by ``load()`` is freed here (24 B/node that CG does not need)
+        _zero_removed(b, fine.mask)
+        if x0 is not None:
+            x.from_numpy(np.ascontiguousarray(x0, dtype=np.float64).reshape(-1))
+            _zero_removed(x, fine.mask)
+        else:
+            krylov.fill(x, 0.0)
+        if project is not None:
+            project(b)
+        info = krylov.pcg(fine, self.precond, b, x, tol=tol, maxiter=maxiter, accept=accept)
+        if project is not None:
+            project(x)
+        u = x.to_numpy().reshape(self.shape + (3,))
+        return ElasticSolution(u=u, converged=info.converged, n_iter=info.n_iter,
+                               residual=info.residual if math.isfinite(info.residual) else math.inf,
+                               history=info.history, reason=info.reason, n_levels=len(self.levels),
+                               mask=fine.mask.to_numpy().reshape(self.shape))
+
+
 def solve_elasticity(labels: np.ndarray, lam: np.ndarray, mu: np.ndarray, load: np.ndarray, *,
                      periodic_x: bool, mask: np.ndarray, x0: np.ndarray | None = None,
                      dtype: str = "float32", tol: float = 1e-6, maxiter: int = 300,
@@ -852,56 +929,7 @@ def solve_elasticity(labels: np.ndarray, lam: np.ndarray, mu: np.ndarray, load: 
         symmetric preconditioner around the V-cycle ``inner`` (``z = B r``; ``r`` unchanged on
         return): the exact solve on the hinged groups of ``microcath.hinged_groups``.
     """
-    ensure_initialized()
-    tdt = _TI_DTYPES[dtype]
-    nx, ny, nz = labels.shape
-    mx = nx if periodic_x else nx + 1
-    lab_d = ti.ndarray(ti.u8, (labels.size,))
-    lab_d.from_numpy(np.ascontiguousarray(labels, dtype=np.uint8).ravel())
-    lam_d = ti.ndarray(ti.f64, (256,))
-    lam_d.from_numpy(np.ascontiguousarray(lam, dtype=np.float64))
-    mu_d = ti.ndarray(ti.f64, (256,))
-    mu_d.from_numpy(np.ascontiguousarray(mu, dtype=np.float64))
-    mask_d = ti.ndarray(ti.u8, (mx * ny * nz,))
-    mask_d.from_numpy(np.ascontiguousarray(mask, dtype=np.uint8).ravel())
-    ke_d = ti.ndarray(ti.f64, (256 * 576,))
-    ke_d.from_numpy(label_matrices(lam, mu, spacing).ravel())
-    fine = ElasticityLevel((mx, ny, nz), nx, periodic_x, mask_d, tdt, ke=ke_d, lab=lab_d, lam=lam_d, mu=mu_d,
-                           spacing=spacing,
-                           degree=degree, vector_dtype=_TI_DTYPES[vector_dtype or dtype])
-    levels = build_hierarchy(fine)
-    if levels_out is not None:
-        levels_out.extend(levels)
-    vcycle = VCycle(levels, nu=degree, coarse_sweeps=30)
-    precond = vcycle
-    project = nullspace(fine) if nullspace is not None else None
-    correct = local(fine) if local is not None else None
-    if project is not None or correct is not None:
-        def precond(r, z):
-            if project is not None:
-                project(r)
-            if correct is not None:
-                correct(r, z, vcycle)
-            else:
-                vcycle(r, z)
-            if project is not None:
-                project(z)
-    b = fine.new_vector()
-    f = load() if callable(load) else load
-    b.from_numpy(np.ascontiguousarray(f, dtype=np.float64).reshape(-1).astype(fine.np_dtype, copy=False))
-    del f, load  # a load made by ``load()`` is freed here (24 B/node that CG does not need)
-    _zero_removed(b, fine.mask)
-    x = fine.new_vector(ti.f64)
-    if x0 is not None:
-        x.from_numpy(np.ascontiguousarray(x0, dtype=np.float64).reshape(-1))
-        _zero_removed(x, fine.mask)
-    if project is not None:
-        project(b)
-    info = krylov.pcg(fine, precond, b, x, tol=tol, maxiter=maxiter, accept=accept)
-    if project is not None:
-        project(x)
-    u = x.to_numpy().reshape(mx, ny, nz, 3)
-    return ElasticSolution(u=u, converged=info.converged, n_iter=info.n_iter,
-                           residual=info.residual if math.isfinite(info.residual) else math.inf,
-                           history=info.history, reason=info.reason, n_levels=len(levels),
-                           mask=fine.mask.to_numpy().reshape(mx, ny, nz))
+    solver = ElasticSolver(labels, lam, mu, periodic_x=periodic_x, mask=mask, dtype=dtype, degree=degree,
+                           levels_out=levels_out, nullspace=nullspace, local=local,
+                           vector_dtype=vector_dtype, spacing=spacing)
+    return solver.solve(load, x0=x0, tol=tol, maxiter=maxiter, accept=accept)

@@ -455,6 +455,10 @@ class _Problem:
     def nullspace(self):
         return _RigidModes(self)
 
+    def release(self) -> None:
+        """Free the solver kept between loads (its device arrays) before the post-processing."""
+        self._solver = None
+
 
 def _voigt_to_tensor(v: np.ndarray) -> np.ndarray:
     T = np.empty(v.shape[:-1] + (3, 3))
@@ -616,13 +620,20 @@ VECTOR_DTYPE: str | None = None
 
 def _solve(prob: _Problem, load, mask: np.ndarray, *, dtype: str, tol: float, maxiter: int):
     """``load``: a function that returns the nodal forces, so that the solver holds the only
-    reference and frees them once they are on the device (24 B/node)."""
-    from .gpu_kernels.elasticity import solve_elasticity
+    reference and frees them once they are on the device (24 B/node). The hierarchy is built
+    on the first solve of ``prob`` and kept for the next loads (:meth:`_Problem.release` frees
+    it)."""
+    from .gpu_kernels.elasticity import ElasticSolver
 
-    return solve_elasticity(prob.labels, prob.lam, prob.mu, load, periodic_x=prob.per_x, mask=mask,
-                            dtype=dtype, tol=tol, maxiter=maxiter, nullspace=prob.nullspace(),
-                            local=HingedGroups(prob) if HINGED_CORRECTION else None,
-                            vector_dtype=VECTOR_DTYPE, spacing=prob.h)
+    solver = getattr(prob, "_solver", None)
+    if solver is None or prob._solver_key != (id(mask), dtype):
+        prob._solver = None
+        solver = ElasticSolver(prob.labels, prob.lam, prob.mu, periodic_x=prob.per_x, mask=mask, dtype=dtype,
+                               nullspace=prob.nullspace(),
+                               local=HingedGroups(prob) if HINGED_CORRECTION else None,
+                               vector_dtype=VECTOR_DTYPE, spacing=prob.h)
+        prob._solver, prob._solver_key = solver, (id(mask), dtype)
+    return solver.solve(load, tol=tol, maxiter=maxiter)
 
 
 def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, float]], *,
@@ -750,6 +761,7 @@ def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, floa
             plate_disp = delta * vs
         elif boundary == "plates":
             plate_disp = 0.0
+    prob.release()
     n_iter = sum(s.n_iter for s in sols)
     converged = all(s.converged for s in sols)
     residual = max(s.residual for s in sols)
