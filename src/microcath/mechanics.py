@@ -292,6 +292,8 @@ class _Problem:
         self.gv = self.vol * self.g  # V B0: the load of a uniform element stress
         self.solid = (lam[labels] != 0) | (mu[labels] != 0)
         self.stiff_scale = float(np.max(lam + 2 * mu))
+        self._solver = None  # kept between the loads of one operator (see _solve)
+        self._solver_key = None
 
     # nodes of element corners: shifts that respect the periodic axes
     def _scatter(self, contrib: np.ndarray, a: int, out: np.ndarray) -> None:
@@ -625,9 +627,9 @@ def _solve(prob: _Problem, load, mask: np.ndarray, *, dtype: str, tol: float, ma
     it)."""
     from .gpu_kernels.elasticity import ElasticSolver
 
-    solver = getattr(prob, "_solver", None)
+    solver = prob._solver
     if solver is None or prob._solver_key != (id(mask), dtype):
-        prob._solver = None
+        prob._solver = None  # free the old hierarchy before building the new one
         solver = ElasticSolver(prob.labels, prob.lam, prob.mu, periodic_x=prob.per_x, mask=mask, dtype=dtype,
                                nullspace=prob.nullspace(),
                                local=HingedGroups(prob) if HINGED_CORRECTION else None,
