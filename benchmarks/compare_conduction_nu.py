@@ -1,0 +1,47 @@
+"""Electronic (or, with CARRIER=ionic, ionic) conductivity of the generated default composite
+with a chosen smoothing per level: iterations and time.
+
+Usage: python benchmarks/compare_conduction_nu.py N [nu=3,6] [ISLAND_MAX_VOXELS=8] [CYCLE=v]
+"""
+
+import os
+import sys
+import time
+
+from microcath.geometries import generate
+from microcath.gpu_kernels import conduction as C
+
+from microcath import transport
+
+N = int(sys.argv[1])
+CARRIER = os.environ.get("CARRIER", "electronic")
+knobs = dict(a.split("=") for a in sys.argv[2:])
+orig = C.solve_conduction
+
+
+def wrapped(*a, **k):
+    if "nu" in knobs:
+        k["nu"] = tuple(int(v) for v in knobs["nu"].split(","))
+    return orig(*a, **k)
+
+
+C.solve_conduction = wrapped
+for key in ("ISLAND_MAX_VOXELS",):
+    if key in knobs:
+        setattr(C, key, int(knobs[key]))
+if "CYCLE" in knobs:
+    C.CYCLE = knobs["CYCLE"]
+ms = generate("default", shape=(N, N, N), seed=1, progress=False)
+transport.conductivity(generate("default", shape=(48, 48, 48), seed=1, progress=False), carrier=CARRIER)
+t = time.perf_counter()
+r = transport.conductivity(ms, carrier=CARRIER)
+print(
+    N,
+    knobs,
+    "its",
+    r.n_iter,
+    "time %.2f" % (time.perf_counter() - t),
+    f"sigma {r.sigma_eff:.6e}",
+    "conv",
+    r.converged,
+)
