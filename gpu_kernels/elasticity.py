@@ -212,12 +212,15 @@ def unpack(packed: np.ndarray) -> np.ndarray:
 _PC = _child_prolongations()
 #: the 153 structurally non-zero entries of a homogeneous node's stencil
 STENCIL = _stencil_pattern()
-#: the homogeneous-node fast path of ``_row``. Off: as a run-time loop it measured 37 s at 64^3
-#: against 10 s unrolled and 12-19 s without it, and unrolled it takes minutes and GBs to compile in
-#: a single-threaded process; kept for the next attempt (see docs/mechanics.md)
-HOMOGENEOUS_STENCIL = False
-#: the stencil table starts with the entries' codes ``(oi+1) 81 + (oj+1) 27 + (ok+1) 9 + 3 p + q``
-_ST_HEAD = len(STENCIL)
+#: the homogeneous-node fast path of the finest level (:func:`_apply_stencil`): a node whose
+#: eight elements share one stiff label takes the label's assembled stencil, 153 products
+#: instead of 576 (see docs/mechanics.md)
+HOMOGENEOUS_STENCIL = True
+#: ``hom`` of a node that takes the element path
+NOT_HOMOGENEOUS = 255
+#: the entries of :data:`STENCIL` grouped by neighbour offset ``(oi+1) 9 + (oj+1) 3 + (ok+1)``
+_STENCIL_BY_OFFSET = tuple(tuple(t for t, (oi, oj, ok, _, _) in enumerate(STENCIL)
+                                 if (oi + 1) * 9 + (oj + 1) * 3 + (ok + 1) == o) for o in range(27))
 
 
 def _fetch_index(a: int, b: int, p: int, q: int) -> int:
@@ -269,15 +272,126 @@ def _node(i, j, k, di: ti.template(), dj: ti.template(), dk: ti.template(), mx, 
 
 
 @ti.func
+def _node_of(ei, ej, ek, b, mx, ny, nz, per_x):
+    """Flat node of local corner ``b`` (run-time, bits ``di dj dk``) of element (ei, ej, ek)."""
+    return _node(ei + ((b >> 2) & 1), ej + ((b >> 1) & 1), ek + (b & 1), 0, 0, 0, mx, ny, nz, per_x)
+
+
+@ti.func
 def _row(x: ti.template(), lab: ti.template(), lam: ti.template(), mu: ti.template(), ke: ti.template(),
-         st: ti.template(), i, j, k, mx, nex, ny, nz, per_x, fine: ti.template(), acc: ti.template()):
-    """Row block ``(A x)`` of node (i, j, k) accumulated in dtype ``acc`` (3-vector). On the
-    finest level a node whose eight elements all exist and share one label takes that label's
-    assembled 27-point stencil (153 products, row ``lab * 153`` of ``st``) instead of the eight
-    element matrices (576 products): the same sum, regrouped."""
-    y = ti.Vector([0.0, 0.0, 0.0], dt=acc)
-    same = -1
-    if ti.static(fine and HOMOGENEOUS_STENCIL):
+         i, j, k, mx, nex, ny, nz, per_x, fine: ti.template()):
+    """Row block ``(A x)`` of node (i, j, k), accumulated in float64 (3-vector): the sum over
+    the node's (up to) eight elements of their element matrices' rows (576 products). The loop
+    over an element's eight nodes runs at run time: unrolled, this function made every kernel
+    that uses it take ~40 s and ~1 GB to compile on the CPU backend."""
+    y = ti.Vector([0.0, 0.0, 0.0], dt=ti.f64)
+    for a in ti.static(range(8)):
+        ai, aj, ak = ti.static((a >> 2) & 1, (a >> 1) & 1, a & 1)
+        e = _elem_of(i, j, k, ai, aj, ak, nex, ny, nz, per_x)
+        if e >= 0:
+            ei = e // (ny * nz)
+            ej = (e // nz) % ny
+            ek = e % nz
+            if ti.static(fine):
+                lb = ti.cast(lab[e], ti.i32)
+                l_ = ti.cast(lam[lb], ti.f64)
+                m_ = ti.cast(mu[lb], ti.f64)
+                if l_ != 0.0 or m_ != 0.0:
+                    base = lb * 576 + ti.static(72 * a)  # row 3a of the label's element matrix
+                    for b in range(8):
+                        n = _node_of(ei, ej, ek, b, mx, ny, nz, per_x)
+                        for q in ti.static(range(3)):
+                            xv = ti.cast(x[3 * n + q], ti.f64)
+                            for p in ti.static(range(3)):
+                                y[p] += ti.cast(ke[base + 24 * p + 3 * b + q], ti.f64) * xv
+            else:
+                base = ti.cast(lab[e], ti.i32) * 324  # the element's row of the packed table
+                for b in range(8):
+                    n = _node_of(ei, ej, ek, b, mx, ny, nz, per_x)
+                    # block (a, b) is stored once for a <= b (transposed for a > b)
+                    lo = ti.min(b, a)
+                    hi = ti.max(b, a)
+                    blk = base + 9 * (lo * 8 - lo * (lo - 1) // 2 + (hi - lo))
+                    for q in ti.static(range(3)):
+                        xv = ti.cast(x[3 * n + q], ti.f64)
+                        for p in ti.static(range(3)):
+                            off = 3 * p + q
+                            if b < a:
+                                off = 3 * q + p
+                            y[p] += ti.cast(ke[blk + off], ti.f64) * xv
+    return y
+
+
+@ti.kernel
+def _apply(x: ti.types.ndarray(ndim=1), y: ti.types.ndarray(ndim=1), lab: ti.types.ndarray(ndim=1),
+           lam: ti.types.ndarray(ndim=1), mu: ti.types.ndarray(ndim=1), ke: ti.types.ndarray(ndim=1),
+           hom: ti.types.ndarray(ndim=1), mask: ti.types.ndarray(ndim=1), mx: ti.i32, nex: ti.i32, ny: ti.i32,
+           nz: ti.i32, per_x: ti.i32, fine: ti.template()):
+    """y = A x (identity rows on removed dofs). On the finest level only the nodes that take no
+    homogeneous stencil (``hom[n] == NOT_HOMOGENEOUS``; the rest is :func:`_apply_stencil`'s)."""
+    if ti.static(cpu_loops()):
+        for i, j in ti.ndrange(mx, ny):
+            for k in range(nz):
+                n = (i * ny + j) * nz + k
+                if ti.static(not fine) or hom[n] == NOT_HOMOGENEOUS:
+                    r = _row(x, lab, lam, mu, ke, i, j, k, mx, nex, ny, nz, per_x, fine)
+                    for p in ti.static(range(3)):
+                        y[3 * n + p] = ti.select(((mask[n] >> p) & 1) != 0, r[p], x[3 * n + p])
+    else:
+        for i, j, k in ti.ndrange(mx, ny, nz):
+            n = (i * ny + j) * nz + k
+            if ti.static(not fine) or hom[n] == NOT_HOMOGENEOUS:
+                r = _row(x, lab, lam, mu, ke, i, j, k, mx, nex, ny, nz, per_x, fine)
+                for p in ti.static(range(3)):
+                    y[3 * n + p] = ti.select(((mask[n] >> p) & 1) != 0, r[p], x[3 * n + p])
+
+
+@ti.func
+def _stencil_row(x: ti.template(), st: ti.template(), base, i, j, k, mx, ny, nz, per_x):
+    """Row block of a node inside one label's region: the 153 non-zero entries of the label's
+    assembled 27-point stencil (:data:`STENCIL`, row ``base`` of ``st``), unrolled."""
+    im, ip = i - 1, i + 1
+    if per_x != 0:
+        im, ip = _wrap(im, mx), _wrap(ip, mx)
+    jm, jp = _wrap(j - 1, ny), _wrap(j + 1, ny)
+    km, kp = _wrap(k - 1, nz), _wrap(k + 1, nz)
+    ii = ti.Vector([im, i, ip])
+    jj = ti.Vector([jm, j, jp])
+    kk = ti.Vector([km, k, kp])
+    y = ti.Vector([0.0, 0.0, 0.0], dt=ti.f64)
+    for o in ti.static(range(27)):
+        oi, oj, ok = ti.static(o // 9, (o // 3) % 3, o % 3)
+        n = (ii[oi] * ny + jj[oj]) * nz + kk[ok]
+        for t in ti.static(_STENCIL_BY_OFFSET[o]):
+            p, q = ti.static(STENCIL[t][3], STENCIL[t][4])
+            y[p] += ti.cast(st[base + t], ti.f64) * ti.cast(x[3 * n + q], ti.f64)
+    return y
+
+
+@ti.kernel
+def _apply_stencil(x: ti.types.ndarray(ndim=1), y: ti.types.ndarray(ndim=1), st: ti.types.ndarray(ndim=1),
+                   hom: ti.types.ndarray(ndim=1), mask: ti.types.ndarray(ndim=1), mx: ti.i32, ny: ti.i32,
+                   nz: ti.i32, per_x: ti.i32):
+    """y = A x on the nodes whose eight elements exist and share one stiff label (the rest is
+    :func:`_apply`'s): the same sum as the eight element matrices', regrouped."""
+    for i, j, k in ti.ndrange(mx, ny, nz):
+        n = (i * ny + j) * nz + k
+        h = ti.cast(hom[n], ti.i32)
+        if h != NOT_HOMOGENEOUS:
+            r = _stencil_row(x, st, h * ti.static(len(STENCIL)), i, j, k, mx, ny, nz, per_x)
+            for p in ti.static(range(3)):
+                y[3 * n + p] = ti.select(((mask[n] >> p) & 1) != 0, r[p], x[3 * n + p])
+
+
+@ti.kernel
+def _classify_homogeneous(hom: ti.types.ndarray(ndim=1), lab: ti.types.ndarray(ndim=1),
+                          lam: ti.types.ndarray(ndim=1), mu: ti.types.ndarray(ndim=1), mx: ti.i32,
+                          nex: ti.i32, ny: ti.i32, nz: ti.i32, per_x: ti.i32):
+    """hom[n] = the label of node n's eight elements when they all exist, share it and it is
+    stiff; else NOT_HOMOGENEOUS (label 255 itself always takes the element path)."""
+    for i, j, k in ti.ndrange(mx, ny, nz):
+        n = (i * ny + j) * nz + k
+        same = -1
         e0 = _elem_of(i, j, k, 0, 0, 0, nex, ny, nz, per_x)
         if e0 >= 0:
             same = ti.cast(lab[e0], ti.i32)
@@ -288,85 +402,24 @@ def _row(x: ti.template(), lab: ti.template(), lam: ti.template(), mu: ti.templa
                     same = -1
                 elif ti.cast(lab[e], ti.i32) != same:
                     same = -1
-    if same >= 0:
-        if ti.cast(lam[same], acc) != 0.0 or ti.cast(mu[same], acc) != 0.0:
-            # a run-time loop over the 153 entries (their offsets and components packed in the
-            # pattern ints at the head of ``st``): unrolled, the kernel took minutes to compile
-            base = ti.static(_ST_HEAD) + same * ti.static(len(STENCIL))
-            for t in range(ti.static(len(STENCIL))):
-                code = ti.cast(st[t], ti.i32)  # (oi + 1) * 81 + (oj + 1) * 27 + (ok + 1) * 9 + 3 p + q
-                ii = i + code // 81 - 1
-                if per_x != 0:
-                    ii = _wrap(ii, mx)
-                n = (ii * ny + _wrap(j + (code // 27) % 3 - 1, ny)) * nz + _wrap(k + (code // 9) % 3 - 1, nz)
-                p = (code // 3) % 3
-                q = code % 3
-                y[p] += ti.cast(st[base + t], acc) * ti.cast(x[3 * n + q], acc)
-    else:
-        for a in ti.static(range(8)):
-            ai, aj, ak = ti.static((a >> 2) & 1, (a >> 1) & 1, a & 1)
-            e = _elem_of(i, j, k, ai, aj, ak, nex, ny, nz, per_x)
-            if e >= 0:
-                ei = e // (ny * nz)
-                ej = (e // nz) % ny
-                ek = e % nz
-                if ti.static(fine):
-                    lb = ti.cast(lab[e], ti.i32)
-                    l_ = ti.cast(lam[lb], acc)
-                    m_ = ti.cast(mu[lb], acc)
-                    if l_ != 0.0 or m_ != 0.0:
-                        base = lb * 576  # the label's element matrix (label_matrices)
-                        for b in ti.static(range(8)):
-                            bi, bj, bk = ti.static((b >> 2) & 1, (b >> 1) & 1, b & 1)
-                            n = _node(ei, ej, ek, bi, bj, bk, mx, ny, nz, per_x)
-                            for q in ti.static(range(3)):
-                                xv = ti.cast(x[3 * n + q], acc)
-                                for p in ti.static(range(3)):
-                                    kv = ke[base + ti.static(24 * (3 * a + p) + 3 * b + q)]
-                                    y[p] += ti.cast(kv, acc) * xv
-                else:
-                    base = ti.cast(lab[e], ti.i32) * 324  # the element's row of the packed table
-                    for b in ti.static(range(8)):
-                        bi, bj, bk = ti.static((b >> 2) & 1, (b >> 1) & 1, b & 1)
-                        n = _node(ei, ej, ek, bi, bj, bk, mx, ny, nz, per_x)
-                        for q in ti.static(range(3)):
-                            xv = ti.cast(x[3 * n + q], acc)
-                            for p in ti.static(range(3)):
-                                y[p] += ti.cast(ke[base + ti.static(_fetch_index(a, b, p, q))], acc) * xv
-    return y
-
-
-@ti.kernel
-def _apply(x: ti.types.ndarray(ndim=1), y: ti.types.ndarray(ndim=1), lab: ti.types.ndarray(ndim=1),
-           lam: ti.types.ndarray(ndim=1), mu: ti.types.ndarray(ndim=1), ke: ti.types.ndarray(ndim=1),
-           st: ti.types.ndarray(ndim=1), mask: ti.types.ndarray(ndim=1), mx: ti.i32, nex: ti.i32, ny: ti.i32,
-           nz: ti.i32, per_x: ti.i32, fine: ti.template(), acc: ti.template()):
-    """y = A x (identity rows on removed dofs)."""
-    if ti.static(cpu_loops()):
-        for i, j in ti.ndrange(mx, ny):
-            for k in range(nz):
-                n = (i * ny + j) * nz + k
-                r = _row(x, lab, lam, mu, ke, st, i, j, k, mx, nex, ny, nz, per_x, fine, acc)
-                for p in ti.static(range(3)):
-                    y[3 * n + p] = ti.select(((mask[n] >> p) & 1) != 0, r[p], x[3 * n + p])
-    else:
-        for i, j, k in ti.ndrange(mx, ny, nz):
-            n = (i * ny + j) * nz + k
-            r = _row(x, lab, lam, mu, ke, st, i, j, k, mx, nex, ny, nz, per_x, fine, acc)
-            for p in ti.static(range(3)):
-                y[3 * n + p] = ti.select(((mask[n] >> p) & 1) != 0, r[p], x[3 * n + p])
+        if same >= 0:
+            if not (lam[same] != 0.0 or mu[same] != 0.0):
+                same = -1
+        if same < 0:
+            same = NOT_HOMOGENEOUS
+        hom[n] = ti.cast(same, ti.u8)
 
 
 @ti.kernel
 def _residual(x: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1), r: ti.types.ndarray(ndim=1),
               lab: ti.types.ndarray(ndim=1), lam: ti.types.ndarray(ndim=1), mu: ti.types.ndarray(ndim=1),
-              ke: ti.types.ndarray(ndim=1), st: ti.types.ndarray(ndim=1), mask: ti.types.ndarray(ndim=1),
+              ke: ti.types.ndarray(ndim=1), mask: ti.types.ndarray(ndim=1),
               mx: ti.i32, nex: ti.i32, ny: ti.i32, nz: ti.i32, per_x: ti.i32, fine: ti.template()) -> ti.f64:
     """r = b - A x in float64; returns ||r||^2."""
     s = ti.cast(0.0, ti.f64)
     for i, j, k in ti.ndrange(mx, ny, nz):
         n = (i * ny + j) * nz + k
-        row = _row(x, lab, lam, mu, ke, st, i, j, k, mx, nex, ny, nz, per_x, fine, ti.f64)
+        row = _row(x, lab, lam, mu, ke, i, j, k, mx, nex, ny, nz, per_x, fine)
         for p in ti.static(range(3)):
             v = ti.cast(0.0, ti.f64)
             if ((mask[n] >> p) & 1) != 0:
@@ -592,12 +645,15 @@ class ElasticityLevel:
         self.mu = mu if mu is not None else dummy_f
         self.ke = ke
         self.st = dummy_f
-        if self.fine and HOMOGENEOUS_STENCIL:  # the homogeneous-node stencils (fast path of ``_row``)
-            codes = np.array([(oi + 1) * 81 + (oj + 1) * 27 + (ok + 1) * 9 + 3 * p + q
-                              for oi, oj, ok, p, q in STENCIL], dtype=np.float64)
-            self.st = ti.ndarray(ti.f64, (_ST_HEAD + 256 * len(STENCIL),))
-            self.st.from_numpy(np.concatenate(
-                [codes, label_stencils(lam.to_numpy(), mu.to_numpy(), self.spacing).ravel()]))
+        self.hom = ti.ndarray(ti.u8, (1,))
+        self.stencil = bool(self.fine and HOMOGENEOUS_STENCIL)
+        if self.fine:  # the homogeneous-node stencils (fast path of the fine operator)
+            self.hom = ti.ndarray(ti.u8, (self.n_nodes,))
+            krylov.fill(self.hom, NOT_HOMOGENEOUS)
+        if self.stencil:
+            self.st = ti.ndarray(ti.f64, (256 * len(STENCIL),))
+            self.st.from_numpy(label_stencils(lam.to_numpy(), mu.to_numpy(), self.spacing).ravel())
+            _classify_homogeneous(self.hom, lab, lam, mu, *self._dims())
         self.mask = mask
         self.degree, self.lower = int(degree), float(lower)
         self.dinv = ti.ndarray(dtype, (9 * self.n_nodes,))
@@ -620,11 +676,13 @@ class ElasticityLevel:
         return v
 
     def apply(self, x, y) -> None:
-        _apply(x, y, self.lab, self.lam, self.mu, self.ke, self.st, self.mask, *self._dims(), self.fine,
-               self.vdtype)
+        _apply(x, y, self.lab, self.lam, self.mu, self.ke, self.hom, self.mask, *self._dims(), self.fine)
+        if self.stencil:
+            mx, _, ny, nz, per_x = self._dims()
+            _apply_stencil(x, y, self.st, self.hom, self.mask, mx, ny, nz, per_x)
 
     def residual(self, x, b, r) -> float:
-        return float(_residual(x, b, r, self.lab, self.lam, self.mu, self.ke, self.st, self.mask,
+        return float(_residual(x, b, r, self.lab, self.lam, self.mu, self.ke, self.mask,
                                *self._dims(), self.fine))
 
     accepts_zero_guess = True
@@ -808,13 +866,14 @@ class ElasticSolution:
 
 
 def bytes_per_voxel(dtype: str = "float32", vector_dtype: str | None = None) -> float:
-    """Planned device memory per voxel of a solve [B]: the finest level (label, mask, x in
-    float64, b, the three CG and three smoother vectors in ``vector_dtype``, the 3x3 diagonal
-    inverses in ``dtype``) and the coarse levels (their vectors and diagonal blocks, the element
+    """Planned device memory per voxel of a solve [B]: the finest level (label, mask, the
+    homogeneous-stencil class, x in float64, b, the three CG and three smoother vectors in
+    ``vector_dtype``, the 3x3 diagonal inverses in ``dtype``) and the coarse levels (their vectors
+    and diagonal blocks, the element
     matrices: one per label pattern on the first coarse level, one per element deeper)."""
     w = 4 if dtype == "float32" else 8
     wv = {"float32": 4, "float64": 8}[vector_dtype or dtype]
-    fine = 1 + 1 + 3 * 8 + 7 * 3 * wv + 9 * w
+    fine = 1 + 1 + int(HOMOGENEOUS_STENCIL) + 3 * 8 + 7 * 3 * wv + 9 * w
     coarse = 4 / 8 + (324 * w + 4) / 64 * (1 + 1 / 8 + 1 / 64)
     return fine + coarse + (5 * 3 * w + 9 * w + 1) / 8 * 1.15
 
