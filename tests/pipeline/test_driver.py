@@ -80,6 +80,28 @@ def test_failing_stage_is_recorded_and_the_run_goes_on_unless_strict(tmp_path):
     assert not (tmp_path / "s").exists()
 
 
+def test_skipped_stage_is_reported_and_bad_names_are_refused_before_anything_is_written(tmp_path):
+    stress = Stage("stress at a charged state", _fake_mechanics, needs=("structure",))
+    stages = (Stage("generate", _given), stress, Stage("after", _reads_mechanics, needs=("mechanics",)),
+              STAGES[-1])
+    r = run_main_job(out_dir=tmp_path / "r", structure=make_composite(10), progress=False, stages=stages,
+                     skip=["stress"])
+    assert r.status == {"generate": "run", "stress at a charged state": "not run", "after": "not run",
+                        "report": "run"}
+    rec = {s.name: s for s in r.stages}
+    assert rec["stress at a charged state"].reason == "not run: skipped on request (--skip stress)"
+    assert "needs mechanics" in rec["after"].reason
+    assert "skipped on request" in headline_text(r)
+    doc = json.loads((tmp_path / "r" / "results.json").read_text())
+    assert "mechanics" not in doc["results"]
+    for bad, why in (("generate", "cannot be skipped"), ("report", "cannot be skipped"),
+                     ("stres", "no such stage; choose from stress, after")):
+        with pytest.raises(InputError, match=why):
+            run_main_job(out_dir=tmp_path / "s", structure=make_composite(10), progress=False, stages=stages,
+                         skip=[bad])
+    assert not (tmp_path / "s").exists()
+
+
 def test_stage_needs_are_checked_names():
     with pytest.raises(InputError, match="needs"):
         Stage("x", _given, needs=("structure", "stress"))

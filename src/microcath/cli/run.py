@@ -22,8 +22,11 @@ import click
               metavar="W H", help="Size of the 3-D renders in pixels.")
 @click.option("--strict", is_flag=True,
               help="Stop at the first stage that fails (default: record it in the report and go on).")
+@click.option("--skip", "skip", multiple=True, metavar="STAGE",
+              help="Leave a stage out (repeatable): analyse, ionic, electronic or stress; it is reported "
+                   "as skipped. E.g. --skip stress for the transport answers in seconds.")
 def command(recipe: str, out_dir: str, shape, seed: int, sets: tuple[str, ...], force: bool,
-            window, strict: bool) -> None:
+            window, strict: bool, skip: tuple[str, ...]) -> None:
     """Run the main job on RECIPE (default: the built-in NMC811 / Li6PS5Cl / carbon composite).
 
     Generates the structure, analyses percolation and particle status, computes
@@ -39,7 +42,7 @@ def command(recipe: str, out_dir: str, shape, seed: int, sets: tuple[str, ...], 
 
     result = run_main_job(recipe, out_dir=out_dir, shape=tuple(shape) if shape else None, seed=seed,
                           overrides=parse_overrides(sets), force=force, window_size=tuple(window),
-                          progress=True, strict=strict)
+                          progress=True, strict=strict, skip=skip)
     click.echo(headline_text(result))
     if not result.ok:
         failed = [s.name for s in result.stages if s.status == "failed"]

@@ -175,12 +175,42 @@ def run_stages(stages: Sequence[Stage], ctx: RunContext, rb: ReportBuilder, *, s
     return ctx, records, headline, lines
 
 
+#: stages a run cannot leave out: every other stage needs the structure, and the report is the run's output
+UNSKIPPABLE = ("generate", "report")
+
+
+def stage_key(st: Stage) -> str:
+    """Short name of a stage for ``--skip``: the first word of its name (``"stress"``)."""
+    return st.name.split()[0]
+
+
+def _skipped(st: Stage, flag: str) -> Stage:
+    why = f"not run: skipped on request (--skip {flag})"
+    return Stage(st.name, lambda ctx: StageOutput(not_run=why), needs=())
+
+
+def _without(stages: Sequence[Stage], skip: Sequence[str]) -> tuple[Stage, ...]:
+    """``stages`` with those named in ``skip`` (name or :func:`stage_key`) replaced by a stage that
+    reports itself skipped; an unknown or unskippable name is an error that lists the choices."""
+    keys = {stage_key(st): st for st in stages} | {st.name: st for st in stages}
+    choices = ", ".join(stage_key(st) for st in stages if stage_key(st) not in UNSKIPPABLE)
+    chosen = {}
+    for name in skip:
+        st = keys.get(str(name).strip())
+        if st is None:
+            raise InputError(f"--skip {name!r}: no such stage; choose from {choices}")
+        if stage_key(st) in UNSKIPPABLE:
+            raise InputError(f"--skip {name!r}: the {st.name} stage cannot be skipped; choose from {choices}")
+        chosen[st.name] = str(name).strip()
+    return tuple(_skipped(st, chosen[st.name]) if st.name in chosen else st for st in stages)
+
+
 def run_main_job(recipe: str = DEFAULT_RECIPE, *, out_dir: str | os.PathLike = "microcath-run",
                  shape: tuple[int, int, int] | None = None, seed: int = 0,
                  overrides: Mapping[str, Any] | None = None, force: bool = False,
                  progress: bool = True, window_size: tuple[int, int] = (900, 720),
                  structure: Microstructure | None = None, strict: bool = False,
-                 stages: Sequence[Stage] | None = None) -> RunResult:
+                 stages: Sequence[Stage] | None = None, skip: Sequence[str] = ()) -> RunResult:
     """Run the main job and write a results folder.
 
     Parameters
@@ -211,12 +241,17 @@ def run_main_job(recipe: str = DEFAULT_RECIPE, *, out_dir: str | os.PathLike = "
         written then).
     stages : sequence of Stage, optional
         The stages to run (default :data:`STAGES`).
+    skip : sequence of str
+        Stages to leave out, by name or by its first word (``"stress"``, ``"electronic"``,
+        ...: :func:`stage_key`); they are reported as not run, skipped on request. The
+        generate and report stages cannot be skipped.
 
     Returns
     -------
     RunResult
     """
     out = Path(out_dir)
+    stages = _without(STAGES if stages is None else stages, skip)
     check_target(out, force=force)
     previous = out.is_dir() and any(out.iterdir())
     if structure is None:  # every input is checked before an existing folder is touched
@@ -237,8 +272,7 @@ def run_main_job(recipe: str = DEFAULT_RECIPE, *, out_dir: str | os.PathLike = "
         rb.results["run"] = {"recipe": recipe, "seed": seed, "shape": list(shape) if shape else None,
                              "overrides": dict(overrides or {})}
         ctx = RunContext(config=config, folder=rb.tmp, structure=structure)
-        _, records, headline, lines = run_stages(STAGES if stages is None else stages, ctx, rb,
-                                                 strict=strict, progress=progress)
+        _, records, headline, lines = run_stages(stages, ctx, rb, strict=strict, progress=progress)
         rb.results["headline"] = headline
         for ln in lines:
             rb.add_headline(ln.label, ln.text)
