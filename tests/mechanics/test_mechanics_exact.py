@@ -269,3 +269,28 @@ def test_free_cell_that_does_not_hold_together_is_refused(ti_cpu):
     with pytest.raises(InputError, match="singular"):
         M.stress_of_labels(lab, {0: SE, 1: (0.0, 0.0)}, eigenstrain={0: 0.01}, voxel_size=1e-6,
                            boundary="free")
+
+
+def test_gpu_loop_layout_gives_the_closed_form(tmp_path):
+    """The one-thread-per-node kernels used on CUDA (element path, homogeneous-stencil path and
+    coarse levels), run on the CPU backend: the clamped laminate between plates (DOSSIER C5)."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np\n"
+        "from microcath import mechanics as M\n"
+        "lab = np.zeros((12, 12, 12), np.uint8); lab[:, :, :6] = 1\n"
+        f"r = M.stress_of_labels(lab, {{0: {AM}, 1: {SE}}}, eigenstrain={{0: -0.017}}, voxel_size=1e-6,"
+        " boundary='plates', fields=True)\n"
+        "s = r.stress[4, 4] / 1e6\n"
+        "print(s[-1, 0], s[0, 0], s[3, 2], r.converged)\n"
+    )
+    env = dict(os.environ, MICROCATH_ARCH="cpu", MICROCATH_GPU_LOOPS="1")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    am, se, normal, conv = out.stdout.split()[-4:]
+    assert conv == "True"
+    assert float(am) == pytest.approx(3621.19, rel=1e-5)
+    assert float(se) == pytest.approx(284.39, rel=1e-4)
+    assert float(normal) == pytest.approx(663.57, rel=1e-5)
