@@ -403,7 +403,7 @@ def _classify_homogeneous(hom: ti.types.ndarray(ndim=1), lab: ti.types.ndarray(n
                 elif ti.cast(lab[e], ti.i32) != same:
                     same = -1
         if same >= 0:
-            if not (lam[same] != 0.0 or mu[same] != 0.0):
+            if lam[same] == 0.0 and mu[same] == 0.0:  # a pore: its node takes no stencil
                 same = -1
         if same < 0:
             same = NOT_HOMOGENEOUS
@@ -869,11 +869,11 @@ def bytes_per_voxel(dtype: str = "float32", vector_dtype: str | None = None) -> 
     """Planned device memory per voxel of a solve [B]: the finest level (label, mask, the
     homogeneous-stencil class, x in float64, b, the three CG and three smoother vectors in
     ``vector_dtype``, the 3x3 diagonal inverses in ``dtype``) and the coarse levels (their vectors
-    and diagonal blocks, the element
-    matrices: one per label pattern on the first coarse level, one per element deeper)."""
+    and diagonal blocks, the element matrices: one per label pattern on the first coarse level,
+    one per element deeper)."""
     w = 4 if dtype == "float32" else 8
     wv = {"float32": 4, "float64": 8}[vector_dtype or dtype]
-    fine = 1 + 1 + int(HOMOGENEOUS_STENCIL) + 3 * 8 + 7 * 3 * wv + 9 * w
+    fine = 1 + 1 + 1 + 3 * 8 + 7 * 3 * wv + 9 * w  # the stencil class is allocated either way
     coarse = 4 / 8 + (324 * w + 4) / 64 * (1 + 1 / 8 + 1 / 64)
     return fine + coarse + (5 * 3 * w + 9 * w + 1) / 8 * 1.15
 

@@ -24,7 +24,7 @@ import click
               help="Stop at the first stage that fails (default: record it in the report and go on).")
 @click.option("--skip", "skip", multiple=True, metavar="STAGE",
               help="Leave a stage out (repeatable): analyse, ionic, electronic or stress; it is reported "
-                   "as skipped. E.g. --skip stress for the transport answers in seconds.")
+                   "as skipped. E.g. --skip stress leaves out the slowest stage.")
 def command(recipe: str, out_dir: str, shape, seed: int, sets: tuple[str, ...], force: bool,
             window, strict: bool, skip: tuple[str, ...]) -> None:
     """Run the main job on RECIPE (default: the built-in NMC811 / Li6PS5Cl / carbon composite).
