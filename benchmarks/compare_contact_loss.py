@@ -1,0 +1,44 @@
+"""Electronic (and ionic) conductivity of the generated default composite before and after the
+stress stage's opened faces are cut: iterations and time, with optional solver knobs.
+
+The structure is ``generate default --shape N N N --seed 0`` (``microcath run``'s at 128^3); the
+opened faces are those of ``mechanics.stress(..., state=0.2)`` (no stack pressure, strength 0).
+
+Usage: python benchmarks/compare_contact_loss.py N [nu=4,8] [CYCLE=k] [dtype=float64]
+       [ISLAND_INTERPOLATION_CONTRAST=1e30]
+"""
+
+import sys
+import time
+
+from microcath.geometries import generate
+from microcath.gpu_kernels import conduction as C
+
+from microcath import transport
+from microcath.mechanics import stress
+
+N = int(sys.argv[1])
+knobs = dict(a.split("=") for a in sys.argv[2:])
+orig = C.solve_conduction
+
+
+def wrapped(*a, **k):
+    if "nu" in knobs:
+        k["nu"] = tuple(int(v) for v in knobs["nu"].split(","))
+    return orig(*a, **k)
+
+
+C.solve_conduction = wrapped
+if "CYCLE" in knobs:
+    C.CYCLE = knobs["CYCLE"]
+if "ISLAND_INTERPOLATION_CONTRAST" in knobs:
+    transport.ISLAND_INTERPOLATION_CONTRAST = float(knobs["ISLAND_INTERPOLATION_CONTRAST"])
+dtype = knobs.get("dtype", "float32")
+ms = generate("default", shape=(N, N, N), seed=0, progress=False)
+cuts = stress(ms, state=0.2, stack_pressure=0.0, contact=False, fields=False).opened
+for carrier in ("ionic", "electronic"):
+    for when, c in (("before", None), ("after", cuts)):
+        t0 = time.perf_counter()
+        r = transport.conductivity(ms, carrier=carrier, cut_faces=c, dtype=dtype)
+        print(f"{N}^3 {carrier:10s} {when:6s} {knobs} its {r.n_iter} sigma {r.sigma_eff:.6e} "
+              f"conv {r.converged} flux balance {r.flux_balance:.1e} time {time.perf_counter() - t0:.2f} s")

@@ -1,0 +1,56 @@
+"""Where the time of one conductivity solve goes: wall time of every multigrid level operation
+(smoothing, residual + restriction, prolongation, application, coarsening), the island
+corrections and transfers, after a warm-up on a 48^3 structure of the same recipe.
+
+Usage: python benchmarks/profile_conduction.py N [--carrier electronic|ionic] [--recipe default]
+"""
+
+import argparse
+import collections
+import time
+
+import taichi as ti
+from bench_conductivity import generated  # noqa: E402 (scripts run from benchmarks/)
+from microcath.gpu_kernels import conduction as C
+
+from microcath import transport
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("n", type=int)
+    ap.add_argument("--carrier", default="electronic")
+    ap.add_argument("--recipe", default="default")
+    args = ap.parse_args()
+    transport.conductivity(generated(args.recipe, 48), carrier=args.carrier)
+    ms = generated(args.recipe, args.n)
+    T, N = collections.defaultdict(float), collections.Counter()
+
+    def timed(obj, name, label, per_level):
+        f = getattr(obj, name)
+
+        def w(*a, **k):
+            key = f"{label} {a[0].shape[0]}^3" if per_level else label
+            t0 = time.perf_counter()
+            r = f(*a, **k)
+            ti.sync()
+            T[key] += time.perf_counter() - t0
+            N[key] += 1
+            return r
+        setattr(obj, name, w)
+
+    for m in ("apply", "residual", "smooth", "coarse_solve", "restrict_residual", "prolong_add", "coarsen"):
+        timed(C.ConductionLevel, m, m, True)
+    timed(C.IslandTransfer, "__init__", "island transfer set-up", False)
+    timed(C.IslandCorrection, "__init__", "island correction set-up", False)
+    timed(C.IslandCorrection, "__call__", "island corrections", False)
+    t0 = time.perf_counter()
+    r = transport.conductivity(ms, carrier=args.carrier, tol=1e-6)
+    print(f"{args.n}^3 {args.recipe} {args.carrier}: {time.perf_counter() - t0:.2f} s, {r.n_iter} iterations")
+    for k in sorted(T, key=lambda k: -T[k]):
+        if T[k] >= 0.05:
+            print(f"  {k:32s} {N[k]:5d} calls {T[k]:8.2f} s")
+
+
+if __name__ == "__main__":
+    main()
