@@ -8,29 +8,14 @@ import os
 import sys
 import time
 
+from _knobs import conduction_knobs  # noqa: E402 (scripts run from benchmarks/)
 from microcath.geometries import generate
-from microcath.gpu_kernels import conduction as C
 
 from microcath import transport
 
 N = int(sys.argv[1])
 CARRIER = os.environ.get("CARRIER", "electronic")
-knobs = dict(a.split("=") for a in sys.argv[2:])
-orig = C.solve_conduction
-
-
-def wrapped(*a, **k):
-    if "nu" in knobs:
-        k["nu"] = tuple(int(v) for v in knobs["nu"].split(","))
-    return orig(*a, **k)
-
-
-C.solve_conduction = wrapped
-for key in ("ISLAND_MAX_VOXELS",):
-    if key in knobs:
-        setattr(C, key, int(knobs[key]))
-if "CYCLE" in knobs:
-    C.CYCLE = knobs["CYCLE"]
+knobs = conduction_knobs(sys.argv[2:])
 ms = generate("default", shape=(N, N, N), seed=1, progress=False)
 transport.conductivity(generate("default", shape=(48, 48, 48), seed=1, progress=False), carrier=CARRIER)
 t = time.perf_counter()

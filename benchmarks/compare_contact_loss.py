@@ -11,28 +11,14 @@ Usage: python benchmarks/compare_contact_loss.py N [nu=4,8] [CYCLE=k] [dtype=flo
 import sys
 import time
 
+from _knobs import conduction_knobs  # noqa: E402 (scripts run from benchmarks/)
 from microcath.geometries import generate
-from microcath.gpu_kernels import conduction as C
 
 from microcath import transport
 from microcath.mechanics import stress
 
 N = int(sys.argv[1])
-knobs = dict(a.split("=") for a in sys.argv[2:])
-orig = C.solve_conduction
-
-
-def wrapped(*a, **k):
-    if "nu" in knobs:
-        k["nu"] = tuple(int(v) for v in knobs["nu"].split(","))
-    return orig(*a, **k)
-
-
-C.solve_conduction = wrapped
-if "CYCLE" in knobs:
-    C.CYCLE = knobs["CYCLE"]
-if "ISLAND_INTERPOLATION_CONTRAST" in knobs:
-    transport.ISLAND_INTERPOLATION_CONTRAST = float(knobs["ISLAND_INTERPOLATION_CONTRAST"])
+knobs = conduction_knobs(sys.argv[2:])
 dtype = knobs.get("dtype", "float32")
 ms = generate("default", shape=(N, N, N), seed=0, progress=False)
 cuts = stress(ms, state=0.2, stack_pressure=0.0, contact=False, fields=False).opened

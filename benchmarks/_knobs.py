@@ -1,0 +1,32 @@
+"""Solver knobs given on a benchmark's command line as ``KEY=VALUE`` (shared by the compare scripts)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def conduction_knobs(args: Sequence[str]) -> dict[str, str]:
+    """Parse ``KEY=VALUE`` arguments and apply them to the conduction solver: ``nu=3,6`` (sweeps
+    per level, passed to every ``solve_conduction``), ``CYCLE=v|k``, ``ISLAND_MAX_VOXELS=8``,
+    ``ISLAND_INTERPOLATION_CONTRAST=1e30`` (in ``transport``). Returns the parsed knobs."""
+    from microcath.gpu_kernels import conduction as C
+
+    from microcath import transport
+
+    knobs = dict(a.split("=", 1) for a in args)
+    if "nu" in knobs:
+        orig = C.solve_conduction
+        nu = tuple(int(v) for v in knobs["nu"].split(","))
+
+        def wrapped(*a, **k):
+            k["nu"] = nu
+            return orig(*a, **k)
+
+        C.solve_conduction = wrapped
+    if "CYCLE" in knobs:
+        C.CYCLE = knobs["CYCLE"]
+    if "ISLAND_MAX_VOXELS" in knobs:
+        C.ISLAND_MAX_VOXELS = int(knobs["ISLAND_MAX_VOXELS"])
+    if "ISLAND_INTERPOLATION_CONTRAST" in knobs:
+        transport.ISLAND_INTERPOLATION_CONTRAST = float(knobs["ISLAND_INTERPOLATION_CONTRAST"])
+    return knobs
