@@ -51,7 +51,8 @@ from .grid import cpu_loops
 from .multigrid import VCycle, build_hierarchy
 from .runtime import ensure_initialized
 
-__all__ = ["element_matrices", "label_matrices", "ElasticityLevel", "ElasticSolution", "ElasticSolver",
+__all__ = ["element_matrices", "element_matrix", "label_matrices", "ElasticityLevel", "ElasticSolution",
+           "ElasticSolver",
            "solve_elasticity",
            "bytes_per_voxel", "centre_gradients", "MAX_DENSE_DOFS"]
 
@@ -74,38 +75,48 @@ def _spacing(spacing) -> tuple[float, float, float]:
     return h
 
 
-def element_matrices(spacing=None) -> tuple[np.ndarray, np.ndarray]:
-    """``(K_lam, K_mu)``: the 24x24 stiffness matrices of a brick with edges ``spacing``
-    (default the unit cube) for ``lam = 1`` and ``mu = 1`` (trilinear brick, 2x2x2 Gauss points;
-    dof ``3 a + p``, node ``a = 4 di + 2 dj + dk``). Shape-function gradients are the reference
-    gradients divided by the edge along each axis, the Gauss weight is ``V / 8``."""
+def _gauss_strain_matrices(spacing=None) -> tuple[np.ndarray, float]:
+    """(8, 6, 24) strain-displacement matrices ``B`` at the 2x2x2 Gauss points of a brick with
+    edges ``spacing`` (Voigt rows xx yy zz yz xz xy, engineering shear; dof ``3 a + p``, node
+    ``a = 4 di + 2 dj + dk``) and the Gauss weight ``V / 8``. Shape-function gradients are the
+    reference gradients divided by the edge along each axis."""
     h = _spacing(spacing)
-    vol = h[0] * h[1] * h[2]
     g = 0.5 + np.array([-1.0, 1.0]) / (2.0 * math.sqrt(3.0))
-    kl = np.zeros((24, 24))
-    km = np.zeros((24, 24))
+    out = []
     for x in g:
         for y in g:
             for z in g:
                 pt = (x, y, z)
-                grad = np.zeros((8, 3))
+                B = np.zeros((6, 24))
                 for a in range(8):
                     c = _corner(a)
                     f = [pt[d] if c[d] else 1.0 - pt[d] for d in range(3)]
                     s = [1.0 if c[d] else -1.0 for d in range(3)]
-                    grad[a] = [s[0] * f[1] * f[2] / h[0], f[0] * s[1] * f[2] / h[1],
-                               f[0] * f[1] * s[2] / h[2]]
-                B = np.zeros((6, 24))  # Voigt: xx yy zz yz xz xy (engineering shear)
-                for a in range(8):
-                    gx, gy, gz = grad[a]
+                    gx, gy, gz = (s[0] * f[1] * f[2] / h[0], f[0] * s[1] * f[2] / h[1],
+                                  f[0] * f[1] * s[2] / h[2])
                     B[0, 3 * a], B[1, 3 * a + 1], B[2, 3 * a + 2] = gx, gy, gz
                     B[3, 3 * a + 1], B[3, 3 * a + 2] = gz, gy
                     B[4, 3 * a], B[4, 3 * a + 2] = gz, gx
                     B[5, 3 * a], B[5, 3 * a + 1] = gy, gx
-                m = np.array([1.0, 1, 1, 0, 0, 0])
-                kl += 0.125 * vol * B.T @ np.outer(m, m) @ B
-                km += 0.125 * vol * B.T @ np.diag([2.0, 2, 2, 1, 1, 1]) @ B
-    return kl, km
+                out.append(B)
+    return np.stack(out), 0.125 * h[0] * h[1] * h[2]
+
+
+def element_matrices(spacing=None) -> tuple[np.ndarray, np.ndarray]:
+    """``(K_lam, K_mu)``: the 24x24 stiffness matrices of a brick with edges ``spacing``
+    (default the unit cube) for ``lam = 1`` and ``mu = 1`` (trilinear brick, 2x2x2 Gauss points;
+    dof ``3 a + p``, node ``a = 4 di + 2 dj + dk``)."""
+    m = np.array([1.0, 1, 1, 0, 0, 0])
+    return (element_matrix(np.outer(m, m), spacing),
+            element_matrix(np.diag([2.0, 2, 2, 1, 1, 1]), spacing))
+
+
+def element_matrix(C: np.ndarray, spacing=None) -> np.ndarray:
+    """(..., 24, 24) stiffness ``sum_g w B_g^T C B_g`` of a brick of a homogeneous, possibly
+    anisotropic material: ``C`` (..., 6, 6) in Voigt notation with engineering shear strains
+    (the composite voxels' laminates)."""
+    B, w = _gauss_strain_matrices(spacing)
+    return w * np.einsum("gai,...ab,gbj->...ij", B, np.asarray(C, dtype=np.float64), B, optimize=True)
 
 
 def centre_gradients(spacing=None) -> np.ndarray:
@@ -195,6 +206,15 @@ def _pack(K: np.ndarray) -> np.ndarray:
         for b in range(a, 8):
             out[_bidx(a, b) * 9:(_bidx(a, b) + 1) * 9] = K[3 * a:3 * a + 3, 3 * b:3 * b + 3].ravel()
     return out
+
+
+_PACK_ROWS = np.array([3 * a + p for a in range(8) for b in range(a, 8) for p in range(3) for q in range(3)])
+_PACK_COLS = np.array([3 * b + q for a in range(8) for b in range(a, 8) for p in range(3) for q in range(3)])
+
+
+def _pack_many(K: np.ndarray) -> np.ndarray:
+    """(..., 24, 24) -> (..., 324): :func:`_pack` of many matrices at once."""
+    return K[..., _PACK_ROWS, _PACK_COLS]
 
 
 def unpack(packed: np.ndarray) -> np.ndarray:
@@ -402,6 +422,8 @@ def _classify_homogeneous(hom: ti.types.ndarray(ndim=1), lab: ti.types.ndarray(n
                     same = -1
                 elif ti.cast(lab[e], ti.i32) != same:
                     same = -1
+        if same >= NOT_HOMOGENEOUS:  # a composite voxel's class (or label 255): element path
+            same = -1
         if same >= 0:
             if lam[same] == 0.0 and mu[same] == 0.0:  # a pore: its node takes no stencil
                 same = -1
@@ -619,19 +641,24 @@ class ElasticityLevel:
         Free-dof bits per node (bit p: component p free); nodes touching no stiffness are
         cleared on construction.
     lab : ndarray
-        Row of ``ke`` per element: the label (uint8) on the finest level, an int32 index on the
-        coarse levels (elements with the same matrix share a row).
+        Row of ``ke`` per element: the label (uint8) on the finest level, or an int32 class when
+        there are composite voxels (``256 + j`` for row ``j`` of ``extra``); an int32 index on
+        the coarse levels (elements with the same matrix share a row).
     lam, mu : ndarrays (finest level) or None
-        The Lame constants per label [Pa].
+        The Lame constants per label [Pa] (256, then one non-zero flag per composite class).
     ke : ndarray
         Finest level: the element matrix of every label (``label_matrices``, 576 float64 per
-        label); coarse levels: packed element matrices (324 per row).
+        label) followed by the ``extra`` ones; coarse levels: packed element matrices (324 per
+        row).
+    extra : (m, 24, 24) float64, optional
+        Finest level: the element matrices of the composite-voxel classes (host copy, for the
+        first coarse level's Galerkin products).
     spacing : 3 floats
         Edges of one fine element (finest level only; the coarse element matrices carry it).
     """
 
     def __init__(self, shape, nex: int, per_x: bool, mask, dtype, *, ke, lab, lam=None, mu=None,
-                 spacing=None, degree: int = 3, lower: float = 1.0 / 30.0, vector_dtype=None):
+                 spacing=None, degree: int = 3, lower: float = 1.0 / 30.0, vector_dtype=None, extra=None):
         self.shape = tuple(int(s) for s in shape)
         self.nex, self.per_x = int(nex), bool(per_x)
         self.n_nodes = int(np.prod(self.shape))
@@ -644,6 +671,7 @@ class ElasticityLevel:
         self.lam = lam if lam is not None else dummy_f
         self.mu = mu if mu is not None else dummy_f
         self.ke = ke
+        self.extra = extra
         self.st = dummy_f
         self.hom = ti.ndarray(ti.u8, (1,))
         self.stencil = bool(self.fine and HOMOGENEOUS_STENCIL)
@@ -652,7 +680,8 @@ class ElasticityLevel:
             krylov.fill(self.hom, NOT_HOMOGENEOUS)
         if self.stencil:
             self.st = ti.ndarray(ti.f64, (256 * len(STENCIL),))
-            self.st.from_numpy(label_stencils(lam.to_numpy(), mu.to_numpy(), self.spacing).ravel())
+            st = label_stencils(lam.to_numpy()[:256], mu.to_numpy()[:256], self.spacing)
+            self.st.from_numpy(st.ravel())
             _classify_homogeneous(self.hom, lab, lam, mu, *self._dims())
         self.mask = mask
         self.degree, self.lower = int(degree), float(lower)
@@ -773,13 +802,23 @@ class ElasticityLevel:
         _, ny, nz = self.shape
         lab = self.lab.to_numpy().reshape(self.nex, ny, nz)
         kids = lab.reshape(cex, 2, cny, 2, cnz, 2).transpose(0, 2, 4, 1, 3, 5)  # child c = 4 di + 2 dj + dk
-        keys = np.ascontiguousarray(kids).reshape(-1, 8).view(np.uint64).ravel()
+        width = lab.dtype.itemsize  # 1 (labels) or 4 (classes of composite voxels)
+        keys = np.ascontiguousarray(kids).reshape(-1, 8).view(np.dtype((np.void, 8 * width))).ravel()
         del lab, kids
         keys, inverse = np.unique(keys, return_inverse=True)
-        patterns = keys.view(np.uint8).reshape(-1, 8)
+        patterns = keys.view(np.uint8 if width == 1 else np.int32).reshape(-1, 8)
         gl, gm = _galerkin_children(self.spacing)
         lam, mu = self.lam.to_numpy(), self.mu.to_numpy()
+        lam[256:] = 0.0  # composite classes: their own matrices below, not lam K_lam + mu K_mu
+        mu[256:] = 0.0
         K = lam[patterns] @ gl + mu[patterns] @ gm  # (n_patterns, 324) in float64
+        if self.extra is not None:
+            for c in range(8):
+                P = np.kron(_PC[c], np.eye(3))
+                rows = np.flatnonzero(patterns[:, c] >= 256)
+                for r0 in range(0, len(rows), 16384):  # ~75 MB of temporaries per chunk
+                    sel = rows[r0:r0 + 16384]
+                    K[sel] += _pack_many(P.T @ self.extra[patterns[sel, c] - 256] @ P)
         log.debug("first coarse level: %d element-matrix patterns for %d elements", len(K), inverse.size)
         ke = ti.ndarray(self.dtype, (K.size,))
         ke.from_numpy(K.ravel().astype(np.float32 if self.dtype == ti.f32 else np.float64))
@@ -888,25 +927,38 @@ class ElasticSolver:
 
     def __init__(self, labels: np.ndarray, lam: np.ndarray, mu: np.ndarray, *, periodic_x: bool,
                  mask: np.ndarray, dtype: str = "float32", degree: int = 3, levels_out: list | None = None,
-                 nullspace=None, local=None, vector_dtype: str | None = None, spacing=None):
+                 nullspace=None, local=None, vector_dtype: str | None = None, spacing=None,
+                 extra_matrices: np.ndarray | None = None):
         ensure_initialized()
         tdt = _TI_DTYPES[dtype]
         nx, ny, nz = labels.shape
         mx = nx if periodic_x else nx + 1
         self.shape = (mx, ny, nz)
-        lab_d = ti.ndarray(ti.u8, (labels.size,))
-        lab_d.from_numpy(np.ascontiguousarray(labels, dtype=np.uint8).ravel())
-        lam_d = ti.ndarray(ti.f64, (256,))
-        lam_d.from_numpy(np.ascontiguousarray(lam, dtype=np.float64))
-        mu_d = ti.ndarray(ti.f64, (256,))
-        mu_d.from_numpy(np.ascontiguousarray(mu, dtype=np.float64))
+        lam = np.asarray(lam, dtype=np.float64)[:256]
+        mu = np.asarray(mu, dtype=np.float64)[:256]
+        ke = label_matrices(lam, mu, spacing)
+        if extra_matrices is None:
+            lab_d = ti.ndarray(ti.u8, (labels.size,))
+            lab_d.from_numpy(np.ascontiguousarray(labels, dtype=np.uint8).ravel())
+        else:  # composite voxels: class 256 + j has the element matrix extra_matrices[j]
+            extra_matrices = np.asarray(extra_matrices, dtype=np.float64).reshape(-1, 24, 24)
+            lab_d = ti.ndarray(ti.i32, (labels.size,))
+            lab_d.from_numpy(np.ascontiguousarray(labels, dtype=np.int32).ravel())
+            flag = np.ones(len(extra_matrices))  # non-zero: the element is stiff
+            lam, mu = np.concatenate([lam, 0 * flag]), np.concatenate([mu, flag])
+            ke = np.concatenate([ke, extra_matrices.reshape(-1, 576)])
+        lam_d = ti.ndarray(ti.f64, (len(lam),))
+        lam_d.from_numpy(np.ascontiguousarray(lam))
+        mu_d = ti.ndarray(ti.f64, (len(mu),))
+        mu_d.from_numpy(np.ascontiguousarray(mu))
         mask_d = ti.ndarray(ti.u8, (mx * ny * nz,))
         mask_d.from_numpy(np.ascontiguousarray(mask, dtype=np.uint8).ravel())
-        ke_d = ti.ndarray(ti.f64, (256 * 576,))
-        ke_d.from_numpy(label_matrices(lam, mu, spacing).ravel())
+        ke_d = ti.ndarray(ti.f64, (ke.size,))
+        ke_d.from_numpy(ke.ravel())
         self.fine = fine = ElasticityLevel((mx, ny, nz), nx, periodic_x, mask_d, tdt, ke=ke_d, lab=lab_d,
                                            lam=lam_d, mu=mu_d, spacing=spacing, degree=degree,
-                                           vector_dtype=_TI_DTYPES[vector_dtype or dtype])
+                                           vector_dtype=_TI_DTYPES[vector_dtype or dtype],
+                                           extra=extra_matrices)
         self.levels = levels = build_hierarchy(fine)
         if levels_out is not None:
             levels_out.extend(levels)
@@ -959,13 +1011,14 @@ def solve_elasticity(labels: np.ndarray, lam: np.ndarray, mu: np.ndarray, load: 
                      dtype: str = "float32", tol: float = 1e-6, maxiter: int = 300,
                      degree: int = 3, accept=None, levels_out: list | None = None,
                      nullspace=None, local=None, vector_dtype: str | None = None,
-                     spacing=None) -> ElasticSolution:
+                     spacing=None, extra_matrices: np.ndarray | None = None) -> ElasticSolution:
     """Solve ``A u = f`` for the node displacements with multigrid-preconditioned CG.
 
     Parameters
     ----------
     labels : (nx, ny, nz) uint8
-        Label per element (voxel).
+        Label per element (voxel); int32 classes with ``extra_matrices`` (``256 + j``: a
+        composite voxel whose element matrix is ``extra_matrices[j]``).
     lam, mu : (256,) float64
         Lame constants per label [Pa] (0 and 0 for pores).
     load : (mx, ny, nz, 3) float64, or a function that returns it
@@ -990,5 +1043,5 @@ def solve_elasticity(labels: np.ndarray, lam: np.ndarray, mu: np.ndarray, load: 
     """
     solver = ElasticSolver(labels, lam, mu, periodic_x=periodic_x, mask=mask, dtype=dtype, degree=degree,
                            levels_out=levels_out, nullspace=nullspace, local=local,
-                           vector_dtype=vector_dtype, spacing=spacing)
+                           vector_dtype=vector_dtype, spacing=spacing, extra_matrices=extra_matrices)
     return solver.solve(load, x0=x0, tol=tol, maxiter=maxiter, accept=accept)

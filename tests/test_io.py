@@ -224,6 +224,19 @@ def test_write_vti_fields_with_units(tmp_path, rng):
     np.testing.assert_array_equal(data["arrays"]["current_density"], np.moveaxis(j, 0, -1))
 
 
+def test_write_vti_symmetric_tensor_in_vtk_order(tmp_path, rng):
+    """A stress field (Voigt xx yy zz yz xz xy) is stored as VTK's symmetric tensor (XX YY ZZ XY
+    YZ XZ, what ParaView reads) and read back in Voigt order."""
+    shape = (3, 4, 5)
+    sig = rng.random((*shape, 6))
+    path = io.write_vti(tmp_path / "s", fields={"stress": (sig, "Pa")}, spacing=1e-6)
+    img, to_np = _vtk_read(path)
+    cid = img.ComputeCellId([1, 2, 3])
+    xx, yy, zz, yz, xz, xy = sig[1, 2, 3]
+    assert to_np(img.GetCellData().GetArray("stress"))[cid] == pytest.approx([xx, yy, zz, xy, yz, xz])
+    np.testing.assert_array_equal(io.read_vti(path)["arrays"]["stress"], sig)
+
+
 def test_write_vti_errors(ms_full, tmp_path):
     with pytest.raises(InputError, match="nothing to write"):
         io.write_vti(tmp_path / "a.vti")

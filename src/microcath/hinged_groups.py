@@ -97,8 +97,6 @@ class HingedGroups:
         from scipy.sparse import block_diag, coo_matrix
         from scipy.sparse.csgraph import connected_components
 
-        from .gpu_kernels.elasticity import element_matrices
-
         prob = self.prob
         weak = hinged_elements(prob.solid, (prob.per_x, True, True))
         if not weak.any():
@@ -129,7 +127,6 @@ class HingedGroups:
         where = np.full(3 * m.size, -1, np.int64)
         where[d_dofs] = np.arange(d_dofs.size)
         # the hinged elements' matrices on the free dofs of their nodes
-        kl, km = element_matrices(prob.h)
         ei, ej, ek = np.nonzero(weak)
         lab = prob.labels[ei, ej, ek]
         node = np.empty((ei.size, 8), np.int64)
@@ -141,7 +138,7 @@ class HingedGroups:
         rows, cols, vals = [], [], []
         for e0 in range(0, ei.size, 2048):  # vectorised in chunks (~9 MB of element matrices each)
             d = ed[e0:e0 + 2048]
-            K = (prob.lam[lab[e0:e0 + 2048], None, None] * kl + prob.mu[lab[e0:e0 + 2048], None, None] * km)
+            K = prob.element_stiffness(lab[e0:e0 + 2048])
             r_, c_ = np.broadcast_arrays(d[:, :, None], d[:, None, :])
             ok = (r_ >= 0) & (c_ >= 0)
             rows.append(r_[ok])

@@ -195,6 +195,7 @@ class StressResult:
     stress: np.ndarray | None = field(default=None, repr=False)  # (nx, ny, nz, 6) [Pa]
     opened: tuple | None = field(default=None, repr=False)  # 3 bool arrays: face (+axis side) opened
     contact: dict[str, Any] | None = None  # before/after conductivity and utilisable fraction
+    composite: dict[str, Any] | None = None  # composite voxels (coarsen > 1): counts and factor
 
     @property
     def hydrostatic(self) -> np.ndarray | None:
@@ -250,6 +251,8 @@ class StressResult:
             }
         if self.contact is not None:
             out["contact"] = self.contact
+        if self.composite is not None:
+            out["composite_voxels"] = self.composite
         return out
 
     def summary(self) -> str:
@@ -278,8 +281,12 @@ class _Problem:
     """Loads, post-processing and null space of one discrete problem (numpy, host side)."""
 
     def __init__(self, labels: np.ndarray, lam: np.ndarray, mu: np.ndarray, periodic_x: bool,
-                 spacing: tuple[float, float, float] = (1.0, 1.0, 1.0)):
-        from .gpu_kernels.elasticity import centre_gradients
+                 spacing: tuple[float, float, float] = (1.0, 1.0, 1.0), laminates: np.ndarray | None = None):
+        """``laminates``: (m, 6, 6) Voigt stiffness (engineering shear) of the composite-voxel
+        classes; ``labels`` then holds int32 classes (``256 + j``: laminate ``j``) and ``lam``,
+        ``mu`` are 0 on those rows, so every isotropic expression below gives 0 there and the
+        laminate's own term is added on those elements."""
+        from .gpu_kernels.elasticity import centre_gradients, element_matrix
 
         self.h = tuple(float(v) for v in spacing)  # element edges in the length unit of u
         self.vol = self.h[0] * self.h[1] * self.h[2]
@@ -292,6 +299,18 @@ class _Problem:
         self.gv = self.vol * self.g  # V B0: the load of a uniform element stress
         self.solid = (lam[labels] != 0) | (mu[labels] != 0)
         self.stiff_scale = float(np.max(lam + 2 * mu))
+        self.lamC = self.lamK = None
+        if laminates is not None and len(laminates):
+            from .composite_voxels import FIRST_CLASS
+
+            self.first_class = FIRST_CLASS
+            self.lamK = element_matrix(laminates, self.h)  # (m, 24, 24)
+            Ct = np.array(laminates, dtype=np.float64)
+            Ct[:, :, 3:] *= 2.0  # acting on tensor shear components
+            self.lamC = Ct
+            self.solid |= labels >= FIRST_CLASS
+            diag = laminates[:, :3, :3].diagonal(axis1=1, axis2=2)
+            self.stiff_scale = max(self.stiff_scale, float(np.max(diag)))
         self._solver = None  # kept between the loads of one operator (see _solve)
         self._solver_key = None
 
@@ -334,6 +353,11 @@ class _Problem:
         for x0 in range(0, self.nx, step):
             yield slice(x0, min(self.nx, x0 + step))
 
+    def _laminate_part(self, labels: np.ndarray):
+        """Elements of ``labels`` that are composite voxels (bool) and their laminate rows."""
+        sel = labels >= self.first_class
+        return sel, labels[sel] - self.first_class
+
     def stress_free_stress(self, eps_star: np.ndarray, E_macro: np.ndarray | None,
                            labels: np.ndarray | None = None) -> np.ndarray:
         """(..., 3, 3) ``C : (eps* - E)`` per element of ``labels`` (default all) from the
@@ -346,7 +370,11 @@ class _Problem:
         lam = self.lam[labels][..., None, None]
         mu = self.mu[labels][..., None, None]
         tr = np.trace(T, axis1=-2, axis2=-1)[..., None, None]
-        return lam * tr * np.eye(3) + 2 * mu * T
+        out = lam * tr * np.eye(3) + 2 * mu * T
+        if self.lamC is not None:
+            sel, rows = self._laminate_part(labels)
+            out[sel] = _voigt_to_tensor(np.einsum("nij,nj->ni", self.lamC[rows], e[sel]))
+        return out
 
     def load(self, eps: EigenstrainField, E_macro: np.ndarray | None) -> np.ndarray:
         """Nodal forces ``sum_e V B0^T C (eps* - E)`` (mx, ny, nz, 3), slab by slab."""
@@ -366,14 +394,18 @@ class _Problem:
         mu = self.mu[self.labels[-1]]
         f = np.zeros((self.mx, self.ny, self.nz, 3))
         last = np.zeros((1, self.ny, self.nz, 3))
+        plate = [3 * b for b in range(8) if (b >> 2) & 1]  # x dofs of the element's last-plane nodes
+        lsel = None
+        if self.lamK is not None:
+            lsel, rows = self._laminate_part(self.labels[-1])
+            lcol = self.lamK[rows][:, :, plate].sum(axis=2)  # (n, 24)
         for a in range(8):
-            col = np.zeros(3)
-            cm = np.zeros(3)
-            for b in range(8):
-                if (b >> 2) & 1:
-                    col += kl[3 * a:3 * a + 3, 3 * b]
-                    cm += km[3 * a:3 * a + 3, 3 * b]
-            contrib = -(lam[..., None] * col + mu[..., None] * cm)[None]
+            col = kl[3 * a:3 * a + 3, plate].sum(axis=1)
+            cm = km[3 * a:3 * a + 3, plate].sum(axis=1)
+            contrib = -(lam[..., None] * col + mu[..., None] * cm)
+            if lsel is not None:
+                contrib[lsel] = -lcol[:, 3 * a:3 * a + 3]
+            contrib = contrib[None]
             di = (a >> 2) & 1
             dj, dk = (a >> 1) & 1, a & 1
             c = np.roll(contrib, (dj, dk), axis=(1, 2))
@@ -404,9 +436,15 @@ class _Problem:
         labels = self.labels[sl]
         lam = self.lam[labels][..., None]
         mu = self.mu[labels][..., None]
+        lsel = None
+        if self.lamC is not None:
+            lsel, rows = self._laminate_part(labels)
+            lsig = np.einsum("nij,nj->ni", self.lamC[rows], e[lsel])
         tr = e[..., :3].sum(axis=-1, keepdims=True)
         e *= 2 * mu
         e[..., :3] += lam * tr
+        if lsel is not None:
+            e[lsel] = lsig
         return e, strain
 
     def stress_field(self, u: np.ndarray, eps: EigenstrainField,
@@ -442,6 +480,9 @@ class _Problem:
             lab = self.labels[sl].ravel()
             lam, mu = self.lam[lab], self.mu[lab]
             quad = lam * ((ue @ kl) * ue).sum(1) + mu * ((ue @ km) * ue).sum(1)  # BLAS, not einsum's loop
+            if self.lamK is not None:
+                lsel, rows = self._laminate_part(lab)
+                quad[lsel] = np.einsum("ni,nij,nj->n", ue[lsel], self.lamK[rows], ue[lsel])
             sig_star = self.stress_free_stress(eps_star, None, self.labels[sl]).reshape(-1, 3, 3)
             f_dot = sum(np.einsum("ei,ei->e", ue[:, 3 * a:3 * a + 3], sig_star @ self.gv[a])
                         for a in range(8))
@@ -449,6 +490,17 @@ class _Problem:
                                          _voigt_to_tensor(eps_star).reshape(-1, 3, 3))
             total += float(0.5 * quad.sum() - f_dot.sum() + 0.5 * const.sum())
         return total
+
+    def element_stiffness(self, labels: np.ndarray) -> np.ndarray:
+        """(n, 24, 24) element matrices of the elements with the (n,) ``labels``."""
+        from .gpu_kernels.elasticity import element_matrices
+
+        kl, km = element_matrices(self.h)
+        K = self.lam[labels, None, None] * kl + self.mu[labels, None, None] * km
+        if self.lamK is not None:
+            sel, rows = self._laminate_part(labels)
+            K[sel] = self.lamK[rows]
+        return K
 
     def centre_displacement(self, u: np.ndarray) -> np.ndarray:
         return sum(self._gather(u, a) for a in range(8)) / 8.0
@@ -633,7 +685,7 @@ def _solve(prob: _Problem, load, mask: np.ndarray, *, dtype: str, tol: float, ma
         solver = ElasticSolver(prob.labels, prob.lam, prob.mu, periodic_x=prob.per_x, mask=mask, dtype=dtype,
                                nullspace=prob.nullspace(),
                                local=HingedGroups(prob) if HINGED_CORRECTION else None,
-                               vector_dtype=VECTOR_DTYPE, spacing=prob.h)
+                               vector_dtype=VECTOR_DTYPE, spacing=prob.h, extra_matrices=prob.lamK)
         prob._solver, prob._solver_key = solver, (id(mask), dtype)
     return solver.solve(load, tol=tol, maxiter=maxiter)
 
@@ -646,7 +698,7 @@ def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, floa
                      macro_strain: tuple[float, ...] | None = None, tol: float = 1e-6,
                      dtype: str = "float32", maxiter: int = 500, fields: bool = False,
                      names: Mapping[int, str] | None = None, interface_types=None,
-                     state: float | None = None) -> StressResult:
+                     state: float | None = None, coarsen: int = 1) -> StressResult:
     """Stress in a plain labelled array.
 
     Parameters
@@ -669,6 +721,12 @@ def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, floa
     macro_strain : 6 floats, optional
         Macroscopic strain (Voigt order xx yy zz yz xz xy, tensor components) of a
         ``'periodic'`` cell.
+    coarsen : int
+        Solve on a grid this many times coarser per axis with composite voxels
+        (:mod:`microcath.composite_voxels`): a coarse voxel that two solids share is a laminate
+        of the two with the image's volume fractions and interface normal. ``voxel_size`` is the
+        image's; the result (shape, fields, statistics) is on the coarse grid, and interface
+        tractions are not evaluated (the interfaces lie inside the composite voxels).
     """
     from .gpu_kernels.runtime import ensure_initialized
 
@@ -687,8 +745,9 @@ def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, floa
     strength = validation.nonnegative(strength, "strength", "Pa")
     if stack_pressure and boundary != "pressure":
         raise InputError("stack_pressure: only with boundary='pressure' (plates that move under a force)")
-    if min(labels.shape) < 2:
-        raise InputError(f"labels: need at least 2 voxels along every axis, got {labels.shape}")
+    coarsen = _check_coarsen(coarsen, eigenstrain_field_)
+    if min(labels.shape) < 2 * coarsen:
+        raise InputError(f"labels: need at least {2 * coarsen} voxels along every axis, got {labels.shape}")
     present = [int(v) for v in np.flatnonzero(np.bincount(labels.ravel(), minlength=256))]
     lam = np.zeros(256)
     mu = np.zeros(256)
@@ -701,24 +760,45 @@ def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, floa
         lam[lab], mu[lab] = lame(*elastic[lab], where=f"elastic constants of label {lab}")
     if not (lam[present] != 0).any() and not (mu[present] != 0).any():
         raise InputError("elastic: every phase has zero stiffness; at least one solid is needed")
-    _check_memory(labels.shape, dtype)
     iso = np.zeros(256)
     for lab, e in (eigenstrain or {}).items():
         e = float(e)
         if not (math.isfinite(e) and abs(e) < 0.5):
             raise InputError(f"eigenstrain: label {lab}: expected a linear strain with |eps| < 0.5, got {e}")
         iso[int(lab)] = e
-    if eigenstrain_field_ is None:
-        eps = EigenstrainField.of(labels, iso)
-    elif isinstance(eigenstrain_field_, EigenstrainField):
-        eps = eigenstrain_field_
-    else:
-        eps = np.asarray(eigenstrain_field_)
-        if eps.shape != labels.shape + (6,):
-            raise InputError(f"eigenstrain_field_: expected shape {labels.shape + (6,)}, got {eps.shape}")
-        eps = EigenstrainField.dense(eps)
     periodic_x = boundary in ("periodic", "free")
-    prob = _Problem(labels, lam, mu, periodic_x, tuple(h / vs for h in spacing))
+    composite = None
+    laminates = None
+    if coarsen > 1:
+        from . import composite_voxels
+
+        _check_memory(tuple(s // coarsen for s in labels.shape), dtype, composite=True)
+        composite = composite_voxels.coarsen(labels, coarsen, (lam != 0) | (mu != 0),
+                                             (periodic_x, True, True))
+        laminates, lam_eps = composite_voxels.laminate_tables(composite, lam, mu, iso)
+        table = np.zeros((256 + composite.n_classes, 6))
+        table[:256, :3] = iso[:, None]
+        table[256:] = lam_eps
+        labels = composite.classes
+        lam = np.concatenate([lam, np.zeros(composite.n_classes)])
+        mu = np.concatenate([mu, np.zeros(composite.n_classes)])
+        spacing = tuple(coarsen * h for h in spacing)
+        vs = min(spacing)
+        eps = EigenstrainField(labels, table)
+        log.info("composite voxels: %d of %d coarse voxels are laminates (%d classes), %d mixed kept binary",
+                 composite.n_composite, labels.size, composite.n_classes, composite.n_binary)
+    else:
+        _check_memory(labels.shape, dtype)
+        if eigenstrain_field_ is None:
+            eps = EigenstrainField.of(labels, iso)
+        elif isinstance(eigenstrain_field_, EigenstrainField):
+            eps = eigenstrain_field_
+        else:
+            eps = np.asarray(eigenstrain_field_)
+            if eps.shape != labels.shape + (6,):
+                raise InputError(f"eigenstrain_field_: expected shape {labels.shape + (6,)}, got {eps.shape}")
+            eps = EigenstrainField.dense(eps)
+    prob = _Problem(labels, lam, mu, periodic_x, tuple(h / vs for h in spacing), laminates=laminates)
     mask = np.full((prob.mx, prob.ny, prob.nz), 7, np.uint8)
     if not periodic_x:
         mask[0] &= 6
@@ -777,14 +857,19 @@ def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, floa
         fb = _force_balance(prob, u, eps, scale=float(np.abs(sig[..., 0]).mean()) * prob.ny * prob.nz
                             * prob.h[1] * prob.h[2])
     names = dict(names) if names else {v: str(v) for v in present}
-    phases = _phase_stats(labels, sig, present, names)
     opened = None
-    # a face opens when its traction exceeds the strength by more than the solver's accuracy
-    # (1e-5 of the largest stress: tol 1e-6 leaves round-off tension of that order on faces
-    # that carry none, e.g. between free laminate layers)
-    threshold = strength + 1e-5 * float(np.abs(sig).max())
-    interfaces, opened = _interfaces(labels, sig, spacing, threshold, periodic_x,
-                                     interface_types or _label_pairs(names))
+    if composite is not None:  # composite voxels count for their majority phase
+        labels = composite.labels
+        present = [v for v in present if (labels == v).any()]
+        interfaces = {}
+    else:
+        # a face opens when its traction exceeds the strength by more than the solver's accuracy
+        # (1e-5 of the largest stress: tol 1e-6 leaves round-off tension of that order on faces
+        # that carry none, e.g. between free laminate layers)
+        threshold = strength + 1e-5 * float(np.abs(sig).max())
+        interfaces, opened = _interfaces(labels, sig, spacing, threshold, periodic_x,
+                                         interface_types or _label_pairs(names))
+    phases = _phase_stats(labels, sig, present, names)
     if not converged:
         warnings.warn(
             f"stress: the solver stopped before convergence ({reason}; residual {residual:.2e}); "
@@ -804,7 +889,7 @@ def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, floa
         wall_time=time.perf_counter() - t0, shape=tuple(int(s) for s in labels.shape),
         voxel_size=spacing[0] if len(set(spacing)) == 1 else spacing,
         arch=arch, dtype=dtype, reason=reason, displacement=disp, stress=sig if fields else None,
-        opened=opened,
+        opened=opened, composite=None if composite is None else composite.summary(),
     )
 
 
@@ -868,10 +953,16 @@ def _force_balance(prob: _Problem, u: np.ndarray, eps: EigenstrainField, *, scal
         sig_star = prob.stress_free_stress(eps.slab(slice(layer, layer + 1)), None,
                                            prob.labels[layer:layer + 1])[0]
         F = 0.0
+        lsel = None
+        if prob.lamK is not None:
+            lsel, rows = prob._laminate_part(lab)
+            Kl = prob.lamK[rows]
         for a in range(8):
             if ((a >> 2) & 1) != plane:
                 continue
             row = lam[..., None] * (ue @ kl[3 * a:3 * a + 3].T) + mu[..., None] * (ue @ km[3 * a:3 * a + 3].T)
+            if lsel is not None:
+                row[lsel] = np.einsum("nij,nj->ni", Kl[:, 3 * a:3 * a + 3], ue[lsel])
             F += float((row[..., 0] - (sig_star @ prob.gv[a])[..., 0]).sum())
         forces.append(F)
     scale = max(abs(forces[0]), abs(forces[1]), scale)
@@ -989,12 +1080,35 @@ def _check_labels(labels: Any) -> np.ndarray:
     return np.ascontiguousarray(validation.labels(a))
 
 
-def _check_memory(shape, dtype: str) -> None:
+def _check_memory(shape, dtype: str, composite: bool = False) -> None:
     from .gpu_kernels.elasticity import bytes_per_voxel
     from .memory import check_memory
 
-    check_memory(shape, bytes_per_voxel(dtype, VECTOR_DTYPE) + HOST_BYTES_PER_VOXEL,
+    extra = COMPOSITE_BYTES_PER_VOXEL if composite else 0.0
+    check_memory(shape, bytes_per_voxel(dtype, VECTOR_DTYPE) + HOST_BYTES_PER_VOXEL + extra,
                  what=f"the {dtype} elasticity solver and its post-processing", parameter="labels")
+
+
+#: composite voxels' extra per coarse voxel [B]: int32 classes instead of uint8 labels on the
+#: device and the host, the first coarse level's matrices (one per coarse element next to an
+#: interface rather than per label pattern: 324 x 4 B / 8), and the fractions while coarsening
+COMPOSITE_BYTES_PER_VOXEL = 6 + 162 + 8
+
+
+def _check_coarsen(coarsen: Any, eigenstrain_field_) -> int:
+    try:
+        whole = not isinstance(coarsen, bool) and float(coarsen).is_integer() and int(coarsen) >= 1
+    except (TypeError, ValueError):
+        whole = False
+    if not whole:
+        raise InputError(f"coarsen: expected a whole factor >= 1 (2: a grid 2x coarser per axis), "
+                         f"got {coarsen!r}")
+    coarsen = int(coarsen)
+    if coarsen > 1 and eigenstrain_field_ is not None:
+        raise InputError("coarsen: composite voxels take one eigenstrain per label (eigenstrain=); a "
+                         "per-voxel eigenstrain field (grains) is not coarsened - solve at the image's "
+                         "resolution")
+    return coarsen
 
 
 #: host-side peak beyond the device plan [B/voxel]: the nodal load while it is uploaded (the
@@ -1135,7 +1249,8 @@ def stress(ms: Microstructure, *, state: float | None = None, boundary: str = "p
            elastic: Mapping[int | str, tuple[float, float]] | None = None,
            eigenstrain: Mapping[int | str, float] | None = None, materials: Any = None,
            tol: float = 1e-6, dtype: str = "float32", maxiter: int = 500, fields: bool = False,
-           contact: bool = False, contact_before: Mapping[str, Any] | None = None) -> StressResult:
+           contact: bool = False, contact_before: Mapping[str, Any] | None = None,
+           coarsen: int = 1) -> StressResult:
     """Stress from the active material's volume change at a state of charge.
 
     Parameters
@@ -1160,6 +1275,9 @@ def stress(ms: Microstructure, *, state: float | None = None, boundary: str = "p
     contact_before : mapping, optional
         ``{carrier: ConductivityResult}`` along x of this structure already solved, reused as the
         "before" conductivities.
+    coarsen : int
+        Composite voxels on a grid this many times coarser (see :func:`stress_of_labels`):
+        per-phase eigenstrains only, and no contact loss (it needs the interface faces).
     """
     if not isinstance(ms, Microstructure):
         raise InputError(f"ms: expected a Microstructure, got {type(ms).__name__}; "
@@ -1176,6 +1294,24 @@ def stress(ms: Microstructure, *, state: float | None = None, boundary: str = "p
     el = _elastic_of(ms, materials, el_over)
     eps, _info = _eigenstrain_of(ms, materials, state, eig_over)
     names = {lab: ph.name for lab, ph in table.items()}
+    coarsen = _check_coarsen(coarsen, None)
+    if coarsen > 1:
+        if contact:
+            raise InputError("coarsen: the contact loss needs the interface faces at the image's resolution, "
+                             "which composite voxels do not keep; use contact=False (CLI --no-contact) or "
+                             "solve without coarsening")
+        if eps.index is None or eps.table.shape[0] != 256 or np.abs(eps.table[:, 3:]).any() \
+                or np.ptp(eps.table[:, :3], axis=1).any():
+            raise InputError("coarsen: this structure's grains carry anisotropic lattice strains, and "
+                             "composite "
+                             "voxels take one isotropic eigenstrain per phase; solve at the image's "
+                             "resolution (no coarsening)")
+        return stress_of_labels(ms.labels, el, voxel_size=ms.spacing,
+                                eigenstrain={lab: float(eps.table[lab, 0]) for lab in range(256)
+                                             if eps.table[lab, 0]},
+                                boundary=boundary, stack_pressure=stack_pressure, strength=strength, tol=tol,
+                                dtype=dtype, maxiter=maxiter, fields=fields, names=names, state=state,
+                                coarsen=coarsen)
     res = stress_of_labels(ms.labels, el, voxel_size=ms.spacing, eigenstrain_field_=eps, boundary=boundary,
                            stack_pressure=stack_pressure, strength=strength, tol=tol, dtype=dtype,
                            maxiter=maxiter, fields=fields, names=names, interface_types=_Classifier(ms),

@@ -70,3 +70,44 @@ def test_structure_soc_outside_the_path_and_missing_modulus(ti_cpu, tmp_path, ca
     assert rc == 2 and "Li2S" in err and "--elastic" in err  # Li2S has no modulus on purpose
     rc, _, err = _run(capsys, ["stress", str(f), "--soc", "0.05", "--elastic", "Li2S=20,0.3"])
     assert rc == 2 and "outside the documented path" in err
+
+
+def test_coarsen_plain_array_and_structure(ti_cpu, tmp_path, capsys):
+    """--coarsen 2: composite voxels on the coarse grid (the AM/SE interface inside coarse layer
+    3, clamped cell: its normal stress is the closed form's, as every layer's); a shape that is
+    not a multiple, or the contact loss, are refused with the fix."""
+    from microcath import io
+    from microcath.microstructure import Microstructure
+    from microcath.phases import Phase
+
+    lab = np.ones((8, 8, 16), np.uint8)
+    lab[:, :, :7] = 0  # 7 of 16 fine layers AM: coarse layer 3 is half AM
+    f = tmp_path / "cut.npy"
+    np.save(f, lab)
+    vti = tmp_path / "cut.vti"
+    rc, out, _ = _run(capsys, ["stress", str(f), "--voxel-size-um", "0.25", "--elastic", "0=150,0.25",
+                               "--elastic", "1=20,0.3", "--eigenstrain", "0=-0.017", "--boundary", "periodic",
+                               "--coarsen", "2", "--json", "--fields", str(vti)])
+    assert rc == 0
+    d = json.loads(out)
+    assert d["converged"] and d["shape"] == [4, 4, 8] and d["voxel_size_um"] == pytest.approx(0.5)
+    assert d["composite_voxels"]["composite_voxels"] == 16 and d["interfaces"] == {}
+    # closed form of the clamped laminate (7/16 AM): sigma_zz = -sum f t/P / sum f/P
+    lam = {k: E * nu / ((1 + nu) * (1 - 2 * nu)) for k, (E, nu) in ((0, (150e9, .25)), (1, (20e9, .3)))}
+    mu = {k: E / (2 * (1 + nu)) for k, (E, nu) in ((0, (150e9, .25)), (1, (20e9, .3)))}
+    P = {k: lam[k] + 2 * mu[k] for k in lam}
+    fr = {0: 7 / 16, 1: 9 / 16}
+    t = {0: (3 * lam[0] + 2 * mu[0]) * -0.017, 1: 0.0}
+    S = -sum(fr[k] * t[k] / P[k] for k in fr) / sum(fr[k] / P[k] for k in fr)
+    assert d["mean_stress_MPa"][2] == pytest.approx(S / 1e6, rel=1e-5)
+    assert vti.exists()
+    np.save(f, lab[:, :, :15])
+    rc, _, err = _run(capsys, ["stress", str(f), "--voxel-size-um", "0.25", "--elastic", "0=150,0.25",
+                               "--elastic", "1=20,0.3", "--coarsen", "2"])
+    assert rc == 2 and "multiple of 2" in err
+    ms = Microstructure(lab, 0.25e-6, {0: Phase("NMC811", "active", "NMC811"),
+                                       1: Phase("LPSCl", "electrolyte", "Li6PS5Cl")})
+    s = tmp_path / "s.mcath"
+    io.save(ms, s)
+    rc, _, err = _run(capsys, ["stress", str(s), "--soc", "0.2", "--coarsen", "2"])
+    assert rc == 2 and "--no-contact" in err

@@ -55,6 +55,11 @@ def _parse_eigenstrain(items: tuple[str, ...]) -> dict[int | str, float]:
 @click.option("--contact/--no-contact", default=True, show_default=True,
               help="Structures with materials: conductivity and utilisable fraction before and after "
                    "the opened interfaces.")
+@click.option("--coarsen", type=int, default=1, show_default=True, metavar="F",
+              help="Solve on a grid F times coarser per axis with composite voxels (a voxel two solids "
+                   "share becomes a laminate with the image's fractions and interface normal): F^3 fewer "
+                   "voxels, and more accurate than the binary image at that resolution. Statistics and "
+                   "fields are on the coarse grid; no interface tractions or contact loss (--no-contact).")
 @click.option("--tol", type=float, default=1e-6, show_default=True, help="Relative residual tolerance.")
 @click.option("--float64", "float64", is_flag=True, help="Solve in float64 (default float32).")
 @click.option("--maxiter", type=int, default=500, show_default=True, help="Iteration limit per solve.")
@@ -63,7 +68,7 @@ def _parse_eigenstrain(items: tuple[str, ...]) -> dict[int | str, float]:
               help="Write displacement [m], stress [Pa], hydrostatic and von Mises stress to a .vti file.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing --fields file.")
 def command(file: Path, soc, boundary, stack_pressure, strength, elastic, eigenstrain, phases, voxel_size_um,
-            contact, tol, float64, maxiter, as_json, fields_out, overwrite) -> None:
+            contact, coarsen, tol, float64, maxiter, as_json, fields_out, overwrite) -> None:
     """Stress from the active material's volume change in FILE, the interfaces it opens and
     (with materials) the conductivity and utilisable fraction that remain."""
     from .. import io, mechanics
@@ -81,7 +86,7 @@ def command(file: Path, soc, boundary, stack_pressure, strength, elastic, eigens
     eig = _parse_eigenstrain(eigenstrain)
     dtype = "float64" if float64 else "float32"
     opts = dict(boundary=boundary, stack_pressure=MPa(stack_pressure), strength=MPa(strength), tol=tol,
-                dtype=dtype, maxiter=maxiter, fields=fields_out is not None)
+                dtype=dtype, maxiter=maxiter, fields=fields_out is not None, coarsen=coarsen)
     fmt = io.format_of(file)
     if fmt == "raw":
         raise InputError(f"FILE: {file.name} is a raw volume (no shape or dtype inside), and stress takes "
@@ -91,6 +96,8 @@ def command(file: Path, soc, boundary, stack_pressure, strength, elastic, eigens
         ms = io.load(file, phases=phases, voxel_size=given)
         result = mechanics.stress(ms, state=soc, elastic=el, eigenstrain=eig, contact=contact, **opts)
         vti_ms, spacing = ms, ms.spacing
+        if coarsen > 1:
+            vti_ms, spacing = None, tuple(coarsen * h for h in ms.spacing)
     else:
         if given is None:
             raise InputError(f"--voxel-size-um: {file.name} is a plain label array without a voxel size; "
@@ -105,6 +112,7 @@ def command(file: Path, soc, boundary, stack_pressure, strength, elastic, eigens
         spacing = given[0] if len(set(given)) == 1 else tuple(given)
         result = mechanics.stress_of_labels(labels, el, eigenstrain=eig, voxel_size=spacing, **opts)
         vti_ms = None
+        spacing = tuple(coarsen * h for h in given)
     if fields_out is not None:
         fields = {"stress": (result.stress, "Pa"), "hydrostatic_stress": (result.hydrostatic, "Pa"),
                   "von_mises_stress": (result.von_mises, "Pa"), "displacement": (result.displacement, "m")}

@@ -47,12 +47,13 @@ def _field_array(name: str, value: Any, shape: tuple[int, ...] | None) -> tuple[
         arr = arr.astype(np.uint8)
     if not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
         raise InputError(f"fields[{name!r}]: expected a numeric array, got dtype {arr.dtype}")
-    if arr.ndim == 4 and arr.shape[0] == 3 and arr.shape[-1] != 3:
-        arr = np.moveaxis(arr, 0, -1)
-    if arr.ndim not in (3, 4) or (arr.ndim == 4 and arr.shape[-1] != 3):
+    if arr.ndim == 4 and arr.shape[0] == 3:  # (3, nx, ny, nz) unless the last axis is the components
+        if (arr.shape[1:] == shape) if shape is not None else arr.shape[-1] not in (3, 6):
+            arr = np.moveaxis(arr, 0, -1)
+    if arr.ndim not in (3, 4) or (arr.ndim == 4 and arr.shape[-1] not in (3, 6)):
         raise InputError(
-            f"fields[{name!r}]: expected a scalar field (nx, ny, nz) or a vector field "
-            f"(3, nx, ny, nz) / (nx, ny, nz, 3), got shape {arr.shape}"
+            f"fields[{name!r}]: expected a scalar field (nx, ny, nz), a vector field "
+            f"(3, nx, ny, nz) / (nx, ny, nz, 3) or a symmetric tensor (nx, ny, nz, 6), got shape {arr.shape}"
         )
     if shape is not None and arr.shape[:3] != shape:
         raise InputError(
@@ -61,10 +62,16 @@ def _field_array(name: str, value: Any, shape: tuple[int, ...] | None) -> tuple[
     return arr, unit
 
 
+#: symmetric tensors: microcath's Voigt order (xx yy zz yz xz xy) in VTK's (XX YY ZZ XY YZ XZ),
+#: so that ParaView shows them as tensors; :func:`read_vti` turns them back
+_TO_VTK_TENSOR = (0, 1, 2, 5, 3, 4)
+_FROM_VTK_TENSOR = (0, 1, 2, 4, 5, 3)
+
+
 def _flatten(arr: np.ndarray) -> np.ndarray:
     if arr.ndim == 3:
         return np.ascontiguousarray(arr.ravel(order="F"))
-    return np.stack([arr[..., i].ravel(order="F") for i in range(3)], axis=1)
+    return np.stack([arr[..., i].ravel(order="F") for i in range(arr.shape[-1])], axis=1)
 
 
 def _spacing(spacing: Any, ms: Any) -> tuple[tuple[float, float, float], str]:
@@ -143,6 +150,8 @@ def write_vti(path: str | os.PathLike, ms: Any = None, *,
             grid.field_data["orientations"] = np.asarray(ms.orientations, dtype=np.float64)
         grid.field_data["coatings_json"] = np.array([json.dumps([c.to_dict() for c in ms.coatings])])
     for name, (arr, unit) in arrays.items():
+        if arr.ndim == 4 and arr.shape[-1] == 6:  # Voigt xx yy zz yz xz xy -> VTK's XX YY ZZ XY YZ XZ
+            arr = arr[..., _TO_VTK_TENSOR]
         grid.cell_data[name] = _flatten(arr)
         if unit is not None:
             grid.field_data[f"unit:{name}"] = np.array([unit])
@@ -200,7 +209,8 @@ def read_vti(path: str | os.PathLike) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``arrays`` ({name: ndarray [x, y, z] or [x, y, z, 3]}), ``spacing``
+        ``arrays`` ({name: ndarray [x, y, z], [x, y, z, 3] or a symmetric tensor [x, y, z, 6] in
+        Voigt order xx yy zz yz xz xy}), ``spacing``
         (3 floats), ``length_unit``, ``units`` ({name: unit}), and when the file
         holds a microcath structure ``phases`` (PhaseTable), ``orientations``
         and ``coatings``. Files with point data only (one value per point, as
@@ -215,6 +225,8 @@ def read_vti(path: str | os.PathLike) -> dict[str, Any]:
     if any(s < 1 for s in shape):
         raise FileFormatError(f"{path}: the image has dimensions {dims}, which hold no voxels")
     arrays = {name: _unflatten(data[name], shape) for name in data.keys()}  # type: ignore[arg-type]
+    arrays = {k: v[..., _FROM_VTK_TENSOR] if v.ndim == 4 and v.shape[-1] == 6 else v
+              for k, v in arrays.items()}
     out: dict[str, Any] = {
         "arrays": arrays,
         "spacing": tuple(float(s) for s in grid.spacing),
