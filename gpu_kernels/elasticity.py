@@ -816,8 +816,8 @@ class ElasticityLevel:
             for c in range(8):
                 P = np.kron(_PC[c], np.eye(3))
                 rows = np.flatnonzero(patterns[:, c] >= 256)
-                for r0 in range(0, len(rows), 16384):  # ~75 MB of temporaries per chunk
-                    sel = rows[r0:r0 + 16384]
+                for r0 in range(0, len(rows), 2048):  # ~10 MB per temporary
+                    sel = rows[r0:r0 + 2048]
                     K[sel] += _pack_many(P.T @ self.extra[patterns[sel, c] - 256] @ P)
         log.debug("first coarse level: %d element-matrix patterns for %d elements", len(K), inverse.size)
         ke = ti.ndarray(self.dtype, (K.size,))

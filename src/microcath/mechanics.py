@@ -1089,10 +1089,12 @@ def _check_memory(shape, dtype: str, composite: bool = False) -> None:
                  what=f"the {dtype} elasticity solver and its post-processing", parameter="labels")
 
 
-#: composite voxels' extra per coarse voxel [B]: int32 classes instead of uint8 labels on the
-#: device and the host, the first coarse level's matrices (one per coarse element next to an
-#: interface rather than per label pattern: 324 x 4 B / 8), and the fractions while coarsening
-COMPOSITE_BYTES_PER_VOXEL = 6 + 162 + 8
+#: composite voxels' extra per coarse voxel [B]: int32 classes instead of uint8 labels, and the
+#: first coarse level's matrices, now one per coarse element next to a laminate rather than one
+#: per label pattern (324 x 4 B on the device, x 8 B on the host while they are formed).
+#: Measured: 355 B/voxel beyond the binary grid's peak on the bench_mechanics composite at 64^3
+#: from 128^3 (16.5 % laminates; benchmarks/bench_composite_voxels.py)
+COMPOSITE_BYTES_PER_VOXEL = 360
 
 
 def _check_coarsen(coarsen: Any, eigenstrain_field_) -> int:
