@@ -15,13 +15,13 @@ Usage: python benchmarks/diagnose_contact_loss.py [N]      (N = 64 by default, ~
 
 import sys
 
-import numpy as np
-from scipy import ndimage
-
 import microcath.gpu_kernels.conduction as C
-from microcath import transport
+import numpy as np
 from microcath.geometries import generate
 from microcath.gpu_kernels import krylov
+from scipy import ndimage
+
+from microcath import transport
 from microcath.mechanics import stress
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 64

@@ -24,6 +24,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--soc", type=float, default=0.2, help="x_Li of NMC811 (0.2: charged, 4.3 V)")
     ap.add_argument("--json", default=None, help="also write the numbers to this file")
+    ap.add_argument("--anisotropic-stiffness", action="store_true",
+                    help="rotated single-crystal stiffness per grain (mechanics.layered_oxide_stiffness)")
     args = ap.parse_args(argv)
     rows = []
     print(f"{'structure':>16} {'P MPa':>6} {'AM/SE open':>10} {'GB open':>8} {'util before':>11} "
@@ -32,7 +34,8 @@ def main(argv=None) -> int:
         ms = generate(recipe, shape=(args.shape,) * 3, seed=args.seed,
                       overrides={"active.material": "NMC811"})
         for p in (0.0, 50.0):
-            r = mechanics.stress(ms, state=args.soc, stack_pressure=units.MPa(p), contact=True)
+            r = mechanics.stress(ms, state=args.soc, stack_pressure=units.MPa(p), contact=True,
+                                 anisotropic_stiffness=args.anisotropic_stiffness)
             c = r.contact
             gb = r.interfaces.get("grain_boundary")
             row = {

@@ -151,6 +151,60 @@ def eigenstrain_field(labels: np.ndarray, iso: np.ndarray, *, grains: np.ndarray
     return EigenstrainField.of(labels, iso, grains=grains, grain_strain=grain_strain).full()
 
 
+#: single-crystal stiffness shape of a layered oxide (hexagonal, c axis along the crystal z) [GPa]:
+#: LiCrO2 (Materials Project via ELATE, MECHANICS.md 3; tensors of NMC itself were not found).
+#: Only its shape is used: :func:`layered_oxide_stiffness` scales it to the material's
+#: polycrystalline Young's modulus.
+LAYERED_OXIDE_SHAPE_GPA = {"C11": 351.0, "C12": 106.0, "C13": 69.0, "C33": 203.0, "C44": 54.0}
+
+
+def hexagonal_stiffness(C11: float, C12: float, C13: float, C33: float, C44: float) -> np.ndarray:
+    """(6, 6) Voigt stiffness (xx yy zz yz xz xy, engineering shear) of a transversely isotropic
+    crystal with its axis along z; ``C66 = (C11 - C12) / 2``."""
+    C = np.zeros((6, 6))
+    C[0, 0] = C[1, 1] = C11
+    C[0, 1] = C[1, 0] = C12
+    C[0, 2] = C[2, 0] = C[1, 2] = C[2, 1] = C13
+    C[2, 2] = C33
+    C[3, 3] = C[4, 4] = C44
+    C[5, 5] = 0.5 * (C11 - C12)
+    return C
+
+
+def hill_moduli(C: np.ndarray) -> tuple[float, float]:
+    """Voigt-Reuss-Hill bulk and shear moduli of a random polycrystal of the crystal ``C``
+    (6, 6 Voigt, engineering shear)."""
+    Kv = (C[0, 0] + C[1, 1] + C[2, 2] + 2 * (C[0, 1] + C[1, 2] + C[0, 2])) / 9
+    Gv = (C[0, 0] + C[1, 1] + C[2, 2] - C[0, 1] - C[1, 2] - C[0, 2] + 3 * (C[3, 3] + C[4, 4] + C[5, 5])) / 15
+    S = np.linalg.inv(C)
+    Kr = 1 / (S[0, 0] + S[1, 1] + S[2, 2] + 2 * (S[0, 1] + S[1, 2] + S[0, 2]))
+    Gr = 15 / (4 * (S[0, 0] + S[1, 1] + S[2, 2]) - 4 * (S[0, 1] + S[1, 2] + S[0, 2])
+               + 3 * (S[3, 3] + S[4, 4] + S[5, 5]))
+    return 0.5 * (Kv + Kr), 0.5 * (Gv + Gr)
+
+
+def layered_oxide_stiffness(E: float) -> np.ndarray:
+    """(6, 6) crystal-frame stiffness [Pa] of :data:`LAYERED_OXIDE_SHAPE_GPA` scaled so that the
+    Hill average's Young's modulus is ``E`` [Pa] (its Poisson ratio is the shape's, 0.262)."""
+    C = hexagonal_stiffness(**LAYERED_OXIDE_SHAPE_GPA)
+    K, G = hill_moduli(C)
+    return C * (E / (9 * K * G / (3 * K + G)))
+
+
+def rotate_stiffness(C: np.ndarray, R: np.ndarray) -> np.ndarray:
+    """(n, 6, 6) ``C`` (6, 6 Voigt, engineering shear) rotated by the (n, 3, 3) matrices ``R``
+    (crystal -> sample): ``C'_ijkl = R_ia R_jb R_kc R_ld C_abcd``."""
+    from .composite_voxels import to_voigt
+
+    T = np.zeros((3, 3, 3, 3))
+    for I, (i, j) in enumerate(_VOIGT):
+        for J, (k, l) in enumerate(_VOIGT):
+            for a, b in {(i, j), (j, i)}:
+                for c, d in {(k, l), (l, k)}:
+                    T[a, b, c, d] = C[I, J]
+    return to_voigt(np.einsum("nia,njb,nkc,nld,abcd->nijkl", R, R, R, R, T, optimize=True))
+
+
 def _grain_tensors(q: np.ndarray, eps_a: float, eps_c: float) -> np.ndarray:
     """(n, 6) ``R diag(eps_a, eps_a, eps_c) R^T`` for unit quaternions (crystal -> sample)."""
     R = _quat_matrices(np.asarray(q, dtype=np.float64))
@@ -698,7 +752,8 @@ def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, floa
                      macro_strain: tuple[float, ...] | None = None, tol: float = 1e-6,
                      dtype: str = "float32", maxiter: int = 500, fields: bool = False,
                      names: Mapping[int, str] | None = None, interface_types=None,
-                     state: float | None = None, coarsen: int = 1) -> StressResult:
+                     state: float | None = None, coarsen: int = 1,
+                     stiffness_classes: tuple[np.ndarray, np.ndarray] | None = None) -> StressResult:
     """Stress in a plain labelled array.
 
     Parameters
@@ -727,6 +782,11 @@ def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, floa
         of the two with the image's volume fractions and interface normal. ``voxel_size`` is the
         image's; the result (shape, fields, statistics) is on the coarse grid, and interface
         tractions are not evaluated (the interfaces lie inside the composite voxels).
+    stiffness_classes : (classes, table), optional
+        Anisotropic stiffness per voxel group: ``classes`` (nx, ny, nz) int32 is the label of a
+        voxel with the isotropic ``elastic`` constants or ``256 + j`` for a voxel with the (6, 6)
+        Voigt stiffness ``table[j]`` [Pa] (engineering shear), e.g. one rotated crystal per grain
+        (:func:`stress` with ``anisotropic_stiffness=True``).
     """
     from .gpu_kernels.runtime import ensure_initialized
 
@@ -798,7 +858,27 @@ def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, floa
             if eps.shape != labels.shape + (6,):
                 raise InputError(f"eigenstrain_field_: expected shape {labels.shape + (6,)}, got {eps.shape}")
             eps = EigenstrainField.dense(eps)
-    prob = _Problem(labels, lam, mu, periodic_x, tuple(h / vs for h in spacing), laminates=laminates)
+    solver_labels = labels
+    if stiffness_classes is not None:
+        if composite is not None:
+            raise InputError("stiffness_classes: not together with coarsen (composite voxels mix isotropic "
+                             "phases only)")
+        classes, table = np.asarray(stiffness_classes[0]), np.asarray(stiffness_classes[1], dtype=np.float64)
+        if classes.shape != labels.shape or table.ndim != 3 or table.shape[1:] != (6, 6):
+            raise InputError(f"stiffness_classes: expected classes shaped {labels.shape} and a (m, 6, 6) "
+                             f"table, got {classes.shape} and {table.shape}")
+        plain = classes < 256
+        if (classes[plain] != labels[plain]).any() or classes.max() >= 256 + len(table) or classes.min() < 0:
+            raise InputError("stiffness_classes: a class below 256 must be the voxel's label and one above "
+                             "must index the table")
+        if not np.isfinite(table).all() or (np.linalg.eigvalsh(0.5 * (table + table.transpose(0, 2, 1)))
+                                           [np.unique(classes[~plain]) - 256].min(initial=1.0) <= 0):
+            raise InputError("stiffness_classes: every stiffness in use must be finite and positive definite")
+        solver_labels = np.ascontiguousarray(classes, dtype=np.int32)
+        lam = np.concatenate([lam, np.zeros(len(table))])
+        mu = np.concatenate([mu, np.zeros(len(table))])
+        laminates = table
+    prob = _Problem(solver_labels, lam, mu, periodic_x, tuple(h / vs for h in spacing), laminates=laminates)
     mask = np.full((prob.mx, prob.ny, prob.nz), 7, np.uint8)
     if not periodic_x:
         mask[0] &= 6
@@ -834,7 +914,7 @@ def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, floa
             ub = solb.u.copy()
             ub[-1, ..., 0] += 1.0
             sa = prob.mean_stress(u, eps, None)[0]
-            sb = prob.mean_stress(ub, EigenstrainField.zero(labels), None)[0]
+            sb = prob.mean_stress(ub, EigenstrainField.zero(solver_labels), None)[0]
             if not sb > 0:
                 raise InputError("boundary: the structure does not connect the two plates, so a stack "
                                  "pressure cannot be carried; use boundary='periodic' or 'plates'")
@@ -1246,13 +1326,42 @@ def _eigenstrain_of(ms: Microstructure, lib, state, overrides) -> tuple[Eigenstr
     return eps, info
 
 
+def _grain_stiffness(ms: Microstructure, lib, el) -> tuple[np.ndarray, np.ndarray]:
+    """Classes and table for ``stiffness_classes``: voxel ``v`` of grain ``g`` of a layered oxide
+    gets class ``255 + g`` with :func:`layered_oxide_stiffness` of its phase's E rotated by the
+    grain's quaternion; every other voxel keeps its label (isotropic)."""
+    if ms.grains is None or ms.orientations is None or not ms.n_grains:
+        raise InputError("anisotropic_stiffness: the structure has no grains with orientations, so there is "
+                         "no crystal to rotate; generate a polycrystalline recipe (e.g. nmc532_pc_lpscl) or "
+                         "drop the option")
+    layered = [lab for lab, ph in ms.phases.items()
+               if ph.kind == PhaseKind.ACTIVE and ph.material is not None
+               and lib.get(ph.material).has("lattice_strain")]
+    if not layered:
+        raise InputError("anisotropic_stiffness: no active phase is a layered oxide with a lattice-strain "
+                         "path (the single-crystal stiffness is known only for those); drop the option")
+    glab = np.zeros(ms.n_grains + 1, dtype=np.int64)
+    sel = ms.grains > 0
+    glab[ms.grains[sel]] = ms.labels[sel]
+    table = np.zeros((ms.n_grains, 6, 6))
+    R = _quat_matrices(np.asarray(ms.orientations, dtype=np.float64))
+    for lab in layered:
+        g = np.flatnonzero(glab[1:] == lab)
+        if g.size:
+            table[g] = rotate_stiffness(layered_oxide_stiffness(el[lab][0]), R[g])
+    classes = ms.labels.astype(np.int32)
+    aniso = sel & np.isin(ms.labels, layered)
+    classes[aniso] = 255 + ms.grains[aniso]
+    return classes, table
+
+
 def stress(ms: Microstructure, *, state: float | None = None, boundary: str = "pressure",
            stack_pressure: float = 0.0, strength: float = 0.0,
            elastic: Mapping[int | str, tuple[float, float]] | None = None,
            eigenstrain: Mapping[int | str, float] | None = None, materials: Any = None,
            tol: float = 1e-6, dtype: str = "float32", maxiter: int = 500, fields: bool = False,
            contact: bool = False, contact_before: Mapping[str, Any] | None = None,
-           coarsen: int = 1) -> StressResult:
+           coarsen: int = 1, anisotropic_stiffness: bool = False) -> StressResult:
     """Stress from the active material's volume change at a state of charge.
 
     Parameters
@@ -1280,6 +1389,10 @@ def stress(ms: Microstructure, *, state: float | None = None, boundary: str = "p
     coarsen : int
         Composite voxels on a grid this many times coarser (see :func:`stress_of_labels`):
         per-phase eigenstrains only, and no contact loss (it needs the interface faces).
+    anisotropic_stiffness : bool
+        Each grain of a layered oxide (an active material with a lattice-strain path) gets the
+        single-crystal stiffness :func:`layered_oxide_stiffness` (scaled to the material's
+        polycrystalline E) rotated by the grain's orientation, instead of the isotropic E, nu.
     """
     if not isinstance(ms, Microstructure):
         raise InputError(f"ms: expected a Microstructure, got {type(ms).__name__}; "
@@ -1297,6 +1410,9 @@ def stress(ms: Microstructure, *, state: float | None = None, boundary: str = "p
     eps, _info = _eigenstrain_of(ms, materials, state, eig_over)
     names = {lab: ph.name for lab, ph in table.items()}
     coarsen = _check_coarsen(coarsen, None)
+    if anisotropic_stiffness and coarsen > 1:
+        raise InputError("anisotropic_stiffness: not together with coarsen (composite voxels mix "
+                         "isotropic phases); solve at the image's resolution")
     if coarsen > 1:
         if contact:
             raise InputError("coarsen: the contact loss needs the interface faces at the image's resolution, "
@@ -1314,10 +1430,13 @@ def stress(ms: Microstructure, *, state: float | None = None, boundary: str = "p
                                 boundary=boundary, stack_pressure=stack_pressure, strength=strength, tol=tol,
                                 dtype=dtype, maxiter=maxiter, fields=fields, names=names, state=state,
                                 coarsen=coarsen)
+    classes = None
+    if anisotropic_stiffness:
+        classes = _grain_stiffness(ms, materials, el)
     res = stress_of_labels(ms.labels, el, voxel_size=ms.spacing, eigenstrain_field_=eps, boundary=boundary,
                            stack_pressure=stack_pressure, strength=strength, tol=tol, dtype=dtype,
                            maxiter=maxiter, fields=fields, names=names, interface_types=_Classifier(ms),
-                           state=state)
+                           state=state, stiffness_classes=classes)
     if contact:
         import dataclasses
 

@@ -111,3 +111,11 @@ def test_coarsen_plain_array_and_structure(ti_cpu, tmp_path, capsys):
     io.save(ms, s)
     rc, _, err = _run(capsys, ["stress", str(s), "--soc", "0.2", "--coarsen", "2"])
     assert rc == 2 and "--no-contact" in err
+
+
+def test_anisotropic_stiffness_flag_needs_a_structure(tmp_path, capsys):
+    f = tmp_path / "lab.npy"
+    np.save(f, np.ones((4, 4, 4), np.uint8))
+    rc, _, err = _run(capsys, ["stress", str(f), "--voxel-size-um", "0.5", "--elastic", "1=150,0.25",
+                               "--anisotropic-stiffness"])
+    assert rc == 2 and "no grains or orientations" in err

@@ -50,6 +50,8 @@ def test_impossible_values_are_refused_before_the_first_case():
         study(grid={"soc": [0.2, 1.5]})
     with pytest.raises(InputError, match="stack_pressure_MPa"):
         study(grid={"stack_pressure_MPa": [-1.0]})
+    with pytest.raises(InputError, match="anisotropic_stiffness.*true or false"):
+        study(grid={"anisotropic_stiffness": ["yes"]})
     with pytest.raises(InputError, match="one length"):
         study(zip={"active.fraction": [0.6, 0.7], "electrolyte.fraction": [0.37]})
     with pytest.raises(InputError, match="also given"):
@@ -100,3 +102,10 @@ def test_leftovers_of_a_killed_write_go_and_nothing_else(tmp_path):
     mine.write_text("{}")
     f.open(st, st.cases())
     assert not half.exists() and mine.exists()
+
+
+def test_anisotropic_stiffness_is_a_run_parameter_not_a_recipe_key():
+    cases = study(grid={"anisotropic_stiffness": [False, True]}).cases()
+    assert [c.anisotropic_stiffness for c in cases] == [False, True]
+    assert all("anisotropic_stiffness" not in c.overrides for c in cases)
+    assert cases[0].id != cases[1].id

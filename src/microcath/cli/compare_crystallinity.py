@@ -22,8 +22,11 @@ import click
 @click.option("--workers", type=int, default=None, help="Worker processes (default: one per core).")
 @click.option("--scheduler", default=None, metavar="ADDRESS", help="An existing Dask scheduler.")
 @click.option("--no-figures", is_flag=True, help="Do not keep each case's figures (faster).")
+@click.option("--anisotropic-stiffness", "aniso", is_flag=True,
+              help="Rotated single-crystal stiffness per grain in the stress stage (microcath stress "
+                   "--anisotropic-stiffness).")
 def command(recipes: tuple[str, ...], seeds: int, shape, voxel_size_um, soc: float, pressures, out_dir: str,
-            workers, scheduler, no_figures: bool) -> None:
+            workers, scheduler, no_figures: bool, aniso: bool) -> None:
     """Compare a single-crystal and a polycrystalline recipe (RECIPES: the two names,
     default nmc811_sc_lpscl nmc811_pc_lpscl) at equal composition: contact and triphase
     fractions, conductivities and utilisable fraction, and at the charged state the
@@ -41,7 +44,8 @@ def command(recipes: tuple[str, ...], seeds: int, shape, voxel_size_um, soc: flo
     comp = compare_crystallinity(recipes or RECIPE_PAIR, seeds=seeds, shape=shape,
                                  voxel_size_um=voxel_size_um, soc=soc,
                                  stack_pressures_MPa=pressures or (0.0, 50.0), out_dir=out_dir,
-                                 workers=workers, scheduler=scheduler, figures=not no_figures)
+                                 workers=workers, scheduler=scheduler, figures=not no_figures,
+                                 anisotropic_stiffness=aniso)
     for p in sorted(comp.summary["stack_pressure_MPa"].unique()):
         for q in QUANTITIES:
             click.echo(comp.statement(q, p))

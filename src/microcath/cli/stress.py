@@ -60,6 +60,9 @@ def _parse_eigenstrain(items: tuple[str, ...]) -> dict[int | str, float]:
                    "share becomes a laminate with the image's fractions and interface normal): F^3 fewer "
                    "voxels, and more accurate than the binary image at that resolution. Statistics and "
                    "fields are on the coarse grid; no interface tractions or contact loss (--no-contact).")
+@click.option("--anisotropic-stiffness", "aniso", is_flag=True,
+              help="Grains of a layered oxide get a single-crystal stiffness (LiCrO2's shape scaled to the "
+                   "material's E) rotated by their orientation, instead of the isotropic E, nu.")
 @click.option("--tol", type=float, default=1e-6, show_default=True, help="Relative residual tolerance.")
 @click.option("--float64", "float64", is_flag=True, help="Solve in float64 (default float32).")
 @click.option("--maxiter", type=int, default=500, show_default=True, help="Iteration limit per solve.")
@@ -68,7 +71,7 @@ def _parse_eigenstrain(items: tuple[str, ...]) -> dict[int | str, float]:
               help="Write displacement [m], stress [Pa], hydrostatic and von Mises stress to a .vti file.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing --fields file.")
 def command(file: Path, soc, boundary, stack_pressure, strength, elastic, eigenstrain, phases, voxel_size_um,
-            contact, coarsen, tol, float64, maxiter, as_json, fields_out, overwrite) -> None:
+            contact, coarsen, aniso, tol, float64, maxiter, as_json, fields_out, overwrite) -> None:
     """Stress from the active material's volume change in FILE, the interfaces it opens and
     (with materials) the conductivity and utilisable fraction that remain."""
     from .. import io, mechanics
@@ -94,7 +97,8 @@ def command(file: Path, soc, boundary, stack_pressure, strength, elastic, eigens
                          "--dtype uint8 --phases SPEC --voxel-size-um X -o structure.mcath")
     if fmt == "native" or phases is not None:
         ms = io.load(file, phases=phases, voxel_size=given)
-        result = mechanics.stress(ms, state=soc, elastic=el, eigenstrain=eig, contact=contact, **opts)
+        result = mechanics.stress(ms, state=soc, elastic=el, eigenstrain=eig, contact=contact,
+                                  anisotropic_stiffness=aniso, **opts)
         vti_ms, spacing = ms, ms.spacing
         if coarsen > 1:
             vti_ms, spacing = None, tuple(coarsen * h for h in ms.spacing)
@@ -104,6 +108,9 @@ def command(file: Path, soc, boundary, stack_pressure, strength, elastic, eigens
                              "give it, e.g. --voxel-size-um 0.5")
         if soc is not None:
             raise InputError("--soc: a plain label array has no materials; give --eigenstrain LABEL=value")
+        if aniso:
+            raise InputError("--anisotropic-stiffness: a plain label array has no grains or orientations; "
+                             "use a structure file (.mcath) with grains")
         labels = io.read_array(file)
         names = [k for k in list(el) + list(eig) if isinstance(k, str)]
         if names:

@@ -55,6 +55,8 @@ class RunConfig:
         State coordinate of the stress stage (``x_Li``; None: each active material's charged end).
     stack_pressure : float
         Stack pressure of the stress stage [Pa].
+    anisotropic_stiffness : bool
+        Grains of a layered oxide take a rotated single-crystal stiffness in the stress stage.
     """
 
     recipe: str = "default"
@@ -67,6 +69,7 @@ class RunConfig:
     axes: tuple[str, ...] = ("x",)
     soc: float | None = None
     stack_pressure: float = 0.0
+    anisotropic_stiffness: bool = False
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,7 @@ def run(ctx: RunContext) -> StageOutput:
         return StageOutput(not_run=LINES["no state"], lines=(Line(NAME, LINES["no state"]),))
     draw = cfg.figures
     res = stress(ms, state=state, stack_pressure=cfg.stack_pressure, contact=True, fields=draw,
-                 contact_before=ctx.conductivity)
+                 contact_before=ctx.conductivity, anisotropic_stiffness=cfg.anisotropic_stiffness)
     fmt = {"state": f"x_Li {state:g}"}
     figures = []
     fields = {}

@@ -65,7 +65,7 @@ def task_of(study: Study, case: Case, *, case_dir: str | None = None) -> dict[st
         "recipe": None if study.recipe is None else study.recipe.params,
         "structure": study.structure, "voxel_size_um": study.voxel_size_um,
         "overrides": case.overrides, "shape": case.shape, "soc": case.soc,
-        "stack_pressure_MPa": case.stack_pressure_MPa,
+        "stack_pressure_MPa": case.stack_pressure_MPa, "anisotropic_stiffness": case.anisotropic_stiffness,
         "quantities": [q.name for q in study.quantities], "stages": list(study.stages),
         "axes": list(_q.axes_for(study.quantities)), "keep": list(study.keep), "case_dir": case_dir,
         "fingerprint": study.fingerprint(), "phases": None,
@@ -170,7 +170,8 @@ def _run(task: dict[str, Any], record: dict[str, Any]) -> None:
     config = RunConfig(recipe=_recipe(task), shape=task["shape"], seed=task["seed"],
                        overrides=task["overrides"], progress=False, figures="figures" in keep,
                        axes=tuple(task["axes"]), soc=task["soc"],
-                       stack_pressure=float(task["stack_pressure_MPa"]) * 1e6)
+                       stack_pressure=float(task["stack_pressure_MPa"]) * 1e6,
+                       anisotropic_stiffness=bool(task.get("anisotropic_stiffness", False)))
     stages = [s for s in STAGES if s.name in task["stages"]]
     if "figures" in keep:
         from ..pipeline import export

@@ -103,7 +103,8 @@ def _fmt(x: float) -> str:
 
 
 def _study(kind: str, recipe: str, *, seeds: Sequence[int], shape, voxel_size_um, soc: float,
-           pressures: Sequence[float], overrides: Mapping[str, Any], figures: bool) -> dict:
+           pressures: Sequence[float], overrides: Mapping[str, Any], figures: bool,
+           anisotropic_stiffness: bool = False) -> dict:
     q = list(QUANTITIES) + AE_TRACTION + (GB_TRACTION if kind == "polycrystalline" else [])
     st: dict[str, Any] = {"name": f"crystallinity-{kind}", "recipe": recipe, "seeds": list(seeds),
                           "quantities": q, "set": {"soc": soc, **dict(overrides)},
@@ -113,6 +114,8 @@ def _study(kind: str, recipe: str, *, seeds: Sequence[int], shape, voxel_size_um
         st["shape"] = list(shape) if not isinstance(shape, int) else shape
     if voxel_size_um is not None:
         st["set"]["voxel_size_um"] = float(voxel_size_um)
+    if anisotropic_stiffness:
+        st["set"]["anisotropic_stiffness"] = True
     return st
 
 
@@ -121,8 +124,8 @@ def compare_crystallinity(recipes: Sequence[str] = RECIPE_PAIR, *, seeds: int | 
                           soc: float = 0.2, stack_pressures_MPa: Sequence[float] = (0.0, 50.0),
                           out_dir: str | os.PathLike = "crystallinity", overrides: Mapping | None = None,
                           client: Any = None, workers: int | None = None, scheduler: str | None = None,
-                          figures: bool = True, report: bool = True,
-                          progress: bool = True) -> CrystallinityComparison:
+                          figures: bool = True, report: bool = True, progress: bool = True,
+                          anisotropic_stiffness: bool = False) -> CrystallinityComparison:
     """Compare a single-crystal and a polycrystalline recipe over seeds and stack pressures.
 
     Parameters
@@ -148,6 +151,9 @@ def compare_crystallinity(recipes: Sequence[str] = RECIPE_PAIR, *, seeds: int | 
         Keep each case's figures (the 3-D render of the opened interfaces among them).
     report : bool
         Write the figures and ``report/report.html`` of the comparison.
+    anisotropic_stiffness : bool
+        Rotated single-crystal stiffness per grain in the stress stage (see
+        :func:`microcath.mechanics.stress`); both kinds then need grains with orientations.
     """
     import pandas as pd
 
@@ -169,7 +175,8 @@ def compare_crystallinity(recipes: Sequence[str] = RECIPE_PAIR, *, seeds: int | 
     tables = []
     for kind, recipe in zip(KINDS, recipes, strict=True):
         st = _study(kind, recipe, seeds=seed_list, shape=shape, voxel_size_um=voxel_size_um, soc=soc,
-                    pressures=pressures, overrides={**common, **per_kind[kind]}, figures=figures)
+                    pressures=pressures, overrides={**common, **per_kind[kind]}, figures=figures,
+                    anisotropic_stiffness=anisotropic_stiffness)
         df = sweep(st, client, out_dir=root / kind, workers=workers, scheduler=scheduler, progress=progress)
         df = df.copy()
         df.insert(0, "kind", kind)

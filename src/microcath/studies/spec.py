@@ -24,8 +24,9 @@ A study is a TOML file or the same content as a dict (:func:`load_study`)::
 
 Parameters are recipe keys as ``--set`` writes them (dotted paths, see
 :func:`microcath.geometries.recipes.parse_overrides`), plus :data:`EXTRA_PARAMETERS`:
-``shape`` (an int or three), ``soc`` (state coordinate of the stress stage, ``x_Li``)
-and ``stack_pressure_MPa``. ``seed`` is varied with ``seeds``. ``[grid]``, ``[zip]`` and
+``shape`` (an int or three), ``soc`` (state coordinate of the stress stage, ``x_Li``),
+``stack_pressure_MPa`` and ``anisotropic_stiffness`` (true: rotated single-crystal stiffness per
+grain in the stress stage). ``seed`` is varied with ``seeds``. ``[grid]``, ``[zip]`` and
 ``[[cases]]`` multiply; every case is repeated for every seed.
 
 :func:`load_study` validates the whole study before anything runs: unknown keys are named
@@ -58,7 +59,7 @@ __all__ = ["Study", "Case", "load_study", "EXTRA_PARAMETERS", "STUDY_KEYS"]
 STUDY_KEYS = ("name", "title", "recipe", "structure", "voxel_size_um", "shape", "seeds", "quantities",
               "keep", "set", "grid", "zip", "cases")
 #: parameters that are not recipe keys
-EXTRA_PARAMETERS = ("shape", "soc", "stack_pressure_MPa")
+EXTRA_PARAMETERS = ("shape", "soc", "stack_pressure_MPa", "anisotropic_stiffness")
 KEEP = ("structure", "figures")
 _MIN_SIDE = 8  # the generator's smallest box side
 
@@ -81,6 +82,7 @@ class Case:
     shape : tuple of int or None
     soc : float or None
     stack_pressure_MPa : float
+    anisotropic_stiffness : bool
     """
 
     id: str
@@ -91,6 +93,7 @@ class Case:
     shape: tuple[int, int, int] | None
     soc: float | None
     stack_pressure_MPa: float
+    anisotropic_stiffness: bool = False
 
 
 @dataclass(frozen=True)
@@ -166,7 +169,8 @@ class Study:
                             overrides={k: v for k, v in allp.items() if k not in EXTRA_PARAMETERS},
                             shape=_shape(shape) if shape is not None else None,
                             soc=None if allp.get("soc") is None else float(allp["soc"]),
-                            stack_pressure_MPa=float(allp.get("stack_pressure_MPa", 0.0))))
+                            stack_pressure_MPa=float(allp.get("stack_pressure_MPa", 0.0)),
+                            anisotropic_stiffness=bool(allp.get("anisotropic_stiffness", False))))
         return out
 
     def to_dict(self) -> dict:
@@ -263,6 +267,9 @@ def _check_extra(key: str, value: Any, where: str) -> None:
                              f"[0, 1], got {value!r}")
     elif key == "stack_pressure_MPa":
         validation.nonnegative(value, where, "MPa")
+    elif key == "anisotropic_stiffness":
+        if not isinstance(value, bool):
+            raise InputError(f"{where}: expected true or false, got {value!r}")
 
 
 def _table(data: Mapping, key: str) -> dict:
