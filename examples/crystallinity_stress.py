@@ -38,6 +38,7 @@ def main(argv=None) -> int:
                                  anisotropic_stiffness=args.anisotropic_stiffness)
             c = r.contact
             gb = r.interfaces.get("grain_boundary")
+            gb = gb if gb and gb["n_faces"] else None  # a single crystal has the type, with no faces
             row = {
                 "structure": name, "stack_pressure_MPa": p, "n_grains": ms.n_grains,
                 "opened_active_electrolyte": r.interfaces["active/electrolyte"]["opened_fraction"],
