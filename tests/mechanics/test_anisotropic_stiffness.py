@@ -7,6 +7,7 @@ import pytest
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from scipy.spatial.transform import Rotation
+from scipy_assembly import brick, isotropic_D
 
 from microcath import mechanics as M
 from microcath.errors import InputError
@@ -80,29 +81,6 @@ def test_single_crystal_under_stack_pressure_matches_its_compliance(ti_cpu, q):
         assert abs(e[4]) + abs(e[5]) > 0.05 * abs(e[0])
 
 
-def _brick():
-    def bmat(pt):
-        B = np.zeros((6, 24))
-        for a, c in enumerate(itertools.product((0, 1), repeat=3)):
-            f = [pt[d] if c[d] else 1 - pt[d] for d in range(3)]
-            s = [1 if c[d] else -1 for d in range(3)]
-            g = (s[0] * f[1] * f[2], f[0] * s[1] * f[2], f[0] * f[1] * s[2])
-            B[0, 3 * a], B[1, 3 * a + 1], B[2, 3 * a + 2] = g
-            B[3, 3 * a + 1], B[3, 3 * a + 2] = g[2], g[1]
-            B[4, 3 * a], B[4, 3 * a + 2] = g[2], g[0]
-            B[5, 3 * a], B[5, 3 * a + 1] = g[1], g[0]
-        return B
-    gp = 0.5 + np.array([-1, 1]) / (2 * np.sqrt(3))
-    return [bmat(p) for p in itertools.product(gp, repeat=3)], bmat((0.5, 0.5, 0.5))
-
-
-def _iso(E, nu):
-    lam, mu = E * nu / ((1 + nu) * (1 - 2 * nu)), E / (2 * (1 + nu))
-    D = np.diag([2 * mu] * 3 + [mu] * 3)
-    D[:3, :3] += lam
-    return D
-
-
 def test_polycrystal_matches_scipy_direct_solve(ti_cpu):
     """Two NMC811 grains of different orientations, LPSCl and pores (8^3, periodic cell at zero
     mean strain, x_Li 0.2 lattice strains): the same discrete system assembled here with scipy
@@ -127,8 +105,8 @@ def test_polycrystal_matches_scipy_direct_solve(ti_cpu):
         D[g], R = _rotated(C0, qs[g - 1])
         T = R @ np.diag([ea, ea, ec]) @ R.T
         eps[g] = np.array([T[i, j] * (1 if i == j else 2) for i, j in V])  # engineering shear
-    D_se = _iso(LPSCL.youngs_modulus, LPSCL.poisson_ratio)
-    Bg, B0 = _brick()
+    D_se = isotropic_D(LPSCL.youngs_modulus, LPSCL.poisson_ratio)
+    Bg, B0 = brick()
     rows, cols, vals = [], [], []
     f = np.zeros(3 * n**3)
     for (i, j, k), v in np.ndenumerate(lab):

@@ -6,45 +6,20 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
+from scipy_assembly import brick, isotropic_D
 
 from microcath import mechanics as M
 
 AM, SE = (150e9, 0.25), (20e9, 0.30)
 
 
-def _brick(h=(1.0, 1.0, 1.0)):
-    """B matrices (6x24, Voigt with engineering shear) at the 8 Gauss points and at the centre of
-    a brick with edges ``h``."""
-    def bmat(pt):
-        B = np.zeros((6, 24))
-        for a, (i, j, k) in enumerate(itertools.product((0, 1), repeat=3)):
-            c = (i, j, k)
-            f = [pt[d] if c[d] else 1 - pt[d] for d in range(3)]
-            s = [1 if c[d] else -1 for d in range(3)]
-            g = (s[0] * f[1] * f[2] / h[0], f[0] * s[1] * f[2] / h[1], f[0] * f[1] * s[2] / h[2])
-            B[0, 3 * a], B[1, 3 * a + 1], B[2, 3 * a + 2] = g
-            B[3, 3 * a + 1], B[3, 3 * a + 2] = g[2], g[1]
-            B[4, 3 * a], B[4, 3 * a + 2] = g[2], g[0]
-            B[5, 3 * a], B[5, 3 * a + 1] = g[1], g[0]
-        return B
-    gp = 0.5 + np.array([-1, 1]) / (2 * np.sqrt(3))
-    return [bmat(p) for p in itertools.product(gp, repeat=3)], bmat((0.5, 0.5, 0.5))
-
-
-def _D(E, nu):
-    lam, mu = E * nu / ((1 + nu) * (1 - 2 * nu)), E / (2 * (1 + nu))
-    D = np.diag([2 * mu] * 3 + [mu] * 3)
-    D[:3, :3] += lam
-    return D
-
-
 def _assemble(lab, h, eps_am):
     """Stiffness (scipy CSR) and eigenstrain load of the periodic voxel grid ``lab`` (0 AM with
     eigenstrain, 1 SE, 2 pore), node (i, j, k) -> i*n*n + j*n + k."""
     n = lab.shape[0]
-    Bg, B0 = _brick(h)
+    Bg, B0 = brick(h)
     vol = h[0] * h[1] * h[2]
-    Ds = {0: _D(*AM), 1: _D(*SE)}
+    Ds = {0: isotropic_D(*AM), 1: isotropic_D(*SE)}
     rows, cols, vals = [], [], []
     f = np.zeros(3 * n**3)
     for (i, j, k), v in np.ndenumerate(lab):
@@ -71,8 +46,8 @@ def _dofs(i, j, k, n):
 
 def _centre_stress(lab, u, h, eps_am):
     n = lab.shape[0]
-    _, B0 = _brick(h)
-    Ds = {0: _D(*AM), 1: _D(*SE)}
+    _, B0 = brick(h)
+    Ds = {0: isotropic_D(*AM), 1: isotropic_D(*SE)}
     sig = np.zeros(lab.shape + (6,))
     for (i, j, k), v in np.ndenumerate(lab):
         if v == 2:
