@@ -848,7 +848,8 @@ def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, floa
         log.info("composite voxels: %d of %d coarse voxels are laminates (%d classes), %d mixed kept binary",
                  composite.n_composite, labels.size, composite.n_classes, composite.n_binary)
     else:
-        _check_memory(labels.shape, dtype)
+        n_table = 0 if stiffness_classes is None else len(stiffness_classes[1])
+        _check_memory(labels.shape, dtype, composite=stiffness_classes is not None, table_rows=n_table)
         if eigenstrain_field_ is None:
             eps = EigenstrainField.of(labels, iso)
         elif isinstance(eigenstrain_field_, EigenstrainField):
@@ -1160,11 +1161,14 @@ def _check_labels(labels: Any) -> np.ndarray:
     return np.ascontiguousarray(validation.labels(a))
 
 
-def _check_memory(shape, dtype: str, composite: bool = False) -> None:
+def _check_memory(shape, dtype: str, composite: bool = False, table_rows: int = 0) -> None:
+    """``composite``: element classes beyond the labels (composite voxels, grains); ``table_rows``:
+    their 24x24 float64 matrices, once on the host and once on the device."""
     from .gpu_kernels.elasticity import bytes_per_voxel
     from .memory import check_memory
 
     extra = COMPOSITE_BYTES_PER_VOXEL if composite else 0.0
+    extra += 2 * 576 * 8 * table_rows / max(1, math.prod(shape))
     check_memory(shape, bytes_per_voxel(dtype, VECTOR_DTYPE) + HOST_BYTES_PER_VOXEL + extra,
                  what=f"the {dtype} elasticity solver and its post-processing", parameter="labels")
 
