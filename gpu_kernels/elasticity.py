@@ -940,7 +940,7 @@ class ElasticSolver:
         if extra_matrices is None:
             lab_d = ti.ndarray(ti.u8, (labels.size,))
             lab_d.from_numpy(np.ascontiguousarray(labels, dtype=np.uint8).ravel())
-        else:  # composite voxels: class 256 + j has the element matrix extra_matrices[j]
+        else:  # element classes (composite voxels, grains): class 256 + j has extra_matrices[j]
             extra_matrices = np.asarray(extra_matrices, dtype=np.float64).reshape(-1, 24, 24)
             lab_d = ti.ndarray(ti.i32, (labels.size,))
             lab_d.from_numpy(np.ascontiguousarray(labels, dtype=np.int32).ravel())

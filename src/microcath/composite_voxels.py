@@ -30,7 +30,8 @@ import numpy as np
 
 from .errors import InputError
 
-__all__ = ["CompositeVoxels", "coarsen", "laminate", "laminate_tables", "PHI_STEPS", "NORMAL_STEPS"]
+__all__ = ["CompositeVoxels", "coarsen", "laminate", "laminate_tables", "to_voigt", "from_voigt", "PHI_STEPS",
+           "NORMAL_STEPS"]
 
 #: volume fractions of a laminate are rounded to multiples of 1 / PHI_STEPS (exact for the
 #: fractions of factor 2 and 4 blocks)
@@ -185,6 +186,13 @@ def laminate(C1: np.ndarray, C2: np.ndarray, tau1: np.ndarray, tau2: np.ndarray,
 def to_voigt(C: np.ndarray) -> np.ndarray:
     """(..., 3, 3, 3, 3) -> (..., 6, 6) Voigt matrix acting on engineering shear strains."""
     return np.stack([np.stack([C[..., i, j, k, l] for k, l in _VOIGT], -1) for i, j in _VOIGT], -2)
+
+
+def from_voigt(C: np.ndarray) -> np.ndarray:
+    """(6, 6) Voigt matrix (engineering shear) -> (3, 3, 3, 3) tensor with its minor symmetries:
+    the inverse of :func:`to_voigt`."""
+    idx = np.array([[0, 5, 4], [5, 1, 3], [4, 3, 2]])  # tensor index pair -> Voigt row
+    return np.asarray(C, dtype=np.float64)[idx[:, :, None, None], idx[None, None, :, :]]
 
 
 def laminate_tables(cv: CompositeVoxels, lam: np.ndarray, mu: np.ndarray,

@@ -194,15 +194,9 @@ def layered_oxide_stiffness(E: float) -> np.ndarray:
 def rotate_stiffness(C: np.ndarray, R: np.ndarray) -> np.ndarray:
     """(n, 6, 6) ``C`` (6, 6 Voigt, engineering shear) rotated by the (n, 3, 3) matrices ``R``
     (crystal -> sample): ``C'_ijkl = R_ia R_jb R_kc R_ld C_abcd``."""
-    from .composite_voxels import to_voigt
+    from .composite_voxels import from_voigt, to_voigt
 
-    T = np.zeros((3, 3, 3, 3))
-    for I, (i, j) in enumerate(_VOIGT):
-        for J, (k, l) in enumerate(_VOIGT):
-            for a, b in {(i, j), (j, i)}:
-                for c, d in {(k, l), (l, k)}:
-                    T[a, b, c, d] = C[I, J]
-    return to_voigt(np.einsum("nia,njb,nkc,nld,abcd->nijkl", R, R, R, R, T, optimize=True))
+    return to_voigt(np.einsum("nia,njb,nkc,nld,abcd->nijkl", R, R, R, R, from_voigt(C), optimize=True))
 
 
 def _grain_tensors(q: np.ndarray, eps_a: float, eps_c: float) -> np.ndarray:
@@ -335,11 +329,13 @@ class _Problem:
     """Loads, post-processing and null space of one discrete problem (numpy, host side)."""
 
     def __init__(self, labels: np.ndarray, lam: np.ndarray, mu: np.ndarray, periodic_x: bool,
-                 spacing: tuple[float, float, float] = (1.0, 1.0, 1.0), laminates: np.ndarray | None = None):
-        """``laminates``: (m, 6, 6) Voigt stiffness (engineering shear) of the composite-voxel
-        classes; ``labels`` then holds int32 classes (``256 + j``: laminate ``j``) and ``lam``,
-        ``mu`` are 0 on those rows, so every isotropic expression below gives 0 there and the
-        laminate's own term is added on those elements."""
+                 spacing: tuple[float, float, float] = (1.0, 1.0, 1.0),
+                 class_stiffness: np.ndarray | None = None):
+        """``class_stiffness``: (m, 6, 6) Voigt stiffness (engineering shear) of the element classes
+        beyond the labels (composite voxels' laminates, grains' rotated crystals); ``labels``
+        then holds int32 classes (``256 + j``: row ``j``) and ``lam``, ``mu`` are 0 on those rows,
+        so every isotropic expression below gives 0 there and the class's own term is added on
+        those elements."""
         from .gpu_kernels.elasticity import centre_gradients, element_matrix
 
         self.h = tuple(float(v) for v in spacing)  # element edges in the length unit of u
@@ -353,17 +349,17 @@ class _Problem:
         self.gv = self.vol * self.g  # V B0: the load of a uniform element stress
         self.solid = (lam[labels] != 0) | (mu[labels] != 0)
         self.stiff_scale = float(np.max(lam + 2 * mu))
-        self.lamC = self.lamK = None
-        if laminates is not None and len(laminates):
+        self.classC = self.classK = None
+        if class_stiffness is not None and len(class_stiffness):
             from .composite_voxels import FIRST_CLASS
 
             self.first_class = FIRST_CLASS
-            self.lamK = element_matrix(laminates, self.h)  # (m, 24, 24)
-            Ct = np.array(laminates, dtype=np.float64)
+            self.classK = element_matrix(class_stiffness, self.h)  # (m, 24, 24)
+            Ct = np.array(class_stiffness, dtype=np.float64)
             Ct[:, :, 3:] *= 2.0  # acting on tensor shear components
-            self.lamC = Ct
+            self.classC = Ct
             self.solid |= labels >= FIRST_CLASS
-            diag = laminates[:, :3, :3].diagonal(axis1=1, axis2=2)
+            diag = class_stiffness[:, :3, :3].diagonal(axis1=1, axis2=2)
             self.stiff_scale = max(self.stiff_scale, float(np.max(diag)))
         self._solver = None  # kept between the loads of one operator (see _solve)
         self._solver_key = None
@@ -407,8 +403,8 @@ class _Problem:
         for x0 in range(0, self.nx, step):
             yield slice(x0, min(self.nx, x0 + step))
 
-    def _laminate_part(self, labels: np.ndarray):
-        """Elements of ``labels`` that are composite voxels (bool) and their laminate rows."""
+    def _class_part(self, labels: np.ndarray):
+        """Elements of ``labels`` in a class beyond the labels (bool) and their table rows."""
         sel = labels >= self.first_class
         return sel, labels[sel] - self.first_class
 
@@ -425,9 +421,9 @@ class _Problem:
         mu = self.mu[labels][..., None, None]
         tr = np.trace(T, axis1=-2, axis2=-1)[..., None, None]
         out = lam * tr * np.eye(3) + 2 * mu * T
-        if self.lamC is not None:
-            sel, rows = self._laminate_part(labels)
-            out[sel] = _voigt_to_tensor(np.einsum("nij,nj->ni", self.lamC[rows], e[sel]))
+        if self.classC is not None:
+            sel, rows = self._class_part(labels)
+            out[sel] = _voigt_to_tensor(np.einsum("nij,nj->ni", self.classC[rows], e[sel]))
         return out
 
     def load(self, eps: EigenstrainField, E_macro: np.ndarray | None) -> np.ndarray:
@@ -450,9 +446,9 @@ class _Problem:
         last = np.zeros((1, self.ny, self.nz, 3))
         plate = [3 * b for b in range(8) if (b >> 2) & 1]  # x dofs of the element's last-plane nodes
         lsel = None
-        if self.lamK is not None:
-            lsel, rows = self._laminate_part(self.labels[-1])
-            lcol = self.lamK[rows][:, :, plate].sum(axis=2)  # (n, 24)
+        if self.classK is not None:
+            lsel, rows = self._class_part(self.labels[-1])
+            lcol = self.classK[rows][:, :, plate].sum(axis=2)  # (n, 24)
         for a in range(8):
             col = kl[3 * a:3 * a + 3, plate].sum(axis=1)
             cm = km[3 * a:3 * a + 3, plate].sum(axis=1)
@@ -491,9 +487,9 @@ class _Problem:
         lam = self.lam[labels][..., None]
         mu = self.mu[labels][..., None]
         lsel = None
-        if self.lamC is not None:
-            lsel, rows = self._laminate_part(labels)
-            lsig = np.einsum("nij,nj->ni", self.lamC[rows], e[lsel])
+        if self.classC is not None:
+            lsel, rows = self._class_part(labels)
+            lsig = np.einsum("nij,nj->ni", self.classC[rows], e[lsel])
         tr = e[..., :3].sum(axis=-1, keepdims=True)
         e *= 2 * mu
         e[..., :3] += lam * tr
@@ -534,9 +530,9 @@ class _Problem:
             lab = self.labels[sl].ravel()
             lam, mu = self.lam[lab], self.mu[lab]
             quad = lam * ((ue @ kl) * ue).sum(1) + mu * ((ue @ km) * ue).sum(1)  # BLAS, not einsum's loop
-            if self.lamK is not None:
-                lsel, rows = self._laminate_part(lab)
-                quad[lsel] = np.einsum("ni,nij,nj->n", ue[lsel], self.lamK[rows], ue[lsel])
+            if self.classK is not None:
+                lsel, rows = self._class_part(lab)
+                quad[lsel] = np.einsum("ni,nij,nj->n", ue[lsel], self.classK[rows], ue[lsel])
             sig_star = self.stress_free_stress(eps_star, None, self.labels[sl]).reshape(-1, 3, 3)
             f_dot = sum(np.einsum("ei,ei->e", ue[:, 3 * a:3 * a + 3], sig_star @ self.gv[a])
                         for a in range(8))
@@ -551,9 +547,9 @@ class _Problem:
 
         kl, km = element_matrices(self.h)
         K = self.lam[labels, None, None] * kl + self.mu[labels, None, None] * km
-        if self.lamK is not None:
-            sel, rows = self._laminate_part(labels)
-            K[sel] = self.lamK[rows]
+        if self.classK is not None:
+            sel, rows = self._class_part(labels)
+            K[sel] = self.classK[rows]
         return K
 
     def centre_displacement(self, u: np.ndarray) -> np.ndarray:
@@ -739,7 +735,7 @@ def _solve(prob: _Problem, load, mask: np.ndarray, *, dtype: str, tol: float, ma
         solver = ElasticSolver(prob.labels, prob.lam, prob.mu, periodic_x=prob.per_x, mask=mask, dtype=dtype,
                                nullspace=prob.nullspace(),
                                local=HingedGroups(prob) if HINGED_CORRECTION else None,
-                               vector_dtype=VECTOR_DTYPE, spacing=prob.h, extra_matrices=prob.lamK)
+                               vector_dtype=VECTOR_DTYPE, spacing=prob.h, extra_matrices=prob.classK)
         prob._solver, prob._solver_key = solver, (id(mask), dtype)
     return solver.solve(load, tol=tol, maxiter=maxiter)
 
@@ -828,14 +824,14 @@ def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, floa
         iso[int(lab)] = e
     periodic_x = boundary in ("periodic", "free")
     composite = None
-    laminates = None
+    class_stiffness = None
     if coarsen > 1:
         from . import composite_voxels
 
         _check_memory(tuple(s // coarsen for s in labels.shape), dtype, composite=True)
         composite = composite_voxels.coarsen(labels, coarsen, (lam != 0) | (mu != 0),
                                              (periodic_x, True, True))
-        laminates, lam_eps = composite_voxels.laminate_tables(composite, lam, mu, iso)
+        class_stiffness, lam_eps = composite_voxels.laminate_tables(composite, lam, mu, iso)
         table = np.zeros((256 + composite.n_classes, 6))
         table[:256, :3] = iso[:, None]
         table[256:] = lam_eps
@@ -878,8 +874,9 @@ def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, floa
         solver_labels = np.ascontiguousarray(classes, dtype=np.int32)
         lam = np.concatenate([lam, np.zeros(len(table))])
         mu = np.concatenate([mu, np.zeros(len(table))])
-        laminates = table
-    prob = _Problem(solver_labels, lam, mu, periodic_x, tuple(h / vs for h in spacing), laminates=laminates)
+        class_stiffness = table
+    prob = _Problem(solver_labels, lam, mu, periodic_x, tuple(h / vs for h in spacing),
+                    class_stiffness=class_stiffness)
     mask = np.full((prob.mx, prob.ny, prob.nz), 7, np.uint8)
     if not periodic_x:
         mask[0] &= 6
@@ -1035,9 +1032,9 @@ def _force_balance(prob: _Problem, u: np.ndarray, eps: EigenstrainField, *, scal
                                            prob.labels[layer:layer + 1])[0]
         F = 0.0
         lsel = None
-        if prob.lamK is not None:
-            lsel, rows = prob._laminate_part(lab)
-            Kl = prob.lamK[rows]
+        if prob.classK is not None:
+            lsel, rows = prob._class_part(lab)
+            Kl = prob.classK[rows]
         for a in range(8):
             if ((a >> 2) & 1) != plane:
                 continue
@@ -1176,7 +1173,7 @@ def _check_memory(shape, dtype: str, composite: bool = False, table_rows: int = 
 #: composite voxels' extra per coarse voxel [B]: int32 classes instead of uint8 labels, and the
 #: first coarse level's matrices, now one per coarse element next to a laminate rather than one
 #: per label pattern (324 x 4 B on the device, x 8 B on the host while they are formed).
-#: Measured: 355 B/voxel beyond the binary grid's peak on the bench_mechanics composite at 64^3
+#: Measured: 351 B/voxel beyond the binary grid's peak on the bench_mechanics composite at 64^3
 #: from 128^3 (16.5 % laminates; benchmarks/bench_composite_voxels.py)
 COMPOSITE_BYTES_PER_VOXEL = 360
 
