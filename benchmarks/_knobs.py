@@ -8,7 +8,8 @@ from collections.abc import Sequence
 def conduction_knobs(args: Sequence[str]) -> dict[str, str]:
     """Parse ``KEY=VALUE`` arguments and apply them to the conduction solver: ``nu=3,6`` (sweeps
     per level, passed to every ``solve_conduction``), ``CYCLE=v|k``, ``ISLAND_MAX_VOXELS=8``,
-    ``ISLAND_INTERPOLATION_CONTRAST=1e30`` (in ``transport``). Returns the parsed knobs."""
+    ``ISLAND_INTERPOLATION_CONTRAST=1e30`` (in ``transport``), ``CRACK_AWARE=0`` (fixed 2x2x2
+    aggregates with the island transfers also after contact loss). Returns the parsed knobs."""
     from microcath.gpu_kernels import conduction as C
 
     from microcath import transport
@@ -29,4 +30,6 @@ def conduction_knobs(args: Sequence[str]) -> dict[str, str]:
         C.ISLAND_MAX_VOXELS = int(knobs["ISLAND_MAX_VOXELS"])
     if "ISLAND_INTERPOLATION_CONTRAST" in knobs:
         transport.ISLAND_INTERPOLATION_CONTRAST = float(knobs["ISLAND_INTERPOLATION_CONTRAST"])
+    if "CRACK_AWARE" in knobs:
+        C.CRACK_AWARE = knobs["CRACK_AWARE"] not in ("0", "false", "False")
     return knobs

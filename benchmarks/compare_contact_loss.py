@@ -5,7 +5,9 @@ The structure is ``generate default --shape N N N --seed 0`` (``microcath run``'
 opened faces are those of ``mechanics.stress(..., state=0.2)`` (no stack pressure, strength 0).
 
 Usage: python benchmarks/compare_contact_loss.py N [nu=4,8] [CYCLE=k] [dtype=float64]
-       [ISLAND_INTERPOLATION_CONTRAST=1e30]
+       [ISLAND_INTERPOLATION_CONTRAST=1e30] [CRACK_AWARE=0]
+(``CRACK_AWARE=0``: the fixed 2x2x2 aggregates of session 5 after opening, for the before/after
+table of docs/transport.md)
 """
 
 import sys

@@ -51,7 +51,7 @@ from dataclasses import dataclass
 import numpy as np
 import taichi as ti
 
-from . import krylov
+from . import aggregation, krylov
 from .grid import cpu_loops
 from .multigrid import KCycle, VCycle, build_hierarchy
 from .runtime import ensure_initialized
@@ -76,6 +76,10 @@ NU_ISLANDS = (3, 6)
 FLEXIBLE = True
 #: operator-dependent interpolation of strong clusters (IslandTransfer) on every level
 ISLAND_INTERPOLATION = True
+#: with cut faces (opened interfaces) at island contrast, coarsen into the crack-aware pieces of
+#: :mod:`aggregation` (default composite, electrons, 64^3 after contact loss: see docs/transport.md)
+CRACK_AWARE = True
+PIECES_DTYPE = None
 
 
 # --------------------------------------------------------------------------- kernels
@@ -374,6 +378,23 @@ def _restrict_residual(x: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1),
     else:
         for ci, cj, ck in ti.ndrange(ncx, ncy, ncz):
             _restrict_one(x, b, gx, gy, gz, bc, mask, masked, ci, cj, ck, nx, ny, nz, ncy, ncz)
+
+
+@ti.kernel
+def _voxel_restrict(x: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1), gx: ti.types.ndarray(ndim=1),
+                    gy: ti.types.ndarray(ndim=1), gz: ti.types.ndarray(ndim=1), cptr: ti.types.ndarray(ndim=1),
+                    child: ti.types.ndarray(ndim=1), bc: ti.types.ndarray(ndim=1), nc: ti.i32, nx: ti.i32,
+                    ny: ti.i32, nz: ti.i32):
+    """bc = P^T (b - A x) onto the pieces of :mod:`aggregation` (children: voxel indices)."""
+    for c in range(nc):
+        acc = ti.cast(0.0, ti.f64)
+        for q in range(cptr[c], cptr[c + 1]):
+            v = child[q]
+            i = v // (ny * nz)
+            j = (v // nz) % ny
+            k = v % nz
+            acc += ti.cast(b[v] - _ax(x, gx, gy, gz, i, j, k, nx, ny, nz), ti.f64)
+        bc[c] = acc
 
 
 @ti.kernel
@@ -973,6 +994,9 @@ class ConductionLevel:
         #: operator-dependent interpolation of highly conducting islands to the next level
         self.island_transfer: IslandTransfer | None = None
         self.island_correction: IslandCorrection | None = None
+        #: coarsen into the crack-aware pieces of :mod:`aggregation` instead of 2x2x2 cells
+        self.crack_aware = False
+        self._pieces: aggregation.NodeLevel | None = None
 
     def new_vector(self, dtype=None):
         a = ti.ndarray(dtype or self.vector_dtype, (self.size,))
@@ -993,6 +1017,10 @@ class ConductionLevel:
         _coarse_solve(x, b, self.gx, self.gy, self.gz, *self.shape, int(sweeps))
 
     def restrict_residual(self, x, b, coarse_b) -> None:
+        if self._pieces is not None:
+            pc = self._pieces
+            _voxel_restrict(x, b, self.gx, self.gy, self.gz, pc.cptr, pc.child, coarse_b, pc.size, *self.shape)
+            return
         it = self.island_transfer
         if it is None:
             _restrict_residual(x, b, self.gx, self.gy, self.gz, coarse_b, *self.shape, *self._coarse_shape(),
@@ -1004,6 +1032,9 @@ class ConductionLevel:
                              it.sums, *self.shape)
 
     def prolong_add(self, coarse_x, x) -> None:
+        if self._pieces is not None:
+            aggregation.prolong(coarse_x, x, self._pieces)
+            return
         nc = self._coarse_shape()
         it = self.island_transfer
         if it is None:
@@ -1015,7 +1046,13 @@ class ConductionLevel:
     def _coarse_shape(self) -> tuple[int, int, int]:
         return tuple((n + 1) // 2 for n in self.shape)  # type: ignore[return-value]
 
-    def coarsen(self) -> "ConductionLevel | None":
+    def coarsen(self) -> "ConductionLevel | aggregation.NodeLevel | None":
+        if self.crack_aware:
+            nx, ny, nz = self.shape
+            self._pieces = aggregation.first_level(
+                self.gx.to_numpy().reshape(nx + 1, ny, nz), self.gy.to_numpy().reshape(self.shape),
+                self.gz.to_numpy().reshape(self.shape), self.shape, PIECES_DTYPE or self.dtype)
+            return self._pieces
         if max(self.shape) <= self.min_coarse:
             return None
         nc = self._coarse_shape()
@@ -1211,7 +1248,10 @@ def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, ri
     correction = None
     interpolated = False
     if islands is not None and len(islands[0]) > 0:
-        if ISLAND_INTERPOLATION if interpolate_islands is None else interpolate_islands:
+        high = ISLAND_INTERPOLATION if interpolate_islands is None else interpolate_islands
+        if high and cuts is not None and CRACK_AWARE:
+            fine.crack_aware = interpolated = True  # pieces split at cut faces and at contrasts
+        elif high:
             transfer = IslandTransfer(fine, *islands, periodic=periodic)
             fine.island_transfer = transfer if transfer.n_voxels else None
             interpolated = fine.island_transfer is not None
