@@ -300,7 +300,8 @@ class NodeLevel:
         return float(_node_apply(x, y, self.ptr, self.nbr, self.g, self.e, self.size))
 
     def smooth(self, x, b, *, forward: bool, sweeps: int = 1) -> None:
-        _node_smooth(x, b, self.ptr, self.nbr, self.g, self.e, self.n_red, self.size, bool(forward), int(sweeps))
+        _node_smooth(x, b, self.ptr, self.nbr, self.g, self.e, self.n_red, self.size, bool(forward),
+                     int(sweeps))
 
     def coarse_solve(self, x, b, sweeps: int) -> None:
         if self.minv is not None:

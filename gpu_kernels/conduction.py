@@ -382,9 +382,9 @@ def _restrict_residual(x: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1),
 
 @ti.kernel
 def _voxel_restrict(x: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1), gx: ti.types.ndarray(ndim=1),
-                    gy: ti.types.ndarray(ndim=1), gz: ti.types.ndarray(ndim=1), cptr: ti.types.ndarray(ndim=1),
-                    child: ti.types.ndarray(ndim=1), bc: ti.types.ndarray(ndim=1), nc: ti.i32, nx: ti.i32,
-                    ny: ti.i32, nz: ti.i32):
+                    gy: ti.types.ndarray(ndim=1), gz: ti.types.ndarray(ndim=1),
+                    cptr: ti.types.ndarray(ndim=1), child: ti.types.ndarray(ndim=1),
+                    bc: ti.types.ndarray(ndim=1), nc: ti.i32, nx: ti.i32, ny: ti.i32, nz: ti.i32):
     """bc = P^T (b - A x) onto the pieces of :mod:`aggregation` (children: voxel indices)."""
     for c in range(nc):
         acc = ti.cast(0.0, ti.f64)
@@ -1019,7 +1019,8 @@ class ConductionLevel:
     def restrict_residual(self, x, b, coarse_b) -> None:
         if self._pieces is not None:
             pc = self._pieces
-            _voxel_restrict(x, b, self.gx, self.gy, self.gz, pc.cptr, pc.child, coarse_b, pc.size, *self.shape)
+            _voxel_restrict(x, b, self.gx, self.gy, self.gz, pc.cptr, pc.child, coarse_b, pc.size,
+                            *self.shape)
             return
         it = self.island_transfer
         if it is None:

@@ -1,7 +1,7 @@
 """Crack-aware coarse levels (``gpu_kernels.aggregation``, issue 12): the pieces follow the
 definition, the coarse operator is the Galerkin product of an independent scipy assembly, the
-block-parity colouring only puts weakly joined nodes of one block in one colour, and the electronic solve after opening faces
-agrees with a direct sparse solve of the same system."""
+block-parity colouring only puts weakly joined nodes of one block in one colour, and the
+electronic solve after the stress stage's opened faces agrees with a direct sparse solve."""
 
 import numpy as np
 import pytest
