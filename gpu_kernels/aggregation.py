@@ -151,18 +151,24 @@ def first_level(gx: np.ndarray, gy: np.ndarray, gz: np.ndarray, shape, dtype) ->
     i, j, k = np.unravel_index(live, shape)
     bcoord = np.stack([i // 2, j // 2, k // 2], axis=1)
     block = (bcoord[:, 0] * ((ny + 1) // 2) + bcoord[:, 1]) * ((nz + 1) // 2) + bcoord[:, 2]
-    return _coarse_level(len(live), la, lb, g, e[live], bcoord, block, live, dtype)
+    level, agg = _coarse_level(len(live), la, lb, g, e[live], bcoord, block, live, dtype, vector_dtype=ti.f64)
+    vmap = np.full(nx * ny * nz, -1, np.int32)
+    vmap[live] = agg
+    level.vmap = _to_device(vmap, ti.i32)
+    return level
 
 
-def _coarse_level(n, ra, rb, g, e, bcoord, block, fine_index, dtype, theta=THETA) -> "NodeLevel":
+def _coarse_level(n, ra, rb, g, e, bcoord, block, fine_index, dtype, theta=THETA, vector_dtype=None):
+    """(the next level, the node of every fine node)."""
     piece = _pieces(n, ra, rb, g, block, theta)
     if piece.max() + 1 > MIN_REDUCTION * n and theta > 0:
         piece = _pieces(n, ra, rb, g, block, 0.0)
     agg, pb, n_red = _number(piece, bcoord)
     nc = int(agg.max()) + 1
     ptr, nbr, gc, ec = _galerkin(agg, nc, ra, rb, g, e)
-    cptr, child = _children(agg, fine_index, nc)
-    return NodeLevel(ptr, nbr, gc, ec, pb, n_red, cptr, child, dtype)
+    children = _children(agg, fine_index, nc)
+    return NodeLevel(ptr, nbr, gc, ec, pb, n_red, children, dtype, vector_dtype=vector_dtype,
+                     device_children=vector_dtype is None), agg
 
 
 # --------------------------------------------------------------------------- kernels
@@ -264,8 +270,10 @@ class NodeLevel:
 
     island_correction = None
 
-    def __init__(self, ptr, nbr, g, e, bcoord, n_red, cptr, child, dtype):
+    def __init__(self, ptr, nbr, g, e, bcoord, n_red, children, dtype, *, vector_dtype=None,
+                 device_children: bool = True):
         self.dtype = dtype
+        self.vector_dtype = vector_dtype or dtype
         self.size = len(e)
         self.shape = (self.size,)
         self.n_red = int(n_red)
@@ -276,8 +284,12 @@ class NodeLevel:
         self.nbr = _to_device(nbr, ti.i32)
         self.g = _to_device(g, dtype)
         self.e = _to_device(e, dtype)
-        self.cptr = _to_device(cptr, ti.i32)
-        self.child = _to_device(child, ti.i32)
+        #: (cptr, child) on the host: the fine nodes (or voxels) of every node
+        self.children = children
+        #: device copies for the transfers from a node level (the first level maps voxels: vmap)
+        self.cptr = _to_device(children[0], ti.i32) if device_children else None
+        self.child = _to_device(children[1], ti.i32) if device_children else None
+        self.vmap = None
         self.minv = None
         self._coarse = None
         if self.size <= COARSEST_NODES:
@@ -291,8 +303,20 @@ class NodeLevel:
         a = np.diag(a.sum(axis=1) + e) - a
         self.minv = _to_device(np.linalg.inv(a).ravel(), ti.f64)
 
+    @property
+    def nbytes(self) -> int:
+        """Device bytes of this level: its arrays, its children lists and the two vectors
+        (solution, right-hand side) the cycle keeps for it."""
+        w = 4 if self.dtype == ti.f32 else 8
+        wv = 4 if self.vector_dtype == ti.f32 else 8
+        nnz = self.nbr.shape[0]
+        n = self.size
+        dense = 8 * n * n if self.minv is not None else 0
+        links = self.vmap.shape[0] if self.vmap is not None else self.child.shape[0] + n + 1
+        return 4 * (n + 1) + (4 + w) * nnz + w * n + 4 * links + 2 * wv * n + dense
+
     def new_vector(self, dtype=None):
-        a = ti.ndarray(dtype or self.dtype, (self.size,))
+        a = ti.ndarray(dtype or self.vector_dtype, (self.size,))
         krylov.fill(a, 0.0)
         return a
 
@@ -329,8 +353,8 @@ class NodeLevel:
         cb = bcoord // 2
         ny, nz = int(cb[:, 1].max()) + 1, int(cb[:, 2].max()) + 1
         block = (cb[:, 0] * ny + cb[:, 1]) * nz + cb[:, 2]
-        coarse = _coarse_level(n, ra, rb, gg, np.asarray(e, np.float64), cb, block,
-                               np.arange(n, dtype=np.int64), self.dtype)
+        coarse, _ = _coarse_level(n, ra, rb, gg, np.asarray(e, np.float64), cb, block,
+                                  np.arange(n, dtype=np.int64), self.dtype)
         if coarse.size == n:  # one block left and no two nodes joined: nothing more to coarsen
             if n <= MAX_DENSE_NODES:
                 self._make_dense()

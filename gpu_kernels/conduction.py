@@ -79,7 +79,8 @@ ISLAND_INTERPOLATION = True
 #: with cut faces (opened interfaces) at island contrast, coarsen into the crack-aware pieces of
 #: :mod:`aggregation` (default composite, electrons, 64^3 after contact loss: see docs/transport.md)
 CRACK_AWARE = True
-PIECES_DTYPE = None
+#: device bytes per voxel of the node levels (budget, above the measured 24.3 B/voxel)
+PIECES_BYTES = 28.0
 
 
 # --------------------------------------------------------------------------- kernels
@@ -380,21 +381,39 @@ def _restrict_residual(x: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1),
             _restrict_one(x, b, gx, gy, gz, bc, mask, masked, ci, cj, ck, nx, ny, nz, ncy, ncz)
 
 
+@ti.func
+def _voxel_restrict_one(x: ti.template(), b: ti.template(), gx: ti.template(), gy: ti.template(),
+                        gz: ti.template(), vmap: ti.template(), bc: ti.template(), i, j, k, nx, ny, nz):
+    c = (i * ny + j) * nz + k
+    p = vmap[c]
+    if p >= 0:
+        ti.atomic_add(bc[p], ti.cast(b[c] - _ax(x, gx, gy, gz, i, j, k, nx, ny, nz), ti.f64))
+
+
 @ti.kernel
 def _voxel_restrict(x: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1), gx: ti.types.ndarray(ndim=1),
                     gy: ti.types.ndarray(ndim=1), gz: ti.types.ndarray(ndim=1),
-                    cptr: ti.types.ndarray(ndim=1), child: ti.types.ndarray(ndim=1),
-                    bc: ti.types.ndarray(ndim=1), nc: ti.i32, nx: ti.i32, ny: ti.i32, nz: ti.i32):
-    """bc = P^T (b - A x) onto the pieces of :mod:`aggregation` (children: voxel indices)."""
-    for c in range(nc):
-        acc = ti.cast(0.0, ti.f64)
-        for q in range(cptr[c], cptr[c + 1]):
-            v = child[q]
-            i = v // (ny * nz)
-            j = (v // nz) % ny
-            k = v % nz
-            acc += ti.cast(b[v] - _ax(x, gx, gy, gz, i, j, k, nx, ny, nz), ti.f64)
-        bc[c] = acc
+                    vmap: ti.types.ndarray(ndim=1), bc: ti.types.ndarray(ndim=1), nx: ti.i32, ny: ti.i32,
+                    nz: ti.i32):
+    """bc += P^T (b - A x) onto the pieces of :mod:`aggregation` (``vmap``: piece of every
+    voxel, -1 for none; ``bc`` float64 and zeroed by the caller)."""
+    if ti.static(cpu_loops()):
+        for i, j in ti.ndrange(nx, ny):
+            for k in range(nz):
+                _voxel_restrict_one(x, b, gx, gy, gz, vmap, bc, i, j, k, nx, ny, nz)
+    else:
+        for i, j, k in ti.ndrange(nx, ny, nz):
+            _voxel_restrict_one(x, b, gx, gy, gz, vmap, bc, i, j, k, nx, ny, nz)
+
+
+@ti.kernel
+def _voxel_prolong(xc: ti.types.ndarray(ndim=1), x: ti.types.ndarray(ndim=1), vmap: ti.types.ndarray(ndim=1),
+                   n: ti.i32):
+    """x += P xc: every voxel of a piece takes the piece's value."""
+    for c in range(n):
+        p = vmap[c]
+        if p >= 0:
+            x[c] += xc[p]
 
 
 @ti.kernel
@@ -1018,9 +1037,8 @@ class ConductionLevel:
 
     def restrict_residual(self, x, b, coarse_b) -> None:
         if self._pieces is not None:
-            pc = self._pieces
-            _voxel_restrict(x, b, self.gx, self.gy, self.gz, pc.cptr, pc.child, coarse_b, pc.size,
-                            *self.shape)
+            krylov.fill(coarse_b, 0.0)
+            _voxel_restrict(x, b, self.gx, self.gy, self.gz, self._pieces.vmap, coarse_b, *self.shape)
             return
         it = self.island_transfer
         if it is None:
@@ -1034,7 +1052,7 @@ class ConductionLevel:
 
     def prolong_add(self, coarse_x, x) -> None:
         if self._pieces is not None:
-            aggregation.prolong(coarse_x, x, self._pieces)
+            _voxel_prolong(coarse_x, x, self._pieces.vmap, self.size)
             return
         nc = self._coarse_shape()
         it = self.island_transfer
@@ -1052,7 +1070,7 @@ class ConductionLevel:
             nx, ny, nz = self.shape
             self._pieces = aggregation.first_level(
                 self.gx.to_numpy().reshape(nx + 1, ny, nz), self.gy.to_numpy().reshape(self.shape),
-                self.gz.to_numpy().reshape(self.shape), self.shape, PIECES_DTYPE or self.dtype)
+                self.gz.to_numpy().reshape(self.shape), self.shape, self.dtype)
             return self._pieces
         if max(self.shape) <= self.min_coarse:
             return None
@@ -1089,15 +1107,21 @@ class ConductionLevel:
         return coarse
 
 
-def bytes_per_voxel(dtype: str = "float32", vector_dtype: str | None = None) -> float:
+def bytes_per_voxel(dtype: str = "float32", vector_dtype: str | None = None, *,
+                    cracks: bool = False) -> float:
     """Device memory the solver needs per voxel (fine level + coarse levels) [bytes];
-    ``vector_dtype``: that of the fine-level Krylov vectors when it differs from ``dtype``."""
+    ``vector_dtype``: that of the fine-level Krylov vectors when it differs from ``dtype``;
+    ``cracks``: the crack-aware pieces of :mod:`aggregation` replace the 2x2x2 coarse levels
+    (measured with ``NodeLevel.nbytes``: 24.3 B/voxel for all node levels of the default
+    composite after contact loss at 64^3, children lists included; :data:`PIECES_BYTES`)."""
     w = 4 if dtype == "float32" else 8
     wv = 4 if (vector_dtype or dtype) == "float32" else 8
     fine = 8 + 3 * wv + 3 * w  # x (float64), r, p, z/q and three face arrays (b: inlet plane only)
     coarse = (2 * w + 3 * w) / 7.0  # x, b and faces of all coarse levels (geometric sum 1/8 + 1/64 ...)
     setup = 2  # labels and the kept-voxel mask while the faces are built
     island_mask = 1 + 1 / 7.0  # IslandTransfer masks (finest and coarse levels)
+    if cracks:
+        return fine + setup + PIECES_BYTES
     return fine + coarse + setup + island_mask
 
 

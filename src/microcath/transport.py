@@ -252,10 +252,11 @@ def memory_required(shape: tuple[int, ...], dtype: str = "float32") -> int:
     return int(math.prod(shape) * bytes_per_voxel(dtype)) + (1 << 20)
 
 
-def _check_memory(shape: tuple[int, ...], dtype: str, *, vector_dtype: str | None = None) -> None:
+def _check_memory(shape: tuple[int, ...], dtype: str, *, vector_dtype: str | None = None,
+                  cracks: bool = False) -> None:
     from .gpu_kernels.conduction import bytes_per_voxel
 
-    check_memory(shape, bytes_per_voxel(dtype, vector_dtype), f"the {dtype} conduction solver",
+    check_memory(shape, bytes_per_voxel(dtype, vector_dtype, cracks=cracks), f"the {dtype} conduction solver",
                  parameter="labels",
                  available=available_memory(),
                  fix="crop or downsample the structure, or use a device with more memory")
@@ -360,7 +361,7 @@ def conductivity_of_labels(labels: np.ndarray, sigma_per_label: Mapping[int, flo
         if len(cut_faces) != 3 or any(np.shape(c) != labels.shape for c in cut_faces):
             raise InputError("cut_faces: expected three boolean arrays shaped like the labels")
     _check_options(tol, dtype, boundary, maxiter)
-    _check_memory(labels.shape, dtype)  # before any temporary of the size of the volume
+    _check_memory(labels.shape, dtype, cracks=cut_faces is not None)  # before any volume-sized temporary
     sp = validation.spacing(validation.DEFAULT_VOXEL_SIZE if voxel_size is None else voxel_size)
     vs = sp[0]  # rint_per_h is the resistance over dx; _solve_axis rescales it per axis
     present = np.flatnonzero(np.bincount(labels.ravel(), minlength=256))
@@ -738,7 +739,7 @@ def _solve_axis(labels: np.ndarray, sig: np.ndarray, rint_per_dx: np.ndarray, a:
     if dtype == "float32" and islands is not None:
         if island_contrast >= ISLAND_F64_CONTRAST:
             try:  # float64 Krylov vectors when they fit, else plain float32
-                _check_memory(labels.shape, dtype, vector_dtype="float64")
+                _check_memory(labels.shape, dtype, vector_dtype="float64", cracks=cuts_t is not None)
                 vector_dtype = "float64"
             except MemoryBudgetError:
                 log.info("float32 Krylov vectors at island contrast >= %g: float64 ones do not fit",

@@ -88,7 +88,7 @@ def test_pieces_follow_cuts_and_strength(ti_cpu):
     cuts[0][0] = True  # faces between x = 0 and x = 1: inside the blocks of x-cells 0, 1
     gx, gy, gz = faces_of(sig, cuts)
     lv = AG.first_level(gx, gy, gz, sig.shape, C._TI_DTYPES["float64"])
-    cptr, child = lv.cptr.to_numpy(), lv.child.to_numpy()
+    cptr, child = lv.children
     piece = np.full(sig.size, -1)
     for c in range(lv.size):
         piece[child[cptr[c]:cptr[c + 1]]] = c
@@ -124,7 +124,7 @@ def test_coarse_operator_is_galerkin_product_and_two_coloured(ti_cpu, monkeypatc
         levels.append(levels[-1].coarsen())
     fine = a
     for k, lvl in enumerate(levels):
-        cptr, child = lvl.cptr.to_numpy(), lvl.child.to_numpy()
+        cptr, child = lvl.children
         rows = child
         cols = np.repeat(np.arange(lvl.size), np.diff(cptr))
         p = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(fine.shape[0], lvl.size))
