@@ -79,7 +79,7 @@ ISLAND_INTERPOLATION = True
 #: with cut faces (opened interfaces) at island contrast, coarsen into the crack-aware pieces of
 #: :mod:`aggregation` (default composite, electrons, 64^3 after contact loss: see docs/transport.md)
 CRACK_AWARE = True
-#: device bytes per voxel of the node levels (budget, above the measured 24.3 B/voxel)
+#: device bytes per voxel of the node levels (budget, above the measured 25.6 B/voxel)
 PIECES_BYTES = 28.0
 
 
@@ -1112,7 +1112,7 @@ def bytes_per_voxel(dtype: str = "float32", vector_dtype: str | None = None, *,
     """Device memory the solver needs per voxel (fine level + coarse levels) [bytes];
     ``vector_dtype``: that of the fine-level Krylov vectors when it differs from ``dtype``;
     ``cracks``: the crack-aware pieces of :mod:`aggregation` replace the 2x2x2 coarse levels
-    (measured with ``NodeLevel.nbytes``: 24.3 B/voxel for all node levels of the default
+    (measured with ``NodeLevel.nbytes``: 25.6 B/voxel for all node levels of the default
     composite after contact loss at 64^3, children lists included; :data:`PIECES_BYTES`)."""
     w = 4 if dtype == "float32" else 8
     wv = 4 if (vector_dtype or dtype) == "float32" else 8
