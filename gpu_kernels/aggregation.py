@@ -53,8 +53,9 @@ COARSEST_NODES = 600
 #: ... or, when the hierarchy cannot shrink any further, at most this many (else it ends with
 #: Gauss-Seidel sweeps on its last level)
 MAX_DENSE_NODES = 4096
-#: a coarsening that keeps more than this fraction of the nodes is redone joining every
-#: conducting connection inside the blocks (so the hierarchy always shrinks)
+#: a coarsening that keeps more than this fraction of the nodes (weakly joined nodes in few
+#: blocks) is redone by joining every node to its strongest neighbour (so the hierarchy keeps
+#: shrinking by at least 2x without welding a strong cluster to a weak neighbour)
 MIN_REDUCTION = 0.9
 
 
@@ -67,6 +68,23 @@ def _pieces(n: int, ra: np.ndarray, rb: np.ndarray, g: np.ndarray, block: np.nda
     np.maximum.at(mx, rb, g)
     join = (block[ra] == block[rb]) & (g > 0) & (g >= theta * np.maximum(mx[ra], mx[rb]))
     w = sp.coo_matrix((np.ones(int(join.sum()), np.int8), (ra[join], rb[join])), shape=(n, n))
+    return csgraph.connected_components(w, directed=False)[1]
+
+
+def _strongest_neighbour(n: int, ra: np.ndarray, rb: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Pieces for a level whose blocks no longer shrink it: every node joins the node of its
+    strongest connection (components of that forest; every piece with a connection has at
+    least two nodes, so the level at least halves)."""
+    if len(g) == 0:
+        return np.arange(n)
+    both_a = np.concatenate([ra, rb])
+    both_b = np.concatenate([rb, ra])
+    gg = np.concatenate([g, g])
+    order = np.lexsort((-gg, both_a))
+    head = np.ones(len(order), bool)
+    head[1:] = both_a[order[1:]] != both_a[order[:-1]]
+    src, dst = both_a[order[head]], both_b[order[head]]
+    w = sp.coo_matrix((np.ones(len(src), np.int8), (src, dst)), shape=(n, n))
     return csgraph.connected_components(w, directed=False)[1]
 
 
@@ -161,14 +179,20 @@ def first_level(gx: np.ndarray, gy: np.ndarray, gz: np.ndarray, shape, dtype) ->
 def _coarse_level(n, ra, rb, g, e, bcoord, block, fine_index, dtype, theta=THETA, vector_dtype=None):
     """(the next level, the node of every fine node)."""
     piece = _pieces(n, ra, rb, g, block, theta)
-    if piece.max() + 1 > MIN_REDUCTION * n and theta > 0:
-        piece = _pieces(n, ra, rb, g, block, 0.0)
+    by_blocks = not (piece.max() + 1 > MIN_REDUCTION * n and theta > 0)
+    if not by_blocks:
+        piece = _strongest_neighbour(n, ra, rb, g)
+        first = np.full(int(piece.max()) + 1, n, np.int64)
+        np.minimum.at(first, piece, np.arange(n))
+        bcoord = bcoord[first][piece]  # a merged node keeps the block of its first member
     agg, pb, n_red = _number(piece, bcoord)
     nc = int(agg.max()) + 1
     ptr, nbr, gc, ec = _galerkin(agg, nc, ra, rb, g, e)
     children = _children(agg, fine_index, nc)
-    return NodeLevel(ptr, nbr, gc, ec, pb, n_red, children, dtype, vector_dtype=vector_dtype,
-                     device_children=vector_dtype is None), agg
+    level = NodeLevel(ptr, nbr, gc, ec, pb, n_red, children, dtype, vector_dtype=vector_dtype,
+                      device_children=vector_dtype is None)
+    level.by_blocks = by_blocks
+    return level, agg
 
 
 # --------------------------------------------------------------------------- kernels
@@ -269,6 +293,9 @@ class NodeLevel:
     """
 
     island_correction = None
+    #: the pieces are those of the blocks (False: strongest-neighbour pieces of a level that
+    #: the blocks no longer shrink; its colours may then join nodes of different blocks)
+    by_blocks = True
 
     def __init__(self, ptr, nbr, g, e, bcoord, n_red, children, dtype, *, vector_dtype=None,
                  device_children: bool = True):

@@ -74,6 +74,8 @@ NU = 2
 #: 128^3, (2, 8) 37). The ionic problem keeps NU (11 iterations at 128^3 either way).
 NU_ISLANDS = (3, 6)
 FLEXIBLE = True
+#: the levels of the K-cycle that get inner Krylov steps (None: all but the coarsest)
+K_LEVELS = None
 #: operator-dependent interpolation of strong clusters (IslandTransfer) on every level
 ISLAND_INTERPOLATION = True
 #: with cut faces (opened interfaces) at island contrast, coarsen into the crack-aware pieces of
@@ -1286,7 +1288,8 @@ def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, ri
     levels = build_hierarchy(fine)
     cycle = cycle or CYCLE
     if cycle == "k":
-        vcycle = KCycle(levels, nu=nu, corrections=[correction] + [lv.island_correction for lv in levels[1:]])
+        vcycle = KCycle(levels, nu=nu, corrections=[correction] + [lv.island_correction for lv in levels[1:]],
+                        krylov_levels=K_LEVELS)
     else:
         vcycle = VCycle(levels, nu=nu, corrections=[correction] + [lv.island_correction for lv in levels[1:]])
     b = ti.ndarray(tdt, (ny * nz,))  # right-hand side: non-zero on the inlet plane only

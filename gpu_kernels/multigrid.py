@@ -161,15 +161,19 @@ class KCycle(VCycle):
 
     def __init__(self, levels: list[Level], *, nu: int = 1, coarse_sweeps: int = 30,
                  corrections: list[Callable[[object, object], None] | None] | None = None,
-                 threshold: float = 0.25):
+                 threshold: float = 0.25, krylov_levels: Sequence[int] | None = None):
         super().__init__(levels, nu=nu, coarse_sweeps=coarse_sweeps, corrections=corrections)
         self.threshold = float(threshold)
         last = len(levels) - 1
-        self._v = [lv.new_vector() if 0 < m < last else None for m, lv in enumerate(levels)]
-        self._c = [lv.new_vector() if 0 < m < last else None for m, lv in enumerate(levels)]
+        #: the coarse levels that get the inner Krylov steps (default: all but the coarsest)
+        self.krylov_levels = set(range(1, last)) if krylov_levels is None else {int(m) for m in krylov_levels}
+        self._v = [lv.new_vector() if m in self.krylov_levels and m < last else None
+                   for m, lv in enumerate(levels)]
+        self._c = [lv.new_vector() if m in self.krylov_levels and m < last else None
+                   for m, lv in enumerate(levels)]
 
     def _coarse(self, m: int, b, x) -> None:
-        if m == len(self.levels) - 1:
+        if m == len(self.levels) - 1 or m not in self.krylov_levels:
             self._cycle(m, b, x)
             return
         lv, v, c2 = self.levels[m], self._v[m], self._c[m]
