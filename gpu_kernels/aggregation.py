@@ -229,9 +229,12 @@ def _node_apply(x: ti.types.ndarray(ndim=1), y: ti.types.ndarray(ndim=1), ptr: t
 @ti.kernel
 def _node_smooth(x: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1), ptr: ti.types.ndarray(ndim=1),
                  nbr: ti.types.ndarray(ndim=1), g: ti.types.ndarray(ndim=1), e: ti.types.ndarray(ndim=1),
-                 n_red: ti.i32, n: ti.i32, forward: ti.template(), sweeps: ti.template()):
+                 tmp: ti.types.ndarray(ndim=1), n_red: ti.i32, n: ti.i32, forward: ti.template(),
+                 sweeps: ti.template()):
     """Red-black Gauss-Seidel on the nodes (red: ``[0, n_red)``), red then black when
-    ``forward``; each colour pass a top-level loop, so all run in order in one launch."""
+    ``forward``; each colour pass a top-level loop, so all run in order in one launch. Inside a
+    colour the update is Jacobi (computed into ``tmp``, then added), so the pass is one fixed
+    linear map whatever the thread order, and the forward and backward orders are adjoint."""
     for _sweep in ti.static(range(sweeps)):
         for half in ti.static(range(2)):
             color = half if ti.static(forward) else 1 - half
@@ -239,8 +242,11 @@ def _node_smooth(x: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1), ptr: 
             hi = n_red if color == 0 else n
             for i in range(lo, hi):
                 s, d = _row(x, ptr, nbr, g, e, i)
+                tmp[i] = 0.0
                 if d > 0:
-                    x[i] += (b[i] - s) / d
+                    tmp[i] = (b[i] - s) / d
+            for i in range(lo, hi):
+                x[i] += tmp[i]
 
 
 @ti.kernel
@@ -319,6 +325,7 @@ class NodeLevel:
         self.vmap = None
         self.minv = None
         self._coarse = None
+        self._tmp = None
         if self.size <= COARSEST_NODES:
             self._make_dense()
 
@@ -332,15 +339,15 @@ class NodeLevel:
 
     @property
     def nbytes(self) -> int:
-        """Device bytes of this level: its arrays, its children lists and the two vectors
-        (solution, right-hand side) the cycle keeps for it."""
+        """Device bytes of this level: its arrays, its children lists and the three vectors
+        (solution, right-hand side, smoothing update) the cycle keeps for it."""
         w = 4 if self.dtype == ti.f32 else 8
         wv = 4 if self.vector_dtype == ti.f32 else 8
         nnz = self.nbr.shape[0]
         n = self.size
         dense = 8 * n * n if self.minv is not None else 0
         links = self.vmap.shape[0] if self.vmap is not None else self.child.shape[0] + n + 1
-        return 4 * (n + 1) + (4 + w) * nnz + w * n + 4 * links + 2 * wv * n + dense
+        return 4 * (n + 1) + (4 + w) * nnz + w * n + 4 * links + 3 * wv * n + dense
 
     def new_vector(self, dtype=None):
         a = ti.ndarray(dtype or self.vector_dtype, (self.size,))
@@ -351,8 +358,10 @@ class NodeLevel:
         return float(_node_apply(x, y, self.ptr, self.nbr, self.g, self.e, self.size))
 
     def smooth(self, x, b, *, forward: bool, sweeps: int = 1) -> None:
-        _node_smooth(x, b, self.ptr, self.nbr, self.g, self.e, self.n_red, self.size, bool(forward),
-                     int(sweeps))
+        if self._tmp is None:
+            self._tmp = self.new_vector()
+        _node_smooth(x, b, self.ptr, self.nbr, self.g, self.e, self._tmp, self.n_red, self.size,
+                     bool(forward), int(sweeps))
 
     def coarse_solve(self, x, b, sweeps: int) -> None:
         if self.minv is not None:

@@ -81,8 +81,10 @@ ISLAND_INTERPOLATION = True
 #: with cut faces (opened interfaces) at island contrast, coarsen into the crack-aware pieces of
 #: :mod:`aggregation` (default composite, electrons, 64^3 after contact loss: see docs/transport.md)
 CRACK_AWARE = True
-#: device bytes per voxel of the node levels (budget, above the measured 25.6 B/voxel)
-PIECES_BYTES = 28.0
+#: device bytes per voxel of the node levels (budget, above the measured 27.9 B/voxel)
+PIECES_BYTES = 30.0
+#: start from x = 0 instead of the linear profile when the island interpolation or the pieces run
+ZERO_GUESS_AT_ISLANDS = True
 
 
 # --------------------------------------------------------------------------- kernels
@@ -180,7 +182,11 @@ def _stencil(x: ti.template(), gx: ti.template(), gy: ti.template(), gz: ti.temp
     gyp = gy[cjp]
     gzm = gz[c]
     gzp = gz[ckp]
-    d = gxm + gxp + gym + gyp + gzm + gzp
+    # the diagonal in the precision of x (float64 vectors over float32 faces): summed in float32
+    # it is off by ~6e-8 relative, which at a carbon cell (faces 1e9 above the matrix) is a
+    # residual far above the matrix currents; the preconditioner then differed from the same
+    # cycle in float64 by 2e-8 and needed 54 instead of 36 CG iterations (contact loss, 64^3)
+    d = x[c] * 0 + gxm + gxp + gym + gyp + gzm + gzp
     s = gym * x[cjm] + gyp * x[cjp] + gzm * x[ckm] + gzp * x[ckp]
     if i > 0:
         s += gxm * x[c - sx]
@@ -1114,7 +1120,7 @@ def bytes_per_voxel(dtype: str = "float32", vector_dtype: str | None = None, *,
     """Device memory the solver needs per voxel (fine level + coarse levels) [bytes];
     ``vector_dtype``: that of the fine-level Krylov vectors when it differs from ``dtype``;
     ``cracks``: the crack-aware pieces of :mod:`aggregation` replace the 2x2x2 coarse levels
-    (measured with ``NodeLevel.nbytes``: 25.6 B/voxel for all node levels of the default
+    (measured with ``NodeLevel.nbytes``: 27.9 B/voxel for all node levels of the default
     composite after contact loss at 64^3, children lists included; :data:`PIECES_BYTES`)."""
     w = 4 if dtype == "float32" else 8
     wv = 4 if (vector_dtype or dtype) == "float32" else 8
@@ -1294,8 +1300,13 @@ def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, ri
         vcycle = VCycle(levels, nu=nu, corrections=[correction] + [lv.island_correction for lv in levels[1:]])
     b = ti.ndarray(tdt, (ny * nz,))  # right-hand side: non-zero on the inlet plane only
     x = fine.new_vector(ti.f64)  # float64 accumulator of the solution (mixed precision)
-    # initial guess: the linear profile of a uniform medium, restricted to conducting voxels
+    # initial guess: the linear profile of a uniform medium, restricted to conducting voxels;
+    # zero at island contrast, where a linear profile inside every carbon cluster is a residual
+    # the cycle has to remove (default composite, electrons, 64^3: 27 -> 24 iterations, after
+    # contact loss 60 -> 46; the ionic problem keeps the profile: 11 vs 12)
     _rhs_and_guess(b, x, gx, gy, gz, nx, ny, nz)
+    if interpolated and ZERO_GUESS_AT_ISLANDS:
+        krylov.fill(x, 0.0)
     t1 = time.perf_counter()
 
     def balanced(xv) -> bool:

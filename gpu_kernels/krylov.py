@@ -187,6 +187,8 @@ class PCGInfo:
     residual: float = math.inf  # true ||b - A x|| / ||b||
     history: list[float] = field(default_factory=list)
     reason: str = ""
+    restarts: int = 0  # recurrences restarted from the true residual (drifted recursive residual)
+    replacements: int = 0  # true residuals computed
 
 
 #: attainable-accuracy stop of :func:`pcg`: after the residual target has been tightened, the
@@ -293,6 +295,8 @@ def pcg(op: LinearOperator, precond: Preconditioner | None, b, x, *, tol: float 
             # a recursive residual that drifted from the true one (float32 round-off)
             # spoils the conjugacy of p: restart the recurrence from the true residual
             restart = res > 2.0 * res_rec
+            info.restarts += int(restart)
+            info.replacements += 1
             if tightening:
                 # attainable accuracy: once the target has been tightened, a true residual that
                 # stops improving (or grows: round-off of the recurrences) ends the iteration
