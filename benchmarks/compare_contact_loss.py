@@ -15,9 +15,26 @@ import time
 
 from _knobs import conduction_knobs  # noqa: E402 (scripts run from benchmarks/)
 from microcath.geometries import generate
+from microcath.gpu_kernels import aggregation
+from microcath.gpu_kernels import conduction as C
 
 from microcath import transport
 from microcath.mechanics import stress
+
+_build = C.build_hierarchy
+node_bytes = []
+
+
+def _recording(fine, **kw):
+    """build_hierarchy that records the device bytes of the crack-aware node levels."""
+    levels = _build(fine, **kw)
+    nodes = [lv for lv in levels if isinstance(lv, aggregation.NodeLevel)]
+    if nodes:
+        node_bytes.append(sum(lv.nbytes for lv in nodes) / fine.size)
+    return levels
+
+
+C.build_hierarchy = _recording
 
 N = int(sys.argv[1])
 knobs = conduction_knobs(sys.argv[2:])
@@ -27,6 +44,9 @@ cuts = stress(ms, state=0.2, stack_pressure=0.0, contact=False, fields=False).op
 for carrier in ("ionic", "electronic"):
     for when, c in (("before", None), ("after", cuts)):
         t0 = time.perf_counter()
+        node_bytes.clear()
         r = transport.conductivity(ms, carrier=carrier, cut_faces=c, dtype=dtype)
+        extra = f" node levels {node_bytes[0]:.1f} B/voxel" if node_bytes else ""
         print(f"{N}^3 {carrier:10s} {when:6s} {knobs} its {r.n_iter} sigma {r.sigma_eff:.6e} "
-              f"conv {r.converged} flux balance {r.flux_balance:.1e} time {time.perf_counter() - t0:.2f} s")
+              f"conv {r.converged} flux balance {r.flux_balance:.1e} time {time.perf_counter() - t0:.2f} s"
+              + extra)

@@ -21,20 +21,17 @@ symmetric positive definite.
 
 Storage of a node level (flat Taichi ndarrays): the neighbours of every node in CSR form
 (``ptr`` int32, ``nbr`` int32, ``g`` face dtype; both directions stored), the electrode
-conductance ``e`` per node, and, for the transfer from the level above, the children of
-every node in CSR form (``cptr``, ``child``: voxel or node indices of the finer level), so
-restriction and prolongation are loops over the coarse nodes without atomics. Nodes are
-numbered red first. The coarsest level (at most :data:`COARSEST_NODES` nodes) is solved
-exactly with a dense inverse.
+conductance ``e`` per node, and, for the transfer from the level above: on the first node
+level the piece of every voxel (``vmap``, int32; restriction is the voxel grid's structured
+residual loop with float64 atomic sums, prolongation a gather), on deeper levels the
+children of every node in CSR form (``cptr``, ``child``), so restriction and prolongation
+are loops over the coarse nodes without atomics. Nodes are numbered red first. The coarsest
+level (at most :data:`COARSEST_NODES` nodes) is solved exactly with a dense inverse.
 
 The set-up (pieces, Galerkin sums, numbering) is host numpy and scipy.sparse; the cycle
 runs in the kernels below, on the device.
 
-Measured (default composite, electrons, 64^3, opened faces of ``stress(state=0.2)``,
-host prototype in float64 with the finest level's island correction): two-grid with an
-exact coarse solve, fixed aggregates 144 iterations, pieces through any conducting face
-40; multilevel with the strength rule at ``THETA`` = 0.1: 42 (0.01: 68; the rule
-``min(m_a, m_b)`` instead of ``max``: 104 and worse).
+Why this design, and what it gives: docs/transport.md (crack-aware coarse levels).
 """
 
 import numpy as np
@@ -157,7 +154,7 @@ def _index_dtype(n: int):
 
 def first_level(gx: np.ndarray, gy: np.ndarray, gz: np.ndarray, shape, dtype) -> "NodeLevel":
     """The first coarse level of a voxel grid's face conductances (numpy arrays in the
-    layout of :mod:`conduction`); its ``cptr``/``child`` hold voxel indices."""
+    layout of :mod:`conduction`); its ``vmap`` (device) and ``children`` (host) hold voxel indices."""
     ra, rb, g, e = _face_edges(gx, gy, gz, shape)
     nx, ny, nz = shape
     d = e + np.bincount(ra, weights=g, minlength=e.size) + np.bincount(rb, weights=g, minlength=e.size)
@@ -293,9 +290,10 @@ def prolong(coarse_x, x, coarse: "NodeLevel") -> None:
 class NodeLevel:
     """A coarse level of pieces (implements the multigrid ``Level`` protocol).
 
-    ``cptr``/``child`` list the children of each node on the level above (voxels of the
-    finest level or nodes of a node level); the level above calls :meth:`restrict_from`
-    and :meth:`prolong_to` through its own ``restrict_residual``/``prolong_add``.
+    ``children`` (host ``(cptr, child)``) lists the fine nodes or voxels of each node; the
+    device copies ``cptr``/``child`` serve the transfers from a node level above, ``vmap``
+    (first level only) those from the voxel grid, which the voxel level runs itself
+    (``ConductionLevel.restrict_residual``/``prolong_add``).
     """
 
     island_correction = None

@@ -184,8 +184,8 @@ def _stencil(x: ti.template(), gx: ti.template(), gy: ti.template(), gz: ti.temp
     gzp = gz[ckp]
     # the diagonal in the precision of x (float64 vectors over float32 faces): summed in float32
     # it is off by ~6e-8 relative, which at a carbon cell (faces 1e9 above the matrix) is a
-    # residual far above the matrix currents; the preconditioner then differed from the same
-    # cycle in float64 by 2e-8 and needed 54 instead of 36 CG iterations (contact loss, 64^3)
+    # residual far above the matrix currents, and CG needed ~1.5x the iterations of the same
+    # cycle in float64 (contact loss, 64^3; docs/transport.md)
     d = x[c] * 0 + gxm + gxp + gym + gyp + gzm + gzp
     s = gym * x[cjm] + gyp * x[cjp] + gzm * x[ckm] + gzp * x[ckp]
     if i > 0:
@@ -1302,11 +1302,10 @@ def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, ri
     x = fine.new_vector(ti.f64)  # float64 accumulator of the solution (mixed precision)
     # initial guess: the linear profile of a uniform medium, restricted to conducting voxels;
     # zero at island contrast, where a linear profile inside every carbon cluster is a residual
-    # the cycle has to remove (default composite, electrons, 64^3: 27 -> 24 iterations, after
-    # contact loss 60 -> 46; the ionic problem keeps the profile: 11 vs 12). Not with the fixed
-    # aggregates after contact loss (CRACK_AWARE = False): from zero their residual drops to
-    # 6e-9 of ||b|| in one step and rises again, and the attainable-accuracy stop ends the
-    # solve unconverged at iteration 10
+    # the cycle has to remove (docs/transport.md; the ionic problem keeps the profile). Not with
+    # the fixed aggregates after contact loss (CRACK_AWARE = False): from zero their residual
+    # drops to ~6e-9 of ||b|| in one step and rises again, and the attainable-accuracy stop
+    # ends the solve unconverged at iteration 10
     _rhs_and_guess(b, x, gx, gy, gz, nx, ny, nz)
     if interpolated and ZERO_GUESS_AT_ISLANDS and (cuts is None or fine.crack_aware):
         krylov.fill(x, 0.0)
