@@ -226,24 +226,23 @@ def _node_apply(x: ti.types.ndarray(ndim=1), y: ti.types.ndarray(ndim=1), ptr: t
 @ti.kernel
 def _node_smooth(x: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1), ptr: ti.types.ndarray(ndim=1),
                  nbr: ti.types.ndarray(ndim=1), g: ti.types.ndarray(ndim=1), e: ti.types.ndarray(ndim=1),
-                 tmp: ti.types.ndarray(ndim=1), n_red: ti.i32, n: ti.i32, forward: ti.template(),
-                 sweeps: ti.template()):
-    """Red-black Gauss-Seidel on the nodes (red: ``[0, n_red)``), red then black when
-    ``forward``; each colour pass a top-level loop, so all run in order in one launch. Inside a
-    colour the update is Jacobi (computed into ``tmp``, then added), so the pass is one fixed
-    linear map whatever the thread order, and the forward and backward orders are adjoint."""
-    for _sweep in ti.static(range(sweeps)):
-        for half in ti.static(range(2)):
-            color = half if ti.static(forward) else 1 - half
-            lo = 0 if color == 0 else n_red
-            hi = n_red if color == 0 else n
-            for i in range(lo, hi):
-                s, d = _row(x, ptr, nbr, g, e, i)
-                tmp[i] = 0.0
-                if d > 0:
-                    tmp[i] = (b[i] - s) / d
-            for i in range(lo, hi):
-                x[i] += tmp[i]
+                 tmp: ti.types.ndarray(ndim=1), n_red: ti.i32, n: ti.i32, first: ti.i32):
+    """One red-black Gauss-Seidel sweep on the nodes (red: ``[0, n_red)``), colour ``first``
+    (0 red) then the other; each colour pass a top-level loop, so all run in order in one launch
+    (the caller loops over sweeps: one compiled kernel, docs/transport.md). Inside a colour the
+    update is Jacobi (computed into ``tmp``, then added), so the pass is one fixed linear map
+    whatever the thread order, and the forward and backward orders are adjoint."""
+    for half in ti.static(range(2)):
+        color = first if half == 0 else 1 - first
+        lo = 0 if color == 0 else n_red
+        hi = n_red if color == 0 else n
+        for i in range(lo, hi):
+            s, d = _row(x, ptr, nbr, g, e, i)
+            tmp[i] = 0.0
+            if d > 0:
+                tmp[i] = (b[i] - s) / d
+        for i in range(lo, hi):
+            x[i] += tmp[i]
 
 
 @ti.kernel
@@ -358,8 +357,9 @@ class NodeLevel:
     def smooth(self, x, b, *, forward: bool, sweeps: int = 1) -> None:
         if self._tmp is None:
             self._tmp = self.new_vector()
-        _node_smooth(x, b, self.ptr, self.nbr, self.g, self.e, self._tmp, self.n_red, self.size,
-                     bool(forward), int(sweeps))
+        first = 0 if forward else 1
+        for _ in range(int(sweeps)):
+            _node_smooth(x, b, self.ptr, self.nbr, self.g, self.e, self._tmp, self.n_red, self.size, first)
 
     def coarse_solve(self, x, b, sweeps: int) -> None:
         if self.minv is not None:

@@ -321,22 +321,24 @@ def _gs_one(x: ti.template(), b: ti.template(), gx: ti.template(), gy: ti.templa
 @ti.kernel
 def _smooth(x: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1), gx: ti.types.ndarray(ndim=1),
             gy: ti.types.ndarray(ndim=1), gz: ti.types.ndarray(ndim=1), nx: ti.i32, ny: ti.i32,
-            nz: ti.i32, forward: ti.template(), sweeps: ti.template()):
-    """``sweeps`` red-black Gauss-Seidel sweeps, red then black (``forward``) or black then
-    red; every colour pass is a top-level loop, so Taichi runs them in order in one launch."""
-    for _sweep in ti.static(range(sweeps)):
-        for half in ti.static(range(2)):
-            color = half if ti.static(forward) else 1 - half
-            if ti.static(cpu_loops()):
-                for i, j in ti.ndrange(nx, ny):
-                    k0 = (i + j + color) & 1
-                    for kk in range((nz - k0 + 1) // 2):
-                        _gs_one(x, b, gx, gy, gz, i, j, k0 + 2 * kk, nx, ny, nz)
-            else:
-                for i, j, kk in ti.ndrange(nx, ny, (nz + 1) // 2):
-                    k = 2 * kk + ((i + j + color) & 1)
-                    if k < nz:
-                        _gs_one(x, b, gx, gy, gz, i, j, k, nx, ny, nz)
+            nz: ti.i32, first: ti.i32):
+    """One red-black Gauss-Seidel sweep, colour ``first`` then the other; each colour pass is a
+    top-level loop, so Taichi runs them in order in one launch. The colour is a run-time
+    argument and a launch is one sweep (the caller loops): one compiled kernel per vector type
+    instead of one per (order, sweep count), which is what the first solve of a process paid
+    for (docs/transport.md, start-up)."""
+    for half in ti.static(range(2)):
+        color = first if half == 0 else 1 - first
+        if ti.static(cpu_loops()):
+            for i, j in ti.ndrange(nx, ny):
+                k0 = (i + j + color) & 1
+                for kk in range((nz - k0 + 1) // 2):
+                    _gs_one(x, b, gx, gy, gz, i, j, k0 + 2 * kk, nx, ny, nz)
+        else:
+            for i, j, kk in ti.ndrange(nx, ny, (nz + 1) // 2):
+                k = 2 * kk + ((i + j + color) & 1)
+                if k < nz:
+                    _gs_one(x, b, gx, gy, gz, i, j, k, nx, ny, nz)
 
 
 @ti.kernel
@@ -1038,7 +1040,9 @@ class ConductionLevel:
         return float(_residual(x, b, r, self.gx, self.gy, self.gz, *self.shape))
 
     def smooth(self, x, b, *, forward: bool, sweeps: int = 1) -> None:
-        _smooth(x, b, self.gx, self.gy, self.gz, *self.shape, bool(forward), int(sweeps))
+        first = 0 if forward else 1
+        for _ in range(int(sweeps)):
+            _smooth(x, b, self.gx, self.gy, self.gz, *self.shape, first)
 
     def coarse_solve(self, x, b, sweeps: int) -> None:
         _coarse_solve(x, b, self.gx, self.gy, self.gz, *self.shape, int(sweeps))

@@ -1,0 +1,82 @@
+"""What the first conductivity solve of a process costs beyond the solve: Taichi's Python front
+end turning every kernel instantiation into IR (``materialize``, which runs in every process:
+the offline kernel cache skips LLVM's optimisation, not this step) and loading the cached
+kernels, against the same solve repeated in the same process (the reference).
+
+Each carrier runs in a fresh interpreter on a generated 40^3 default composite (recipe voxel
+size, seed 1); the script prints the first and the second solve, their ratio, the front-end
+seconds and the number of distinct kernel instantiations (one per kernel and template/type
+signature) the first solve compiled::
+
+    python benchmarks/bench_startup.py                     # ionic and electronic
+    python benchmarks/bench_startup.py --carriers electronic --size 48
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+
+
+def worker(carrier: str, n: int) -> dict:
+    from taichi.lang import kernel_impl
+
+    spent = {"s": 0.0}
+    keys: set[tuple[str, str]] = set()
+    original = kernel_impl.Kernel.materialize
+
+    def timed(self, *a, **k):
+        t = time.perf_counter()
+        try:
+            return original(self, *a, **k)
+        finally:
+            spent["s"] += time.perf_counter() - t
+            keys.add((self.func.__name__, str(a[0] if a else k.get("key"))))
+
+    kernel_impl.Kernel.materialize = timed
+    from microcath.geometries import generate
+
+    from microcath import transport
+
+    ms = generate("default", shape=(n, n, n), seed=1, progress=False)
+    t0 = time.perf_counter()
+    first = transport.conductivity(ms, carrier=carrier)
+    t1 = time.perf_counter()
+    front = spent["s"]
+    n_keys = len(keys)
+    second = transport.conductivity(ms, carrier=carrier)
+    t2 = time.perf_counter()
+    # the same problem twice (float atomics make the last digits differ, not the answer)
+    if not (first.converged and second.converged) or abs(first.sigma_eff - second.sigma_eff) > 1e-5 * abs(
+            second.sigma_eff):
+        raise SystemExit(f"the two solves differ ({first.sigma_eff} vs {second.sigma_eff} S/m)")
+    return {"carrier": carrier, "first_s": t1 - t0, "second_s": t2 - t1, "frontend_s": front,
+            "instantiations": n_keys, "iterations": first.n_iter}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--carriers", nargs="+", default=["ionic", "electronic"])
+    ap.add_argument("--size", type=int, default=40)
+    ap.add_argument("--worker", default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.size)))
+        return 0
+    print(f"default composite {args.size}^3, seed 1; each carrier in a fresh process")
+    print(f"{'carrier':>10} {'first s':>8} {'second s':>9} {'ratio':>6} {'front end s':>12} "
+          f"{'kernels':>8} {'iter':>5}")
+    for carrier in args.carriers:
+        out = subprocess.run([sys.executable, __file__, "--worker", carrier, "--size", str(args.size)],
+                             capture_output=True, text=True, check=True)
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        print(f"{carrier:>10} {r['first_s']:8.2f} {r['second_s']:9.2f} {r['first_s'] / r['second_s']:6.1f} "
+              f"{r['frontend_s']:12.2f} {r['instantiations']:8d} {r['iterations']:5d}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
