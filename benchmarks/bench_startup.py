@@ -6,9 +6,10 @@ kernels, against the same solve repeated in the same process (the reference).
 Each carrier runs in a fresh interpreter on a generated 40^3 default composite (recipe voxel
 size, seed 1); the script prints the first and the second solve, their ratio, the front-end
 seconds and the number of distinct kernel instantiations (one per kernel and template/type
-signature) the first solve compiled::
+signature) the first solve compiled. ``stress`` is ``mechanics.stress(state=0.2)`` on the
+default composite at 48^3 (seed 0; the elasticity kernels and the solves after opening)::
 
-    python benchmarks/bench_startup.py                     # ionic and electronic
+    python benchmarks/bench_startup.py                     # ionic, electronic and stress
     python benchmarks/bench_startup.py --carriers electronic --size 48
 """
 
@@ -41,6 +42,21 @@ def worker(carrier: str, n: int) -> dict:
 
     from microcath import transport
 
+    if carrier == "stress":  # the stress stage: elasticity (and the solves after opening)
+        from microcath.mechanics import stress
+
+        ms = generate("default", shape=(max(n, 48),) * 3, seed=0, progress=False)
+        t0 = time.perf_counter()
+        first = stress(ms, state=0.2)
+        t1 = time.perf_counter()
+        front, n_keys = spent["s"], len(keys)
+        second = stress(ms, state=0.2)
+        t2 = time.perf_counter()
+        a, b = (r.interfaces["active/electrolyte"]["opened_fraction"] for r in (first, second))
+        if not (first.converged and second.converged) or abs(a - b) > 1e-3:
+            raise SystemExit(f"the two stress solves differ (opened {a} vs {b})")
+        return {"carrier": carrier, "first_s": t1 - t0, "second_s": t2 - t1, "frontend_s": front,
+                "instantiations": n_keys, "iterations": -1}
     ms = generate("default", shape=(n, n, n), seed=1, progress=False)
     t0 = time.perf_counter()
     first = transport.conductivity(ms, carrier=carrier)
@@ -59,14 +75,15 @@ def worker(carrier: str, n: int) -> dict:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--carriers", nargs="+", default=["ionic", "electronic"])
+    ap.add_argument("--carriers", nargs="+", default=["ionic", "electronic", "stress"])
     ap.add_argument("--size", type=int, default=40)
     ap.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
         print(json.dumps(worker(args.worker, args.size)))
         return 0
-    print(f"default composite {args.size}^3, seed 1; each carrier in a fresh process")
+    print(f"default composite {args.size}^3, seed 1 (stress: {max(args.size, 48)}^3, seed 0); "
+          "each in a fresh process")
     print(f"{'carrier':>10} {'first s':>8} {'second s':>9} {'ratio':>6} {'front end s':>12} "
           f"{'kernels':>8} {'iter':>5}")
     for carrier in args.carriers:

@@ -30,7 +30,10 @@ def main() -> None:
         f = getattr(obj, name)
 
         def w(*a, **k):
-            key = f"{label} {a[0].shape[0]}^3" if per_level else label
+            if per_level == "self":  # a method of a per-level object: the level's size
+                key = f"{label} {a[0].level.shape[0]}^3"
+            else:
+                key = f"{label} {a[0].shape[0]}^3" if per_level else label
             t0 = time.perf_counter()
             r = f(*a, **k)
             ti.sync()
@@ -43,7 +46,7 @@ def main() -> None:
         timed(C.ConductionLevel, m, m, True)
     timed(C.IslandTransfer, "__init__", "island transfer set-up", False)
     timed(C.IslandCorrection, "__init__", "island correction set-up", False)
-    timed(C.IslandCorrection, "__call__", "island corrections", False)
+    timed(C.IslandCorrection, "__call__", "island corrections", "self")
     t0 = time.perf_counter()
     r = transport.conductivity(ms, carrier=args.carrier, tol=1e-6)
     print(f"{args.n}^3 {args.recipe} {args.carrier}: {time.perf_counter() - t0:.2f} s, {r.n_iter} iterations")

@@ -36,6 +36,38 @@ ARCHES = ("auto", "cuda", "vulkan", "cpu")
 _lock = threading.Lock()
 _state: dict[str, str | None] = {"arch": None, "requested": None}
 
+#: set to 1 to keep Taichi's full source excerpts in compile errors (for kernel development)
+FULL_SOURCE_INFO_ENV = "MICROCATH_TAICHI_FULL_SOURCE_INFO"
+
+
+def _short_source_info() -> bool:
+    """Make Taichi's front end record ``File ..., line ..., in kernel`` for every AST node
+    instead of the source excerpt with a wrapped caret line.
+
+    Taichi 1.7 builds that excerpt eagerly for every expression and statement it compiles
+    (``ASTTransformerContext.get_pos_info``, ``textwrap`` on each), whether or not an error
+    follows, and it runs in every process (the offline cache skips LLVM, not the front end).
+    For the unrolled elasticity stencils that was half of the front end: the stress stage's
+    first solve spent 5.8 s there, 2.7 s with the short form (``benchmarks/bench_startup.py``,
+    docs/transport.md). Errors still name the file, line and kernel. Not applied when
+    ``MICROCATH_TAICHI_FULL_SOURCE_INFO=1`` or when this Taichi has no such method."""
+    if os.environ.get(FULL_SOURCE_INFO_ENV, "") not in ("", "0"):
+        return False
+    try:
+        from taichi.lang.ast import ast_transformer_utils as utils
+    except ImportError:  # pragma: no cover - other taichi layouts
+        return False
+    ctx = getattr(utils, "ASTTransformerContext", None)
+    if ctx is None or not callable(getattr(ctx, "get_pos_info", None)):  # pragma: no cover
+        return False
+
+    def get_pos_info(self, node):
+        return (f'File "{self.file}", line {node.lineno + self.lineno_offset}, '
+                f"in {self.func.func.__name__}:\n")
+
+    ctx.get_pos_info = get_pos_info
+    return True
+
 
 def is_initialized() -> bool:
     """True when a Taichi runtime exists (started by us or by the host program)."""
@@ -95,6 +127,7 @@ def ensure_initialized(arch: str | None = None) -> str:
                     running, requested,
                 )
             return running or "cpu"
+        _short_source_info()
         order = {"auto": ["cuda", "cpu"], "cuda": ["cuda", "cpu"],
                  "vulkan": ["vulkan", "cpu"], "cpu": ["cpu"]}[requested]
         for name in order:

@@ -70,3 +70,48 @@ def test_argument_beats_environment():
         print(json.dumps({"arch": rt.ensure_initialized("cpu"), "requested": rt._state["requested"]}))
     """, MICROCATH_ARCH="vulkan")
     assert out == {"arch": "cpu", "requested": "cpu"}
+
+
+_BROKEN_KERNEL = """
+    import json
+    import taichi as ti
+    from microcath.gpu_kernels import ensure_initialized
+    ensure_initialized("cpu")
+
+    @ti.kernel
+    def broken(a: ti.types.ndarray(ndim=1)):
+        for i in range(a.shape[0]):
+            a[i] = undefined_name_xyz + 1.0
+
+    x = ti.ndarray(ti.f32, (4,))
+    try:
+        broken(x)
+        msg = ""
+    except Exception as exc:
+        msg = str(exc)
+    print(json.dumps({"msg": msg}))
+"""
+
+
+def _run_file(tmp_path, code: str, **env) -> dict:
+    """Like ``_run``, from a script file (Taichi reads a kernel's source from its file)."""
+    script = tmp_path / "broken.py"
+    script.write_text(textwrap.dedent(code))
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          env={**os.environ, **env}, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_compile_errors_keep_file_line_and_kernel(tmp_path):
+    """The short source info of ``runtime._short_source_info`` (the front end's excerpts cost
+    seconds per process) still names the file, the line and the kernel of an error; with
+    MICROCATH_TAICHI_FULL_SOURCE_INFO=1 Taichi's own excerpt (the source line) is back."""
+    short = _run_file(tmp_path, _BROKEN_KERNEL, MICROCATH_ARCH="cpu")["msg"]
+    assert "undefined_name_xyz" in short  # the error itself
+    assert "broken.py\", line 10, in broken" in short
+    assert "a[i] = undefined_name_xyz + 1.0" not in short
+    full = _run_file(tmp_path, _BROKEN_KERNEL, MICROCATH_ARCH="cpu",
+                     MICROCATH_TAICHI_FULL_SOURCE_INFO="1")["msg"]
+    assert "broken.py\", line 10, in broken" in full
+    assert "a[i] = undefined_name_xyz + 1.0" in full
