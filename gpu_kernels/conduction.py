@@ -54,7 +54,7 @@ import taichi as ti
 from . import aggregation, krylov
 from .grid import cpu_loops
 from .multigrid import KCycle, VCycle, build_hierarchy
-from .runtime import ensure_initialized
+from .runtime import ensure_initialized, release_host_memory
 
 __all__ = ["ConductionLevel", "ConductionSolution", "IslandCorrection", "IslandTransfer", "solve_conduction",
            "bytes_per_voxel"]
@@ -1313,6 +1313,7 @@ def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, ri
     _rhs_and_guess(b, x, gx, gy, gz, nx, ny, nz)
     if interpolated and ZERO_GUESS_AT_ISLANDS and (cuts is None or fine.crack_aware):
         krylov.fill(x, 0.0)
+    release_host_memory()  # the set-up's freed host temporaries, before the Krylov vectors
     t1 = time.perf_counter()
 
     def balanced(xv) -> bool:

@@ -28,7 +28,8 @@ os.environ.setdefault("ENABLE_TAICHI_HEADER_PRINT", "false")
 
 import taichi as ti  # noqa: E402
 
-__all__ = ["ensure_initialized", "current_arch", "ARCHES", "is_initialized", "device_memory_bytes"]
+__all__ = ["ensure_initialized", "current_arch", "ARCHES", "is_initialized", "device_memory_bytes",
+           "release_host_memory"]
 
 log = logging.getLogger(__name__)
 
@@ -163,3 +164,31 @@ def device_memory_bytes() -> int | None:
     except OSError:
         return None
     return None
+
+
+_libc_trim: list = []
+
+
+def release_host_memory() -> bool:
+    """Hand the heap pages that freed host temporaries left behind back to the OS (glibc's
+    ``malloc_trim(0)``); True when it ran.
+
+    A solver's host set-up (the island interpolation's per-island-voxel tables, the coarse
+    levels' cluster search) frees ~10 B/voxel of numpy temporaries at 256^3. glibc raises its
+    mmap threshold after freeing large blocks, so later blocks of that size come from the heap,
+    and freed heap pages stay resident: the Krylov vectors allocated next then stacked on top of
+    memory nobody used, and the peak the memory budget promises was exceeded (docs/transport.md,
+    memory). A no-op where glibc is absent.
+    """
+    if not _libc_trim:
+        import ctypes
+
+        try:
+            _libc_trim.append(ctypes.CDLL("libc.so.6").malloc_trim)
+        except (OSError, AttributeError):
+            _libc_trim.append(None)
+    trim = _libc_trim[0]
+    if trim is None:
+        return False
+    trim(0)
+    return True
