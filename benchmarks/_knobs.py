@@ -8,7 +8,9 @@ from collections.abc import Sequence
 def conduction_knobs(args: Sequence[str]) -> dict[str, str]:
     """Parse ``KEY=VALUE`` arguments and apply them to the conduction solver: ``nu=3,6`` (sweeps
     per level, passed to every ``solve_conduction``), ``CYCLE=v|k``, ``ISLAND_MAX_VOXELS=8``,
-    ``ISLAND_INTERPOLATION_CONTRAST=1e30`` (in ``transport``), ``CRACK_AWARE=0`` (fixed 2x2x2
+    ``ISLAND_INTERPOLATION_CONTRAST=1e30`` (in ``transport``), ``K_LEVELS=1,2`` (the levels of
+    the K-cycle that get inner Krylov steps), ``CRACK_CYCLE=v`` (the V-cycle after contact loss, as
+    before session 8), ``CRACK_AWARE=0`` (fixed 2x2x2
     aggregates with the island transfers also after contact loss). Returns the parsed knobs."""
     from microcath.gpu_kernels import conduction as C
 
@@ -30,6 +32,10 @@ def conduction_knobs(args: Sequence[str]) -> dict[str, str]:
         C.ISLAND_MAX_VOXELS = int(knobs["ISLAND_MAX_VOXELS"])
     if "ISLAND_INTERPOLATION_CONTRAST" in knobs:
         transport.ISLAND_INTERPOLATION_CONTRAST = float(knobs["ISLAND_INTERPOLATION_CONTRAST"])
+    if "K_LEVELS" in knobs:  # the K-cycle levels with inner Krylov steps, e.g. K_LEVELS=1,2
+        C.K_LEVELS = tuple(int(v) for v in knobs["K_LEVELS"].split(","))
+    if "CRACK_CYCLE" in knobs:  # the cycle after contact loss: k (default) or v (before session 8)
+        C.CRACK_CYCLE = knobs["CRACK_CYCLE"]
     if "CRACK_AWARE" in knobs:
         C.CRACK_AWARE = knobs["CRACK_AWARE"] not in ("0", "false", "False")
     return knobs

@@ -81,6 +81,14 @@ ISLAND_INTERPOLATION = True
 #: with cut faces (opened interfaces) at island contrast, coarsen into the crack-aware pieces of
 #: :mod:`aggregation` (default composite, electrons, 64^3 after contact loss: see docs/transport.md)
 CRACK_AWARE = True
+#: cycle after contact loss (the crack-aware pieces): "k" (K-cycle, flexible CG) or "v". Default
+#: composite, electrons, opened faces of the stress stage, 64^3 / 128^3: V-cycle 46 / 71 CG
+#: iterations, K-cycle on node levels 1 and 2 17 / 21 (docs/transport.md, session 8)
+CRACK_CYCLE = "k"
+#: the node levels that get the K-cycle's inner Krylov steps after contact loss (each shrinks by
+#: less than 8x, so Krylov steps on every level would multiply the coarse work: all levels gave
+#: 17 iterations at 128^3 in 28.5 s, levels 1 and 2 21 in 16.9 s, level 1 alone 38 in 23.2 s)
+CRACK_K_LEVELS = (1, 2)
 #: device bytes per voxel of the node levels (budget, above the measured 27.9 B/voxel)
 PIECES_BYTES = 30.0
 #: start from x = 0 instead of the linear profile when the island interpolation or the pieces run
@@ -1296,10 +1304,13 @@ def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, ri
     if nu is None:
         nu = NU_ISLANDS if interpolated else NU
     levels = build_hierarchy(fine)
+    k_levels = K_LEVELS
+    if cycle is None and fine.crack_aware:
+        cycle, k_levels = CRACK_CYCLE, CRACK_K_LEVELS
     cycle = cycle or CYCLE
     if cycle == "k":
         vcycle = KCycle(levels, nu=nu, corrections=[correction] + [lv.island_correction for lv in levels[1:]],
-                        krylov_levels=K_LEVELS)
+                        krylov_levels=k_levels)
     else:
         vcycle = VCycle(levels, nu=nu, corrections=[correction] + [lv.island_correction for lv in levels[1:]])
     b = ti.ndarray(tdt, (ny * nz,))  # right-hand side: non-zero on the inlet plane only

@@ -196,6 +196,6 @@ def test_electronic_after_opening_matches_direct_solve(ti_cpu, opened_composite)
     r = transport.conductivity(ms, carrier="electronic", axis="x", cut_faces=cuts)
     assert r.converged and r.flux_balance < 1e-6
     assert abs(r.sigma_eff - ref) / ref < 1e-4
-    assert r.n_iter <= 50  # 32 measured (pytest -s); several times more with fixed 2x2x2 aggregates
+    assert r.n_iter <= 30  # 16 measured with the K-cycle (pytest -s), 32 with the V-cycle
     print(f"crack-aware: sigma_eff {r.sigma_eff:.9g}, direct {ref:.9g}, "
           f"rel diff {abs(r.sigma_eff - ref) / ref:.2e}, {r.n_iter} iterations")
