@@ -10,7 +10,7 @@ def conduction_knobs(args: Sequence[str]) -> dict[str, str]:
     per level, passed to every ``solve_conduction``), ``CYCLE=v|k``, ``ISLAND_MAX_VOXELS=8``,
     ``ISLAND_INTERPOLATION_CONTRAST=1e30`` (in ``transport``), ``K_LEVELS=1,2`` (the levels of
     the K-cycle that get inner Krylov steps), ``CRACK_CYCLE=v`` (the V-cycle after contact loss, as
-    before session 8), ``CRACK_AWARE=0`` (fixed 2x2x2
+    before session 8), ``CRACK_K_LEVELS=1`` (its K-cycle levels), ``CRACK_AWARE=0`` (fixed 2x2x2
     aggregates with the island transfers also after contact loss). Returns the parsed knobs."""
     from microcath.gpu_kernels import conduction as C
 
@@ -34,6 +34,8 @@ def conduction_knobs(args: Sequence[str]) -> dict[str, str]:
         transport.ISLAND_INTERPOLATION_CONTRAST = float(knobs["ISLAND_INTERPOLATION_CONTRAST"])
     if "K_LEVELS" in knobs:  # the K-cycle levels with inner Krylov steps, e.g. K_LEVELS=1,2
         C.K_LEVELS = tuple(int(v) for v in knobs["K_LEVELS"].split(","))
+    if "CRACK_K_LEVELS" in knobs:  # the same after contact loss, e.g. CRACK_K_LEVELS=1
+        C.CRACK_K_LEVELS = tuple(int(v) for v in knobs["CRACK_K_LEVELS"].split(","))
     if "CRACK_CYCLE" in knobs:  # the cycle after contact loss: k (default) or v (before session 8)
         C.CRACK_CYCLE = knobs["CRACK_CYCLE"]
     if "CRACK_AWARE" in knobs:

@@ -86,8 +86,9 @@ CRACK_AWARE = True
 #: iterations, K-cycle on node levels 1 and 2 17 / 21 (docs/transport.md, session 8)
 CRACK_CYCLE = "k"
 #: the node levels that get the K-cycle's inner Krylov steps after contact loss (each shrinks by
-#: less than 8x, so Krylov steps on every level would multiply the coarse work: all levels gave
-#: 17 iterations at 128^3 in 28.5 s, levels 1 and 2 21 in 16.9 s, level 1 alone 38 in 23.2 s)
+#: less than 8x, so Krylov steps on every level multiply the coarse work: all levels took fewer
+#: iterations but no less time than the V-cycle at 128^3, level 1 alone about twice the
+#: iterations of levels 1 and 2; ``compare_contact_loss.py 128 CRACK_K_LEVELS=...``)
 CRACK_K_LEVELS = (1, 2)
 #: device bytes per voxel of the node levels (budget, above the measured 27.9 B/voxel)
 PIECES_BYTES = 30.0

@@ -48,9 +48,10 @@ def _short_source_info() -> bool:
     Taichi 1.7 builds that excerpt eagerly for every expression and statement it compiles
     (``ASTTransformerContext.get_pos_info``, ``textwrap`` on each), whether or not an error
     follows, and it runs in every process (the offline cache skips LLVM, not the front end).
-    For the unrolled elasticity stencils that was half of the front end: the stress stage's
-    first solve spent 5.8 s there, 2.7 s with the short form (``benchmarks/bench_startup.py``,
-    docs/transport.md). Errors still name the file, line and kernel. Not applied when
+    For the unrolled elasticity stencils that was about half of the front end
+    (``benchmarks/bench_startup.py``: front end of the stress stage's first solve 6.1 -> 2.4 s
+    with this and the one-sweep smoother together; docs/transport.md). Errors still name the
+    file, line and kernel. Not applied when
     ``MICROCATH_TAICHI_FULL_SOURCE_INFO=1`` or when this Taichi has no such method."""
     if os.environ.get(FULL_SOURCE_INFO_ENV, "") not in ("", "0"):
         return False
