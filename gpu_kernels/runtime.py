@@ -175,7 +175,7 @@ def release_host_memory() -> bool:
     ``malloc_trim(0)``); True when it ran.
 
     A solver's host set-up (the island interpolation's per-island-voxel tables, the coarse
-    levels' cluster search) frees ~10 B/voxel of numpy temporaries at 256^3. glibc raises its
+    levels' cluster search) frees large numpy temporaries. glibc raises its
     mmap threshold after freeing large blocks, so later blocks of that size come from the heap,
     and freed heap pages stay resident: the Krylov vectors allocated next then stacked on top of
     memory nobody used, and the peak the memory budget promises was exceeded (docs/transport.md,
