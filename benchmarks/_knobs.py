@@ -11,7 +11,9 @@ def conduction_knobs(args: Sequence[str]) -> dict[str, str]:
     ``ISLAND_INTERPOLATION_CONTRAST=1e30`` (in ``transport``), ``K_LEVELS=1,2`` (the levels of
     the K-cycle that get inner Krylov steps), ``CRACK_CYCLE=v`` (the V-cycle after contact loss, as
     before session 8), ``CRACK_K_LEVELS=1`` (its K-cycle levels), ``CRACK_AWARE=0`` (fixed 2x2x2
-    aggregates with the island transfers also after contact loss). Returns the parsed knobs."""
+    aggregates with the island transfers also after contact loss), ``F32_PRECONDITIONER=0`` (the cycle
+    writes ``z`` in float64 under float64 Krylov vectors, as before session 9), ``F32_AFTER_CUTS=1``
+    (the float32 cycle also after contact loss). Returns the parsed knobs."""
     from microcath.gpu_kernels import conduction as C
 
     from microcath import transport
@@ -40,4 +42,8 @@ def conduction_knobs(args: Sequence[str]) -> dict[str, str]:
         C.CRACK_CYCLE = knobs["CRACK_CYCLE"]
     if "CRACK_AWARE" in knobs:
         C.CRACK_AWARE = knobs["CRACK_AWARE"] not in ("0", "false", "False")
+    if "F32_PRECONDITIONER" in knobs:  # 0: the cycle writes z in the Krylov vectors' float64
+        C.F32_PRECONDITIONER = knobs["F32_PRECONDITIONER"] not in ("0", "false", "False")
+    if "F32_AFTER_CUTS" in knobs:  # 1: the float32 cycle also after contact loss
+        C.F32_AFTER_CUTS = knobs["F32_AFTER_CUTS"] not in ("0", "false", "False")
     return knobs

@@ -94,6 +94,14 @@ CRACK_K_LEVELS = (1, 2)
 PIECES_BYTES = 30.0
 #: start from x = 0 instead of the linear profile when the island interpolation or the pieces run
 ZERO_GUESS_AT_ISLANDS = True
+#: float64 Krylov vectors over float32 faces: the multigrid cycle works on a float32 ``z`` on the
+#: finest level too (it reads ``r`` in float64), so its smoothing streams 4 bytes less per vector
+#: entry. Default composite, electrons, 128^3 / 256^3: the same 30 / 33 iterations
+#: (docs/transport.md, session 9)
+F32_PRECONDITIONER = True
+#: the same after contact loss (cuts): off, it cost iterations there (compare_contact_loss.py 64:
+#: 25 instead of 17)
+F32_AFTER_CUTS = False
 
 
 # --------------------------------------------------------------------------- kernels
@@ -1128,6 +1136,14 @@ class ConductionLevel:
         return coarse
 
 
+def _f32_preconditioner(dtype, vector_dtype, cracks: bool) -> bool:
+    """Whether the cycle writes a float32 ``z`` under float64 Krylov vectors (float32 faces).
+    Not after contact loss unless :data:`F32_AFTER_CUTS`: there the float32 fine-level smoothing
+    cost iterations (``compare_contact_loss.py 64``: 25 instead of 17, docs/transport.md)."""
+    return (F32_PRECONDITIONER and dtype == ti.f32 and vector_dtype == ti.f64
+            and (F32_AFTER_CUTS or not cracks))
+
+
 def bytes_per_voxel(dtype: str = "float32", vector_dtype: str | None = None, *,
                     cracks: bool = False) -> float:
     """Device memory the solver needs per voxel (fine level + coarse levels) [bytes];
@@ -1138,6 +1154,8 @@ def bytes_per_voxel(dtype: str = "float32", vector_dtype: str | None = None, *,
     w = 4 if dtype == "float32" else 8
     wv = 4 if (vector_dtype or dtype) == "float32" else 8
     fine = 8 + 3 * wv + 3 * w  # x (float64), r, p, z/q and three face arrays (b: inlet plane only)
+    if _f32_preconditioner(_TI_DTYPES[dtype], _TI_DTYPES[vector_dtype or dtype], cracks):
+        fine += 4  # z in float32 beside q in float64 (F32_PRECONDITIONER)
     coarse = (2 * w + 3 * w) / 7.0  # x, b and faces of all coarse levels (geometric sum 1/8 + 1/64 ...)
     setup = 2  # labels and the kept-voxel mask while the faces are built
     island_mask = 1 + 1 / 7.0  # IslandTransfer masks (finest and coarse levels)
@@ -1338,8 +1356,9 @@ def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, ri
         f = _fluxes(xv, gx, nx, ny, nz)
         return max(abs(float(f[0])), abs(float(f[1])), 1e-300)
 
+    z_dtype = ti.f32 if _f32_preconditioner(tdt, fine.vector_dtype, cuts is not None) else None
     info = krylov.pcg(fine, vcycle, b, x, tol=tol, maxiter=maxiter, accept=balanced, scale=current,
-                      flexible=(cycle == "k" and FLEXIBLE))
+                      flexible=(cycle == "k" and FLEXIBLE), z_dtype=z_dtype)
     f = _fluxes(x, gx, nx, ny, nz)
     t2 = time.perf_counter()
     pot = faces = None

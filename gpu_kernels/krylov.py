@@ -204,7 +204,7 @@ def pcg(op: LinearOperator, precond: Preconditioner | None, b, x, *, tol: float 
         maxiter: int = 500, accept: Callable[[object], bool] | None = None,
         replace_every: int = 0, floor: float = 1e-13,
         scale: Callable[[object], float] | None = None, flexible: bool = False,
-        q_dtype=None) -> PCGInfo:
+        q_dtype=None, z_dtype=None) -> PCGInfo:
     """Solve ``A x = b`` by preconditioned conjugate gradients, all on the device.
 
     Three working vectors (``r``, ``p`` and one shared by ``z = M^{-1} r`` and
@@ -252,13 +252,22 @@ def pcg(op: LinearOperator, precond: Preconditioner | None, b, x, *, tol: float 
         that varies from call to call (a K-cycle). Keeps ``q = A p`` in a fourth vector.
     q_dtype : ti dtype, optional
         Storage of that fourth vector (default: the working dtype); it only enters ``beta``.
+    z_dtype : ti dtype, optional
+        Storage of the preconditioned residual ``z`` when it differs from the working dtype
+        (a float32 preconditioner under float64 Krylov vectors: the preconditioner writes
+        ``z`` in float32, which halves the traffic of its finest level). ``z`` and ``q``
+        then are two vectors (``q`` in the working dtype, as the recurrence of ``r`` needs).
 
     Returns
     -------
     PCGInfo
     """
-    r, p, zq = op.new_vector(), op.new_vector(), op.new_vector()
-    qv = (op.new_vector(q_dtype) if q_dtype is not None else op.new_vector()) if flexible else zq
+    r, p = op.new_vector(), op.new_vector()
+    zq = op.new_vector(z_dtype) if z_dtype is not None else op.new_vector()
+    if flexible:
+        qv = op.new_vector(q_dtype) if q_dtype is not None else op.new_vector()
+    else:
+        qv = zq if z_dtype is None else op.new_vector()  # z and q share one array in one dtype
     info = PCGInfo()
     bb = dot(b, b)
     if bb == 0.0:
@@ -277,7 +286,7 @@ def pcg(op: LinearOperator, precond: Preconditioner | None, b, x, *, tol: float 
     rz = dot(r, zq)
     best, stall, tightening = res, 0, False
     for it in range(1, maxiter + 1):
-        pq = op.apply(p, qv)  # q = A p (zq doubles as q unless flexible)
+        pq = op.apply(p, qv)  # q = A p (zq doubles as q unless flexible or z has its own dtype)
         if pq is None:
             pq = dot(p, qv)
         if not (pq > 0.0) or not (rz > 0.0):
