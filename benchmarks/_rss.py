@@ -38,5 +38,12 @@ def run_worker(script: str, path: str, dtype: str, extra=()) -> dict:
     import sys
 
     out = subprocess.run([sys.executable, script, "--worker", path, "--dtype", dtype, *extra],
-                         capture_output=True, text=True, env=os.environ.copy(), check=True)
+                         capture_output=True, text=True, env=os.environ.copy())
+    if out.returncode != 0:
+        lines = [ln for ln in out.stderr.strip().splitlines() if ln.strip()]
+        raise WorkerError(lines[-1] if lines else f"worker exited with status {out.returncode}")
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+class WorkerError(RuntimeError):
+    """A benchmark worker process failed; the message is the last line it wrote to stderr."""

@@ -33,7 +33,7 @@ import tempfile
 import time
 
 import numpy as np
-from _rss import maxrss_bytes, run_worker, size_parser  # noqa: E402 (scripts run from benchmarks/)
+from _rss import WorkerError, maxrss_bytes, run_worker, size_parser  # noqa: E402 (scripts run from benchmarks/)
 
 SIGMA = {0: 0.0, 1: 1.0, 2: 1e-3}  # pore, electrolyte matrix, active material
 
@@ -146,7 +146,11 @@ def main(argv=None) -> int:
             else:
                 path = os.path.join(tmp, f"composite_{n}.npy")
                 np.save(path, composite(n))
-            row = run_worker(__file__, path, args.dtype, extra)
+            try:
+                row = run_worker(__file__, path, args.dtype, extra)
+            except WorkerError as exc:  # e.g. a structure through which the carrier has no path
+                print(f"{n:>5}^3 not solved: {exc}", flush=True)
+                continue
         rows.append(row)
         print(f"{n:>5}^3 {row['arch']:>5} {row['time_s']:8.2f} {row['iterations']:5d} "
               f"{row['sigma_eff']:14.6g} "
