@@ -224,6 +224,21 @@ def test_write_vti_fields_with_units(tmp_path, rng):
     np.testing.assert_array_equal(data["arrays"]["current_density"], np.moveaxis(j, 0, -1))
 
 
+def test_write_vti_lz4_reads_back_exactly(ms_full, tmp_path, rng):
+    """The run's fields.vti is LZ4-compressed: VTK's reader and read_vti get the same values."""
+    phi = rng.random(ms_full.shape).astype(np.float32)
+    path = io.write_vti(tmp_path / "f.vti", ms_full, fields={"potential": (phi, "V")}, compression="lz4")
+    assert b'compressor="vtkLZ4DataCompressor"' in path.read_bytes()[:2000]
+    img, to_np = _vtk_read(path)
+    cid = img.ComputeCellId([1, 2, 3])
+    assert to_np(img.GetCellData().GetArray("potential"))[cid] == phi[1, 2, 3]
+    data = io.read_vti(path)
+    np.testing.assert_array_equal(data["arrays"]["potential"], phi)
+    np.testing.assert_array_equal(data["arrays"]["labels"], ms_full.labels)
+    with pytest.raises(InputError, match="compression"):
+        io.write_vti(tmp_path / "g.vti", ms_full, compression="gzip")
+
+
 def test_write_vti_symmetric_tensor_in_vtk_order(tmp_path, rng):
     """A stress field (Voigt xx yy zz yz xz xy) is stored as VTK's symmetric tensor (XX YY ZZ XY
     YZ XZ, what ParaView reads) and read back in Voigt order."""

@@ -108,3 +108,27 @@ def test_importing_microcath_and_viz_does_not_load_pyvista_or_matplotlib():
             "print('pyvista' in sys.modules, 'matplotlib' in sys.modules, 'vtk' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False", "False"]
+
+
+@pytest.mark.parametrize("table_points", [1 << 25, 0])  # the mark table, and the sort it replaces
+def test_surface_corner_numbering_matches_numpy_unique(monkeypatch, table_points):
+    from microcath.viz import render
+
+    monkeypatch.setattr(render, "_TABLE_POINTS", table_points)
+    ids = np.random.default_rng(3).integers(0, 5000, 20000)
+    uniq, inv = render._compact(ids, 5000)
+    ref_u, ref_inv = np.unique(ids, return_inverse=True)
+    np.testing.assert_array_equal(uniq, ref_u)
+    np.testing.assert_array_equal(inv, ref_inv)
+    np.testing.assert_array_equal(uniq[inv], ids)
+
+
+def test_back_face_culling_leaves_the_picture_unchanged(composite, monkeypatch):
+    """The voxel surface is closed with outward quads: without culling, the same picture."""
+    from microcath.viz import render
+
+    culled = viz.render_phase(composite, "Li6PS5Cl", window_size=SIZE, lighting=True)
+    monkeypatch.setattr(render, "CULL_BACK_FACES", False)
+    full = viz.render_phase(composite, "Li6PS5Cl", window_size=SIZE, lighting=True)
+    differ = np.abs(culled.astype(int) - full.astype(int)).max(axis=2) > 8
+    assert differ.mean() < 1e-3, differ.mean()
