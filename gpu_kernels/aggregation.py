@@ -242,7 +242,7 @@ def _node_smooth(x: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1), ptr: 
             if d > 0:
                 tmp[i] = (b[i] - s) / d
         for i in range(lo, hi):
-            x[i] += tmp[i]
+            x[i] = x[i] + tmp[i]
 
 
 @ti.kernel
@@ -266,8 +266,8 @@ def _node_prolong(xc: ti.types.ndarray(ndim=1), x: ti.types.ndarray(ndim=1), cpt
     """x += P xc (every child takes the value of its node)."""
     for c in range(nc):
         v = xc[c]
-        for q in range(cptr[c], cptr[c + 1]):
-            x[child[q]] += v
+        for q in range(cptr[c], cptr[c + 1]):  # children are distinct: a plain update, not an
+            x[child[q]] = x[child[q]] + v  # atomic += (conduction._prolong_add)
 
 
 @ti.kernel

@@ -581,8 +581,8 @@ def _prolong_add(xc: ti.types.ndarray(ndim=1), xf: ti.types.ndarray(ndim=1), mas
                 for p in ti.static(range(3)):
                     acc[p] += wgt * ti.cast(xc[3 * nc + p], ti.f64)
         for p in ti.static(range(3)):
-            if ((maskf[n] >> p) & 1) != 0:
-                xf[3 * n + p] += acc[p]
+            if ((maskf[n] >> p) & 1) != 0:  # the node's own dofs: a plain update, not an atomic +=
+                xf[3 * n + p] = xf[3 * n + p] + acc[p]  # (conduction._prolong_add)
 
 
 @ti.kernel
