@@ -199,7 +199,7 @@ def show(obj: Any, view: str | None = None, *, ms: Microstructure | None = None,
         if reserved in options:
             raise InputError(f"{reserved}: show() displays the view; to write a file use the "
                              f"viz.render_* functions")
-    box: list = []
+    box = render.HandOver(static=(chosen == "static"))
     token = render._HAND_OVER.set(box)
     try:
         _draw(obj, view, ms, phase, analysis, dict(options, window_size=window_size))

@@ -109,9 +109,20 @@ def _window(window_size: Sequence[int] | None) -> tuple[int, int]:
     return w, h
 
 
-#: set by :func:`microcath.viz.notebook.show` to a list: the finished plotter is handed over
-#: (for an interactive notebook view) instead of being screenshotted and closed
-_HAND_OVER: contextvars.ContextVar[list | None] = contextvars.ContextVar("microcath_plotter", default=None)
+class HandOver(list):
+    """Where :func:`microcath.viz.notebook.show` receives the finished plotter; ``static``: it
+    will only be screenshotted (a picture: back faces may be culled), else it becomes an
+    interactive view."""
+
+    def __init__(self, *, static: bool) -> None:
+        super().__init__()
+        self.static = bool(static)
+
+
+#: set by :func:`microcath.viz.notebook.show` to a :class:`HandOver`: the finished plotter is
+#: handed over (for a notebook view) instead of being screenshotted and closed
+_HAND_OVER: contextvars.ContextVar[HandOver | None] = contextvars.ContextVar("microcath_plotter",
+                                                                              default=None)
 
 
 def _finish(p, *, filename: str | os.PathLike | None, show: bool, off_screen: bool) -> np.ndarray:
@@ -287,7 +298,9 @@ def _surface_actor(p, mesh, *, lighting: bool) -> None:
     # face: culling them leaves the image the same (8e-5 of the pixels differ, at edges) and
     # halves the software rasterisation (default composite 128^3, electrolyte alone: 1.9 -> 1.0 s).
     # Not in an interactive view, where the camera may move inside the structure.
-    picture = CULL_BACK_FACES and bool(getattr(p, "off_screen", False)) and _HAND_OVER.get() is None
+    hand = _HAND_OVER.get()
+    picture = (CULL_BACK_FACES and bool(getattr(p, "off_screen", False))
+               and (hand is None or getattr(hand, "static", False)))
     p.add_mesh(mesh, scalars="rgb", rgb=True, lighting=lighting, show_scalar_bar=False,
                smooth_shading=False, specular=0.0, culling="back" if picture else None, **shade)
 
