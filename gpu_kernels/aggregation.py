@@ -40,6 +40,7 @@ import taichi as ti
 from scipy.sparse import csgraph
 
 from . import krylov
+from .grid import zeros as device_zeros
 
 __all__ = ["NodeLevel", "first_level", "prolong", "THETA", "COARSEST_NODES"]
 
@@ -120,7 +121,7 @@ def _children(agg: np.ndarray, fine_index: np.ndarray, nc: int) -> tuple[np.ndar
 
 
 def _to_device(a: np.ndarray, dtype):
-    d = ti.ndarray(dtype, (max(len(a), 1),))
+    d = device_zeros(dtype, (max(len(a), 1),))
     if len(a):
         d.from_numpy(np.ascontiguousarray(a, dtype=_NP[dtype]))
     return d
@@ -347,7 +348,7 @@ class NodeLevel:
         return 4 * (n + 1) + (4 + w) * nnz + w * n + 4 * links + 3 * wv * n + dense
 
     def new_vector(self, dtype=None):
-        a = ti.ndarray(dtype or self.vector_dtype, (self.size,))
+        a = device_zeros(dtype or self.vector_dtype, (self.size,))
         krylov.fill(a, 0.0)
         return a
 

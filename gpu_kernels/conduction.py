@@ -53,6 +53,7 @@ import taichi as ti
 
 from . import aggregation, krylov
 from .grid import cpu_loops
+from .grid import zeros as device_zeros
 from .multigrid import KCycle, VCycle, build_hierarchy
 from .runtime import ensure_initialized, release_host_memory
 
@@ -650,7 +651,7 @@ _DUMMY = []
 def _DUMMY_MASK():
     """A 1-entry mask passed where a kernel's ``masked`` flag is off (never read)."""
     if not _DUMMY:
-        _DUMMY.append(ti.ndarray(ti.u8, (1,)))
+        _DUMMY.append(device_zeros(ti.u8, (1,)))
     return _DUMMY[0]
 
 
@@ -686,10 +687,10 @@ class IslandTransfer:
         # faces of every island voxel
         idx_all = np.asarray(idx, dtype=np.int64)
         n_all = int(idx_all.size)
-        idx_d = ti.ndarray(ti.i32, (n_all,))
+        idx_d = device_zeros(ti.i32, (n_all,))
         idx_d.from_numpy(idx_all.astype(np.int32))
-        fg_d = ti.ndarray(ti.f64, (6 * n_all,))
-        fn_d = ti.ndarray(ti.i32, (6 * n_all,))
+        fg_d = device_zeros(ti.f64, (6 * n_all,))
+        fn_d = device_zeros(ti.i32, (6 * n_all,))
         _island_faces(idx_d, level.gx, level.gy, level.gz, fg_d, fn_d, nx, ny, nz)
         fg, fn = fg_d.to_numpy(), fn_d.to_numpy()  # fn int32: host temporaries stay small
         del fg_d, fn_d, idx_d
@@ -738,9 +739,9 @@ class IslandTransfer:
         self.n_clusters = int(nc)
         self.n_voxels = int(sel.size)
         idx_u = idx_all[sel]
-        self.idx = ti.ndarray(ti.i32, (max(sel.size, 1),))
+        self.idx = device_zeros(ti.i32, (max(sel.size, 1),))
         self.idx.from_numpy(np.resize(idx_u.astype(np.int32), max(sel.size, 1)))
-        self.cid = ti.ndarray(ti.i32, (max(sel.size, 1),))
+        self.cid = device_zeros(ti.i32, (max(sel.size, 1),))
         self.cid.from_numpy(np.resize(unit.astype(np.int32), max(sel.size, 1)))
         rows6 = (sel[:, None] * 6 + np.arange(6)).ravel()
         fg, fn = fg[rows6], fn[rows6]
@@ -762,13 +763,13 @@ class IslandTransfer:
         keys, inv = np.unique(a[w].astype(np.int64) * ncell + cell, return_inverse=True)
         g_ai = np.bincount(inv.ravel(), fg[w])
         pa, pc = keys // ncell, keys % ncell
-        self.pa = ti.ndarray(ti.i32, (max(pa.size, 1),))
-        self.pi = ti.ndarray(ti.i32, (max(pa.size, 1),))
-        self.pw = ti.ndarray(ti.f64, (max(pa.size, 1),))
+        self.pa = device_zeros(ti.i32, (max(pa.size, 1),))
+        self.pi = device_zeros(ti.i32, (max(pa.size, 1),))
+        self.pw = device_zeros(ti.f64, (max(pa.size, 1),))
         self.pa.from_numpy(np.resize(pa.astype(np.int32), max(pa.size, 1)))
         self.pi.from_numpy(np.resize(pc.astype(np.int32), max(pa.size, 1)))
         self.pw.from_numpy(np.resize(g_ai / e_safe[pa], max(pa.size, 1)) * (pa.size > 0))
-        self.sums = ti.ndarray(ti.f64, (max(nc, 1),))
+        self.sums = device_zeros(ti.f64, (max(nc, 1),))
         # star-mesh pairs (coarse cell, coarse cell or electrode, conductance)
         pairs_i, pairs_j, pairs_c = [], [], []
         d = 0
@@ -786,7 +787,7 @@ class IslandTransfer:
         self._electrode = (pc, g_ai * g_in[pa] / e_safe[pa], g_ai * g_out[pa] / e_safe[pa])
         mask = np.zeros(level.size, np.uint8)
         mask[idx64] = 1
-        self.mask = ti.ndarray(ti.u8, (level.size,))
+        self.mask = device_zeros(ti.u8, (level.size,))
         self.mask.from_numpy(mask)
         self.n_pairs = int(self._pairs[0].size)
         self.n_triplets = int(pa.size)
@@ -885,14 +886,14 @@ class IslandCorrection:
         self.level = level
         self.n_voxels = int(idx.size)
         self.n_clusters = int(n_clusters)
-        self.idx = ti.ndarray(ti.i32, (self.n_voxels,))
+        self.idx = device_zeros(ti.i32, (self.n_voxels,))
         self.idx.from_numpy(np.ascontiguousarray(idx, dtype=np.int32))
-        self.cid = ti.ndarray(ti.i32, (self.n_voxels,))
+        self.cid = device_zeros(ti.i32, (self.n_voxels,))
         self.cid.from_numpy(np.ascontiguousarray(cid, dtype=np.int32))
-        self.inv_e = ti.ndarray(ti.f64, (self.n_clusters,))
-        self.sums = ti.ndarray(ti.f64, (self.n_clusters,))
+        self.inv_e = device_zeros(ti.f64, (self.n_clusters,))
+        self.sums = device_zeros(ti.f64, (self.n_clusters,))
         if inv_e is None:
-            u = ti.ndarray(ti.u8, (level.size,))  # island marker: 1 B/voxel, not a full vector
+            u = device_zeros(ti.u8, (level.size,))  # island marker: 1 B/voxel, not a full vector
             _island_setup(u, self.idx, self.cid, self.inv_e, level.gx, level.gy, level.gz, *level.shape)
             del u
         else:
@@ -1051,7 +1052,7 @@ class ConductionLevel:
         self._pieces: aggregation.NodeLevel | None = None
 
     def new_vector(self, dtype=None):
-        a = ti.ndarray(dtype or self.vector_dtype, (self.size,))
+        a = device_zeros(dtype or self.vector_dtype, (self.size,))
         krylov.fill(a, 0.0)
         return a
 
@@ -1114,12 +1115,12 @@ class ConductionLevel:
         scales = []
         for d in range(3):
             sc = _face_scales(self.widths[d], wc[d], dirichlet=(d == 0))
-            arr = ti.ndarray(ti.f64, sc.shape)
+            arr = device_zeros(ti.f64, sc.shape)
             arr.from_numpy(sc)
             scales.append(arr)
-        gxc = ti.ndarray(self.dtype, ((nc[0] + 1) * nc[1] * nc[2],))
-        gyc = ti.ndarray(self.dtype, (nc[0] * nc[1] * nc[2],))
-        gzc = ti.ndarray(self.dtype, (nc[0] * nc[1] * nc[2],))
+        gxc = device_zeros(self.dtype, ((nc[0] + 1) * nc[1] * nc[2],))
+        gyc = device_zeros(self.dtype, (nc[0] * nc[1] * nc[2],))
+        gzc = device_zeros(self.dtype, (nc[0] * nc[1] * nc[2],))
         it = self.island_transfer
         if it is None:
             _coarsen_faces(self.gx, self.gy, self.gz, gxc, gyc, gzc, *self.shape, *nc, *scales,
@@ -1289,17 +1290,17 @@ def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, ri
     nx = shape[0] - 2 * off
     sshape = (nx, shape[1], shape[2])
     ny, nz = shape[1], shape[2]
-    lab_d = ti.ndarray(ti.u8, (labels.size,))
+    lab_d = device_zeros(ti.u8, (labels.size,))
     lab_d.from_numpy(np.ascontiguousarray(labels, dtype=np.uint8).ravel())
-    keep_d = ti.ndarray(ti.u8, (labels.size,))
+    keep_d = device_zeros(ti.u8, (labels.size,))
     keep_d.from_numpy(np.ascontiguousarray(keep, dtype=np.uint8).ravel())
-    sig_d = ti.ndarray(ti.f64, (256,))
+    sig_d = device_zeros(ti.f64, (256,))
     sig_d.from_numpy(np.ascontiguousarray(sigma, dtype=np.float64))
-    r_d = ti.ndarray(ti.f64, (256, 256))
+    r_d = device_zeros(ti.f64, (256, 256))
     r_d.from_numpy(np.ascontiguousarray(rint, dtype=np.float64))
-    gx = ti.ndarray(tdt, ((nx + 1) * ny * nz,))
-    gy = ti.ndarray(tdt, (nx * ny * nz,))
-    gz = ti.ndarray(tdt, (nx * ny * nz,))
+    gx = device_zeros(tdt, ((nx + 1) * ny * nz,))
+    gy = device_zeros(tdt, (nx * ny * nz,))
+    gz = device_zeros(tdt, (nx * ny * nz,))
     qy, qz = (float(r) for r in spacing_ratio)
     _build_faces(lab_d, keep_d, sig_d, r_d, gx, gy, gz, nx, ny, nz, int(periodic[0]), int(periodic[1]), off,
                  qy * qy, qz * qz, qy, qz)
@@ -1338,7 +1339,7 @@ def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, ri
                         krylov_levels=k_levels)
     else:
         vcycle = VCycle(levels, nu=nu, corrections=[correction] + [lv.island_correction for lv in levels[1:]])
-    b = ti.ndarray(tdt, (ny * nz,))  # right-hand side: non-zero on the inlet plane only
+    b = device_zeros(tdt, (ny * nz,))  # right-hand side: non-zero on the inlet plane only
     x = fine.new_vector(ti.f64)  # float64 accumulator of the solution (mixed precision)
     # initial guess: the linear profile of a uniform medium, restricted to conducting voxels;
     # zero at island contrast, where a linear profile inside every carbon cluster is a residual

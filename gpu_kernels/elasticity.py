@@ -48,6 +48,7 @@ import taichi as ti
 
 from . import krylov
 from .grid import cpu_loops
+from .grid import zeros as device_zeros
 from .multigrid import VCycle, build_hierarchy
 from .runtime import ensure_initialized
 
@@ -666,26 +667,26 @@ class ElasticityLevel:
         self.vdtype = vector_dtype or dtype  # storage of the vectors of this level
         self.fine = lam is not None
         self.spacing = _spacing(spacing)
-        dummy_f = ti.ndarray(ti.f64, (1,))
+        dummy_f = device_zeros(ti.f64, (1,))
         self.lab = lab
         self.lam = lam if lam is not None else dummy_f
         self.mu = mu if mu is not None else dummy_f
         self.ke = ke
         self.extra = extra
         self.st = dummy_f
-        self.hom = ti.ndarray(ti.u8, (1,))
+        self.hom = device_zeros(ti.u8, (1,))
         self.stencil = bool(self.fine and HOMOGENEOUS_STENCIL)
         if self.fine:  # the homogeneous-node stencils (fast path of the fine operator)
-            self.hom = ti.ndarray(ti.u8, (self.n_nodes,))
+            self.hom = device_zeros(ti.u8, (self.n_nodes,))
             krylov.fill(self.hom, NOT_HOMOGENEOUS)
         if self.stencil:
-            self.st = ti.ndarray(ti.f64, (256 * len(STENCIL),))
+            self.st = device_zeros(ti.f64, (256 * len(STENCIL),))
             st = label_stencils(lam.to_numpy()[:256], mu.to_numpy()[:256], self.spacing)
             self.st.from_numpy(st.ravel())
             _classify_homogeneous(self.hom, lab, lam, mu, *self._dims())
         self.mask = mask
         self.degree, self.lower = int(degree), float(lower)
-        self.dinv = ti.ndarray(dtype, (9 * self.n_nodes,))
+        self.dinv = device_zeros(dtype, (9 * self.n_nodes,))
         _diag_inverse(self.dinv, self.lab, self.lam, self.mu, self.ke, self.mask, *self._dims(), self.fine)
         self.np_dtype = np.float32 if self.vdtype == ti.f32 else np.float64
         self._r = self.new_vector()
@@ -700,7 +701,7 @@ class ElasticityLevel:
         return mx, self.nex, ny, nz, int(self.per_x)
 
     def new_vector(self, dtype=None):
-        v = ti.ndarray(dtype or self.vdtype, (3 * self.n_nodes,))
+        v = device_zeros(dtype or self.vdtype, (3 * self.n_nodes,))
         krylov.fill(v, 0.0)
         return v
 
@@ -774,10 +775,10 @@ class ElasticityLevel:
         if self.fine:
             ke, kidx = self._first_coarse_matrices(cex, cny, cnz)
         else:
-            ke = ti.ndarray(self.dtype, (cex * cny * cnz * 324,))
-            kidx = ti.ndarray(ti.i32, (cex * cny * cnz,))
+            ke = device_zeros(self.dtype, (cex * cny * cnz * 324,))
+            kidx = device_zeros(ti.i32, (cex * cny * cnz,))
             kidx.from_numpy(np.arange(cex * cny * cnz, dtype=np.int32))
-            w = ti.ndarray(ti.f64, (512,))
+            w = device_zeros(ti.f64, (512,))
             w.from_numpy(_PC.ravel())
             _galerkin_coarse(ke, self.ke, self.lab, w, cex, cny, cnz, ny, nz)
         mask = self.mask.to_numpy().reshape(self.shape)
@@ -786,7 +787,7 @@ class ElasticityLevel:
             for plane in (0, -1):
                 if not (mask[plane] & 1).any():
                     cmask[plane] &= 6
-        cm = ti.ndarray(ti.u8, (cmask.size,))
+        cm = device_zeros(ti.u8, (cmask.size,))
         cm.from_numpy(cmask.ravel())
         coarse = ElasticityLevel((cmx, cny, cnz), cex, self.per_x, cm, self.dtype, ke=ke, lab=kidx,
                                  degree=self.degree, lower=self.lower)
@@ -820,9 +821,9 @@ class ElasticityLevel:
                     sel = rows[r0:r0 + 2048]
                     K[sel] += _pack_many(P.T @ self.extra[patterns[sel, c] - 256] @ P)
         log.debug("first coarse level: %d element-matrix patterns for %d elements", len(K), inverse.size)
-        ke = ti.ndarray(self.dtype, (K.size,))
+        ke = device_zeros(self.dtype, (K.size,))
         ke.from_numpy(K.ravel().astype(np.float32 if self.dtype == ti.f32 else np.float64))
-        kidx = ti.ndarray(ti.i32, (inverse.size,))
+        kidx = device_zeros(ti.i32, (inverse.size,))
         kidx.from_numpy(inverse.astype(np.int32).ravel())
         return ke, kidx
 
@@ -938,22 +939,22 @@ class ElasticSolver:
         mu = np.asarray(mu, dtype=np.float64)[:256]
         ke = label_matrices(lam, mu, spacing)
         if extra_matrices is None:
-            lab_d = ti.ndarray(ti.u8, (labels.size,))
+            lab_d = device_zeros(ti.u8, (labels.size,))
             lab_d.from_numpy(np.ascontiguousarray(labels, dtype=np.uint8).ravel())
         else:  # element classes (composite voxels, grains): class 256 + j has extra_matrices[j]
             extra_matrices = np.asarray(extra_matrices, dtype=np.float64).reshape(-1, 24, 24)
-            lab_d = ti.ndarray(ti.i32, (labels.size,))
+            lab_d = device_zeros(ti.i32, (labels.size,))
             lab_d.from_numpy(np.ascontiguousarray(labels, dtype=np.int32).ravel())
             flag = np.ones(len(extra_matrices))  # non-zero: the element is stiff
             lam, mu = np.concatenate([lam, 0 * flag]), np.concatenate([mu, flag])
             ke = np.concatenate([ke, extra_matrices.reshape(-1, 576)])
-        lam_d = ti.ndarray(ti.f64, (len(lam),))
+        lam_d = device_zeros(ti.f64, (len(lam),))
         lam_d.from_numpy(np.ascontiguousarray(lam))
-        mu_d = ti.ndarray(ti.f64, (len(mu),))
+        mu_d = device_zeros(ti.f64, (len(mu),))
         mu_d.from_numpy(np.ascontiguousarray(mu))
-        mask_d = ti.ndarray(ti.u8, (mx * ny * nz,))
+        mask_d = device_zeros(ti.u8, (mx * ny * nz,))
         mask_d.from_numpy(np.ascontiguousarray(mask, dtype=np.uint8).ravel())
-        ke_d = ti.ndarray(ti.f64, (ke.size,))
+        ke_d = device_zeros(ti.f64, (ke.size,))
         ke_d.from_numpy(ke.ravel())
         self.fine = fine = ElasticityLevel((mx, ny, nz), nx, periodic_x, mask_d, tdt, ke=ke_d, lab=lab_d,
                                            lam=lam_d, mu=mu_d, spacing=spacing, degree=degree,

@@ -13,9 +13,44 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
 import taichi as ti
 
-__all__ = ["cpu_loops"]
+__all__ = ["cpu_loops", "zeros", "HostArray", "HOST_ARRAY_BYTES", "ti_dtype"]
+
+#: on the CPU backend, arrays of at least this many bytes are numpy memory handed to the kernels
+#: (:class:`HostArray`) instead of Taichi ndarrays; 0: all of them, a huge value: none
+HOST_ARRAY_BYTES = 8 << 20
+
+_NUMPY_DTYPES = {ti.f32: np.float32, ti.f64: np.float64, ti.i32: np.int32, ti.i64: np.int64,
+                 ti.u8: np.uint8, ti.i8: np.int8, ti.u32: np.uint32, ti.u16: np.uint16, ti.i16: np.int16}
+
+
+class HostArray(np.ndarray):
+    """A numpy array that the Taichi kernels take as an external array (on the CPU backend the
+    kernel reads and writes this memory in place), with the ``to_numpy`` / ``from_numpy`` of a
+    Taichi ndarray, so solver code handles both alike.
+
+    Why: on this project's CPU machines a fresh Taichi ndarray costs ~3.8 ms per MB to create
+    (134 MB: 500-610 ms; ``np.zeros`` of the same size touched once: 10 ms), which was ~2.5 s of
+    a 256^3 electronic solve (docs/transport.md, session 9)."""
+
+    def to_numpy(self) -> np.ndarray:
+        return np.array(self, copy=True).view(np.ndarray)
+
+    def from_numpy(self, arr) -> None:
+        np.copyto(self.view(np.ndarray), np.asarray(arr).reshape(self.shape), casting="unsafe")
+
+
+def zeros(dtype, shape):
+    """A zeroed device array of ``dtype`` (a Taichi dtype) and ``shape``: a Taichi ndarray, or on
+    the CPU backend from :data:`HOST_ARRAY_BYTES` on a :class:`HostArray`."""
+    shape = (int(shape),) if np.ndim(shape) == 0 else tuple(int(s) for s in shape)
+    np_dtype = _NUMPY_DTYPES.get(dtype)
+    if (np_dtype is not None and ti.lang.impl.current_cfg().arch in (ti.x64, ti.arm64)
+            and int(np.prod(shape)) * np.dtype(np_dtype).itemsize >= HOST_ARRAY_BYTES):
+        return np.zeros(shape, np_dtype).view(HostArray)
+    return ti.ndarray(dtype, shape)
 
 
 def cpu_loops() -> bool:
@@ -27,3 +62,13 @@ def cpu_loops() -> bool:
     if os.environ.get("MICROCATH_GPU_LOOPS") == "1":
         return False
     return ti.lang.impl.current_cfg().arch in (ti.x64, ti.arm64)
+
+
+def ti_dtype(arr):
+    """The Taichi dtype of a device array (a Taichi ndarray or a :class:`HostArray`)."""
+    if isinstance(arr, np.ndarray):
+        for t, d in _NUMPY_DTYPES.items():
+            if arr.dtype == d:
+                return t
+        raise TypeError(f"no Taichi dtype for numpy dtype {arr.dtype}")
+    return arr.dtype
