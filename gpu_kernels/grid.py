@@ -25,6 +25,8 @@ HOST_ARRAY_BYTES = 8 << 20
 _NUMPY_DTYPES = {ti.f32: np.float32, ti.f64: np.float64, ti.i32: np.int32, ti.i64: np.int64,
                  ti.u8: np.uint8, ti.i8: np.int8, ti.u32: np.uint32, ti.u16: np.uint16, ti.i16: np.int16}
 
+_TI_OF = {np.dtype(d).type: t for t, d in _NUMPY_DTYPES.items()}
+
 
 class HostArray(np.ndarray):
     """A numpy array that the Taichi kernels take as an external array (on the CPU backend the
@@ -35,8 +37,16 @@ class HostArray(np.ndarray):
     (134 MB: 500-610 ms; ``np.zeros`` of the same size touched once: 10 ms), which was ~2.5 s of
     a 256^3 electronic solve (docs/transport.md, session 9)."""
 
+    @property
+    def dtype(self):
+        """The Taichi dtype, as a Taichi ndarray's: Taichi keys a kernel instantiation on the
+        element type of its array arguments, so a numpy dtype here would compile every kernel a
+        second time for the arrays in host memory. numpy's own C code is not affected; use
+        ``to_numpy()`` (or ``.view(np.ndarray)``) before handing the array to numpy functions."""
+        return _TI_OF[np.ndarray.__dict__["dtype"].__get__(self).type]
+
     def to_numpy(self) -> np.ndarray:
-        return np.array(self, copy=True).view(np.ndarray)
+        return np.array(self.view(np.ndarray), copy=True)
 
     def from_numpy(self, arr) -> None:
         np.copyto(self.view(np.ndarray), np.asarray(arr).reshape(self.shape), casting="unsafe")
@@ -66,9 +76,6 @@ def cpu_loops() -> bool:
 
 def ti_dtype(arr):
     """The Taichi dtype of a device array (a Taichi ndarray or a :class:`HostArray`)."""
-    if isinstance(arr, np.ndarray):
-        for t, d in _NUMPY_DTYPES.items():
-            if arr.dtype == d:
-                return t
-        raise TypeError(f"no Taichi dtype for numpy dtype {arr.dtype}")
+    if isinstance(arr, np.ndarray) and not isinstance(arr, HostArray):
+        return _TI_OF[arr.dtype.type]
     return arr.dtype

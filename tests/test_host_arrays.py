@@ -23,7 +23,8 @@ def test_zeros_is_host_memory_on_the_cpu_and_behaves_like_an_ndarray(ti_cpu, all
     from microcath.gpu_kernels import krylov
 
     a = grid.zeros(ti.f32, 5)
-    assert isinstance(a, grid.HostArray) and a.shape == (5,) and a.dtype == np.float32
+    assert isinstance(a, grid.HostArray) and a.shape == (5,) and a.dtype == ti.f32  # as an ndarray's
+    assert a.view(np.ndarray).dtype == np.float32
     assert not a.any()
     a.from_numpy(np.arange(5.0))
     krylov.fill(a, 2.5)  # a kernel writes the memory in place
@@ -31,6 +32,27 @@ def test_zeros_is_host_memory_on_the_cpu_and_behaves_like_an_ndarray(ti_cpu, all
     assert type(out) is np.ndarray and out.tolist() == [2.5] * 5
     out[0] = 0.0
     assert a[0] == 2.5  # to_numpy is a copy, as for a Taichi ndarray
+
+
+def test_host_and_taichi_arrays_share_one_kernel_instantiation(ti_cpu, monkeypatch):
+    """Taichi keys an instantiation on the arrays' element type: a HostArray reports the Taichi
+    dtype, so a kernel called with both kinds compiles once."""
+    from microcath.gpu_kernels import krylov
+    from taichi.lang import kernel_impl
+
+    keys = []
+    original = kernel_impl.Kernel.materialize
+
+    def spy(self, *a, **k):
+        keys.append((self.func.__name__, str(a[0] if a else k.get("key"))))
+        return original(self, *a, **k)
+
+    monkeypatch.setattr(kernel_impl.Kernel, "materialize", spy)
+    monkeypatch.setattr(grid, "HOST_ARRAY_BYTES", 1 << 62)
+    krylov.fill(grid.zeros(ti.f64, 4), 1.0)
+    monkeypatch.setattr(grid, "HOST_ARRAY_BYTES", 0)
+    krylov.fill(grid.zeros(ti.f64, 4), 1.0)
+    assert len(keys) == 2 and keys[0] == keys[1]
 
 
 def test_threshold_keeps_small_arrays_in_taichi(ti_cpu, monkeypatch):
