@@ -59,8 +59,17 @@ def zeros(dtype, shape):
     np_dtype = _NUMPY_DTYPES.get(dtype)
     if (np_dtype is not None and ti.lang.impl.current_cfg().arch in (ti.x64, ti.arm64)
             and int(np.prod(shape)) * np.dtype(np_dtype).itemsize >= HOST_ARRAY_BYTES):
-        return np.zeros(shape, np_dtype).view(HostArray)
+        return _aligned_zeros(shape, np.dtype(np_dtype)).view(HostArray)
     return ti.ndarray(dtype, shape)
+
+
+def _aligned_zeros(shape: tuple[int, ...], dtype: np.dtype, align: int = 64) -> np.ndarray:
+    """``np.zeros`` starting on a cache-line boundary (glibc's large blocks start 16 bytes into
+    a page, so every vector load of a streaming kernel would straddle two lines)."""
+    nbytes = int(np.prod(shape)) * dtype.itemsize
+    buf = np.zeros(nbytes + align, np.uint8)
+    off = (-buf.ctypes.data) % align
+    return buf[off:off + nbytes].view(dtype).reshape(shape)
 
 
 def cpu_loops() -> bool:

@@ -24,7 +24,7 @@ def test_zeros_is_host_memory_on_the_cpu_and_behaves_like_an_ndarray(ti_cpu, all
 
     a = grid.zeros(ti.f32, 5)
     assert isinstance(a, grid.HostArray) and a.shape == (5,) and a.dtype == ti.f32  # as an ndarray's
-    assert a.view(np.ndarray).dtype == np.float32
+    assert a.view(np.ndarray).dtype == np.float32 and a.ctypes.data % 64 == 0
     assert not a.any()
     a.from_numpy(np.arange(5.0))
     krylov.fill(a, 2.5)  # a kernel writes the memory in place
