@@ -811,25 +811,32 @@ class IslandTransfer:
         val = pc_ * length  # L faces in series of L c each: conductance c
         x, y, z = xi.copy(), yi.copy(), zi.copy()
         rx, ry, rz = dx.copy(), dy.copy(), dz.copy()
+        # (face, conductance) of every step, summed per face at the end by one bincount per axis in
+        # the order np.add.at took them, so the faces are the same bit for bit (first level of a
+        # 256^3 default composite, 1.9 M pairs: 1.18 s with np.add.at per step, 0.73 s so; session 9)
+        fx_all, fy_all, fz_all, vx_all, vy_all, vz_all = [], [], [], [], [], []
         for _ in range(int(length.max()) if length.size else 0):
             mx = rx != 0
             my = ~mx & (ry != 0)
             mz = ~mx & ~my & (rz != 0)
             sgn = np.sign(rx[mx])
             fx = np.where(sgn > 0, x[mx] + 1, x[mx])
-            np.add.at(ex, (fx * ncy + y[mx]) * ncz + z[mx], val[mx])
+            fx_all.append((fx * ncy + y[mx]) * ncz + z[mx])
+            vx_all.append(val[mx])
             x[mx] += sgn
             rx[mx] -= sgn
             sgn = np.sign(ry[my])
             yn = (y[my] + sgn) % ncy
             fy = np.where(sgn > 0, yn, y[my])
-            np.add.at(ey, (x[my] * ncy + fy) * ncz + z[my], val[my])
+            fy_all.append((x[my] * ncy + fy) * ncz + z[my])
+            vy_all.append(val[my])
             y[my] = yn
             ry[my] -= sgn
             sgn = np.sign(rz[mz])
             zn = (z[mz] + sgn) % ncz
             fz = np.where(sgn > 0, zn, z[mz])
-            np.add.at(ez, (x[mz] * ncy + y[mz]) * ncz + fz, val[mz])
+            fz_all.append((x[mz] * ncy + y[mz]) * ncz + fz)
+            vz_all.append(val[mz])
             z[mz] = zn
             rz[mz] -= sgn
         # island -> electrode through the coarse cells between it and the electrode face
@@ -843,14 +850,18 @@ class IslandTransfer:
             for step in range(int(L.max())):
                 m = step < L
                 f = np.where(to_inlet, xc_[sel][m] - step, xc_[sel][m] + 1 + step)
-                np.add.at(ex, f * ncy * ncz + yz[sel][m], (cval[sel] * L)[m])
+                fx_all.append(f * ncy * ncz + yz[sel][m])
+                vx_all.append((cval[sel] * L)[m])
+        for e, faces, vals in ((ex, fx_all, vx_all), (ey, fy_all, vy_all), (ez, fz_all, vz_all)):
+            if faces:
+                e += np.bincount(np.concatenate(faces), np.concatenate(vals), minlength=e.size)
         sx, sy, sz = scales
         ex = ex.reshape(ncx + 1, ncy, ncz) * sx[:, None, None]
         ey = ey.reshape(ncx, ncy, ncz) * sy[None, :, None]
         ez = ez.reshape(ncx, ncy, ncz) * sz[None, None, :]
         for arr, extra in ((gxc, ex), (gyc, ey), (gzc, ez)):
-            cur = arr.to_numpy().astype(np.float64) + extra.ravel()
-            arr.from_numpy(cur.astype(arr.to_numpy().dtype))
+            cur = arr.to_numpy()
+            arr.from_numpy((cur.astype(np.float64) + extra.ravel()).astype(cur.dtype))
 
 
 class IslandCorrection:
