@@ -451,8 +451,8 @@ def _prolong_add(xc: ti.types.ndarray(ndim=1), x: ti.types.ndarray(ndim=1), nx: 
     :func:`_island_prolong`). Written ``x[c] = x[c] + v``: in Taichi ``x[c] += v`` is an atomic
     add, which the CPU backend runs as a compare-and-swap loop wherever it cannot prove the index
     is the iteration's own (here: computed from the loop indices); each voxel is written by one
-    iteration only. A throw-away microbenchmark at 256^3: 45-51 ms with ``+=``, 3 ms for a flat
-    loop whose atomics Taichi demotes (docs/transport.md, session 9)."""
+    iteration only (``benchmarks/bench_taichi_cpu.py``: nested ``+=`` ~46 ms at 256^3, the plain
+    update ~3 ms, like a flat loop whose atomics Taichi demotes; docs/transport.md)."""
     if ti.static(cpu_loops()):
         for i, j in ti.ndrange(nx, ny):
             base = (i * ny + j) * nz
@@ -812,8 +812,8 @@ class IslandTransfer:
         x, y, z = xi.copy(), yi.copy(), zi.copy()
         rx, ry, rz = dx.copy(), dy.copy(), dz.copy()
         # (face, conductance) of every step, summed per face at the end by one bincount per axis in
-        # the order np.add.at took them, so the faces are the same bit for bit (first level of a
-        # 256^3 default composite, 1.9 M pairs: 1.18 s with np.add.at per step, 0.73 s so; session 9)
+        # the order np.add.at took them, so the faces are the same bit for bit and the set-up does not
+        # pay np.add.at's per-element cost at every step (1.9 M pairs on the first level at 256^3)
         fx_all, fy_all, fz_all, vx_all, vy_all, vz_all = [], [], [], [], [], []
         for _ in range(int(length.max()) if length.size else 0):
             mx = rx != 0

@@ -16,7 +16,7 @@ import os
 import numpy as np
 import taichi as ti
 
-__all__ = ["cpu_loops", "zeros", "HostArray", "HOST_ARRAY_BYTES", "ti_dtype"]
+__all__ = ["cpu_loops", "zeros", "HostArray", "HOST_ARRAY_BYTES"]
 
 #: on the CPU backend, arrays of at least this many bytes are numpy memory handed to the kernels
 #: (:class:`HostArray`) instead of Taichi ndarrays; 0: all of them, a huge value: none
@@ -33,9 +33,10 @@ class HostArray(np.ndarray):
     kernel reads and writes this memory in place), with the ``to_numpy`` / ``from_numpy`` of a
     Taichi ndarray, so solver code handles both alike.
 
-    Why: on this project's CPU machines a fresh Taichi ndarray costs ~3.8 ms per MB to create
-    (134 MB: 500-610 ms; ``np.zeros`` of the same size touched once: 10 ms), which was ~2.5 s of
-    a 256^3 electronic solve (docs/transport.md, session 9)."""
+    Why: on this project's CPU machines a fresh Taichi ndarray is slow to create
+    (``benchmarks/bench_taichi_cpu.py``: a kept 128 MiB array 269-341 ms against 192-196 ms here;
+    ``benchmarks/compare_host_arrays.py 256``: the electronic solve 1.09-1.11x faster in a fresh
+    process; docs/transport.md)."""
 
     @property
     def dtype(self):
@@ -82,9 +83,3 @@ def cpu_loops() -> bool:
         return False
     return ti.lang.impl.current_cfg().arch in (ti.x64, ti.arm64)
 
-
-def ti_dtype(arr):
-    """The Taichi dtype of a device array (a Taichi ndarray or a :class:`HostArray`)."""
-    if isinstance(arr, np.ndarray) and not isinstance(arr, HostArray):
-        return _TI_OF[arr.dtype.type]
-    return arr.dtype

@@ -670,7 +670,7 @@ class _RigidModes:
         """Remove the rigid modes from the flat device vector ``v`` in place: the per-piece
         coefficients ``M^T v`` in one pass, the subtraction in a second (both on the device;
         only 6 numbers per piece cross to the host)."""
-        from .gpu_kernels import grid, krylov, rigid
+        from .gpu_kernels import krylov, rigid
 
         krylov.fill(self._s, 0.0)
         rigid.piece_dot(v, self._pid, self._mask, self._ref, self._s, *self._dims, self._block)
@@ -678,7 +678,7 @@ class _RigidModes:
         c = np.einsum("pkj,pj->pk", self._coef, s)  # coefficients of q_k
         back = np.einsum("pkj,pk->pj", self._coef, c)  # in terms of m_j
         self._c.from_numpy(back.ravel())
-        rigid.piece_subtract(v, self._pid, self._mask, self._ref, self._c, *self._dims, grid.ti_dtype(v))
+        rigid.piece_subtract(v, self._pid, self._mask, self._ref, self._c, *self._dims, v.dtype)
 
 
 def _merge_periodic(lab: np.ndarray, n: int, periodic: tuple[bool, bool, bool],

@@ -113,9 +113,9 @@ def write_vti(path: str | os.PathLike, ms: Any = None, *,
         (unit ``voxel``) without a structure.
     compression : {'zlib', 'lz4'}
         Block compression. ``zlib`` (default) is checked when read back: a damaged
-        block is an error, not wrong voxels. ``lz4`` writes ~3x faster with files
-        ~15 % larger and no such check (a run's ``fields.vti`` of 128^3: 0.8 s against 2.5 s,
-        91 against 79 MB); ParaView reads both.
+        block is an error, not wrong voxels. ``lz4`` writes faster, with files ~15 %
+        larger and no such check (``benchmarks/bench_run.py``: the run's report stage
+        0.8 s against 2.4 s, ``fields.vti`` 91 against 79 MB); ParaView reads both.
 
     Returns
     -------

@@ -295,9 +295,9 @@ def _surface_actor(p, mesh, *, lighting: bool) -> None:
         return
     shade = {"ambient": 0.35, "diffuse": 0.7} if lighting else {"ambient": 1.0, "diffuse": 0.0}
     # The voxel surface is closed and its quads face outwards, so a picture never shows a back
-    # face: culling them leaves the image the same (8e-5 of the pixels differ, at edges) and
-    # halves the software rasterisation (default composite 128^3, electrolyte alone: 1.9 -> 1.0 s).
-    # Not in an interactive view, where the camera may move inside the structure.
+    # face: culling them leaves the image the same but at edges (test_viz_render) and halves the
+    # software rasterisation (docs/visualisation.md, bench_run.py). Not in an interactive view,
+    # where the camera may move inside the structure.
     hand = _HAND_OVER.get()
     picture = (CULL_BACK_FACES and bool(getattr(p, "off_screen", False))
                and (hand is None or getattr(hand, "static", False)))
