@@ -2,7 +2,10 @@
 (smoothing, residual + restriction, prolongation, application, coarsening), the island
 corrections and transfers, after a warm-up on a 48^3 structure of the same recipe.
 
-Usage: python benchmarks/profile_conduction.py N [--carrier electronic|ionic] [--recipe default]
+Usage: python benchmarks/profile_conduction.py N [--carrier electronic|ionic] [--recipe default] [--kernels]
+
+``--kernels`` times every Taichi kernel of ``gpu_kernels.conduction`` and ``gpu_kernels.krylov`` (their
+module-level ``@ti.kernel`` functions) instead of the level methods.
 """
 
 import argparse
@@ -12,6 +15,7 @@ import time
 import taichi as ti
 from bench_conductivity import generated  # noqa: E402 (scripts run from benchmarks/)
 from microcath.gpu_kernels import conduction as C
+from microcath.gpu_kernels import krylov as K
 
 from microcath import transport
 
@@ -21,6 +25,7 @@ def main() -> None:
     ap.add_argument("n", type=int)
     ap.add_argument("--carrier", default="electronic")
     ap.add_argument("--recipe", default="default")
+    ap.add_argument("--kernels", action="store_true", help="time each conduction kernel instead")
     args = ap.parse_args()
     transport.conductivity(generated(args.recipe, 48), carrier=args.carrier)
     ms = generated(args.recipe, args.n)
@@ -30,7 +35,9 @@ def main() -> None:
         f = getattr(obj, name)
 
         def w(*a, **k):
-            if per_level == "self":  # a method of a per-level object: the level's size
+            if per_level == "first":  # a kernel: the length of its first array
+                key = f"{label} n={a[0].shape[0]}"
+            elif per_level == "self":  # a method of a per-level object: the level's size
                 key = f"{label} {a[0].level.shape[0]}^3"
             else:
                 key = f"{label} {a[0].shape[0]}^3" if per_level else label
@@ -42,11 +49,17 @@ def main() -> None:
             return r
         setattr(obj, name, w)
 
-    for m in ("apply", "residual", "smooth", "coarse_solve", "restrict_residual", "prolong_add", "coarsen"):
-        timed(C.ConductionLevel, m, m, True)
-    timed(C.IslandTransfer, "__init__", "island transfer set-up", False)
-    timed(C.IslandCorrection, "__init__", "island correction set-up", False)
-    timed(C.IslandCorrection, "__call__", "island corrections", "self")
+    if args.kernels:
+        for mod in (C, K):
+            for name in [n for n, v in vars(mod).items() if hasattr(v, "_primal")]:  # @ti.kernel
+                timed(mod, name, name, "first")
+    else:
+        for m in ("apply", "residual", "smooth", "coarse_solve", "restrict_residual", "prolong_add",
+                  "coarsen"):
+            timed(C.ConductionLevel, m, m, True)
+        timed(C.IslandTransfer, "__init__", "island transfer set-up", False)
+        timed(C.IslandCorrection, "__init__", "island correction set-up", False)
+        timed(C.IslandCorrection, "__call__", "island corrections", "self")
     t0 = time.perf_counter()
     r = transport.conductivity(ms, carrier=args.carrier, tol=1e-6)
     print(f"{args.n}^3 {args.recipe} {args.carrier}: {time.perf_counter() - t0:.2f} s, {r.n_iter} iterations")

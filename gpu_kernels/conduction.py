@@ -401,12 +401,44 @@ def _restrict_residual(x: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1),
                        nz: ti.i32, ncx: ti.i32, ncy: ti.i32, ncz: ti.i32, mask: ti.types.ndarray(ndim=1),
                        masked: ti.template()):
     if ti.static(cpu_loops()):
+        # a coarse row at a time, its four fine rows one after the other: each fine row is read
+        # as one stream (the 2x2x2 cell at a time read eight voxels from four rows at once,
+        # ~3x the time of a smoothing half-pass at 256^3; benchmarks/profile_conduction.py --kernels)
         for ci, cj in ti.ndrange(ncx, ncy):
-            for ck in range(ncz):
-                _restrict_one(x, b, gx, gy, gz, bc, mask, masked, ci, cj, ck, nx, ny, nz, ncy, ncz)
+            cb = (ci * ncy + cj) * ncz
+            for di, dj in ti.static(ti.ndrange(2, 2)):
+                i = 2 * ci + di
+                j = 2 * cj + dj
+                if i < nx and j < ny:  # (0, 0) always is
+                    _restrict_row(x, b, gx, gy, gz, bc, mask, masked, i, j, cb, ti.static(di + dj == 0),
+                                  nx, ny, nz, ncz)
     else:
         for ci, cj, ck in ti.ndrange(ncx, ncy, ncz):
             _restrict_one(x, b, gx, gy, gz, bc, mask, masked, ci, cj, ck, nx, ny, nz, ncy, ncz)
+
+
+@ti.func
+def _restrict_row(x: ti.template(), b: ti.template(), gx: ti.template(), gy: ti.template(),
+                  gz: ti.template(), bc: ti.template(), mask: ti.template(), masked: ti.template(),
+                  i, j, cb, first: ti.template(), nx, ny, nz, ncz):
+    """The residuals of fine row (i, j) summed in pairs along k into the coarse row at ``cb``
+    (written when ``first``, added otherwise: the row belongs to this iteration alone)."""
+    base = (i * ny + j) * nz
+    for ck in range(ncz):
+        acc = ti.cast(0.0, ti.f64)
+        for dk in ti.static(range(2)):
+            k = 2 * ck + dk
+            if k < nz:
+                c = base + k
+                if ti.static(masked):
+                    if mask[c] == 0:
+                        acc += ti.cast(b[c] - _ax(x, gx, gy, gz, i, j, k, nx, ny, nz), ti.f64)
+                else:
+                    acc += ti.cast(b[c] - _ax(x, gx, gy, gz, i, j, k, nx, ny, nz), ti.f64)
+        if ti.static(first):
+            bc[cb + ck] = acc
+        else:
+            bc[cb + ck] = bc[cb + ck] + acc
 
 
 @ti.func
@@ -499,15 +531,20 @@ def _island_faces(idx: ti.types.ndarray(ndim=1), gx: ti.types.ndarray(ndim=1), g
 
 @ti.func
 def _cluster_residuals(x: ti.template(), b: ti.template(), idx: ti.template(), cid: ti.template(),
-                       s: ti.template(), gx: ti.template(), gy: ti.template(), gz: ti.template(), nx, ny, nz):
+                       s: ti.template(), gx: ti.template(), gy: ti.template(), gz: ti.template(), nx, ny, nz,
+                       zero):
     """s[m] = sum of (b - A x) over the cells of cluster m (float64 atomic adds); called at the
-    top level of a kernel, so both loops stay parallel top-level loops, run in order."""
+    top level of a kernel, so both loops stay parallel top-level loops, run in order. ``zero``
+    (run time): x is 0, so the sums are those of b alone -- the same numbers (the fluxes of x = 0
+    are exactly 0) without the scattered reads of x and the six faces around every island voxel."""
     for m in range(s.shape[0]):
         s[m] = 0.0
     for t in range(idx.shape[0]):
         c = idx[t]
-        s[cid[t]] += ti.cast(b[c], ti.f64) + _flux64(x, gx, gy, gz, c // (ny * nz), (c // nz) % ny, c % nz,
-                                                     nx, ny, nz)
+        v = ti.cast(b[c], ti.f64)
+        if not zero:
+            v += _flux64(x, gx, gy, gz, c // (ny * nz), (c // nz) % ny, c % nz, nx, ny, nz)
+        s[cid[t]] += v
 
 
 @ti.kernel
@@ -518,7 +555,7 @@ def _island_restrict(x: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1), g
                      s: ti.types.ndarray(ndim=1), nx: ti.i32, ny: ti.i32, nz: ti.i32):
     """bc += (island part of P^T) (b - A x): the residual summed over each island, times the
     island's interpolation weight of every coarse cell next to it."""
-    _cluster_residuals(x, b, idx, cid, s, gx, gy, gz, nx, ny, nz)
+    _cluster_residuals(x, b, idx, cid, s, gx, gy, gz, nx, ny, nz, 0)
     for q in range(pa.shape[0]):
         bc[pi[q]] += pw[q] * s[pa[q]]
 
@@ -562,11 +599,12 @@ def _island_setup(u: ti.types.ndarray(ndim=1), idx: ti.types.ndarray(ndim=1), ci
 def _island_correct(x: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1), idx: ti.types.ndarray(ndim=1),
                     cid: ti.types.ndarray(ndim=1), inv_e: ti.types.ndarray(ndim=1),
                     s: ti.types.ndarray(ndim=1), gx: ti.types.ndarray(ndim=1), gy: ti.types.ndarray(ndim=1),
-                    gz: ti.types.ndarray(ndim=1), nx: ti.i32, ny: ti.i32, nz: ti.i32):
+                    gz: ti.types.ndarray(ndim=1), nx: ti.i32, ny: ti.i32, nz: ti.i32, zero: ti.i32):
     """x += Z (Z^T A Z)^{-1} Z^T (b - A x): the residual summed over each cluster (atomic adds
     into the cluster-sized ``s``, float64) divided by the cluster's outgoing conductance,
-    added uniformly to the cluster. Top-level loops run in order within the launch."""
-    _cluster_residuals(x, b, idx, cid, s, gx, gy, gz, nx, ny, nz)
+    added uniformly to the cluster. Top-level loops run in order within the launch. ``zero``:
+    x is 0 on entry (see :func:`_cluster_residuals`)."""
+    _cluster_residuals(x, b, idx, cid, s, gx, gy, gz, nx, ny, nz, zero)
     for t in range(idx.shape[0]):
         m = cid[t]
         x[idx[t]] = x[idx[t]] + s[m] * inv_e[m]  # distinct voxels: not an atomic += (_prolong_add)
@@ -910,9 +948,14 @@ class IslandCorrection:
         else:
             self.inv_e.from_numpy(np.ascontiguousarray(inv_e, dtype=np.float64))
 
-    def __call__(self, x, b) -> None:
+    #: ``__call__(x, b, zero_guess=True)`` skips the residual of the zero vector (multigrid.VCycle)
+    accepts_zero_guess = True
+
+    def __call__(self, x, b, *, zero_guess: bool = False) -> None:
+        """``x += Z (Z^T A Z)^{-1} Z^T (b - A x)``; ``zero_guess``: the caller just zeroed ``x``."""
         lv = self.level
-        _island_correct(x, b, self.idx, self.cid, self.inv_e, self.sums, lv.gx, lv.gy, lv.gz, *lv.shape)
+        _island_correct(x, b, self.idx, self.cid, self.inv_e, self.sums, lv.gx, lv.gy, lv.gz, *lv.shape,
+                        int(zero_guess))
 
 
 @ti.func

@@ -60,7 +60,8 @@ class Level(Protocol):
     # optional: ``coarse_solve(x, b, sweeps)`` -- ``sweeps`` symmetric sweeps in one launch
     # on the coarsest level (else the driver calls ``smooth`` forward and backward);
     # ``accepts_zero_guess = True``: ``smooth(..., zero_guess=True)`` may skip computing the
-    # residual of the zero vector (the driver passes it when ``x`` was just zeroed)
+    # residual of the zero vector (the driver passes it when ``x`` was just zeroed); a subspace
+    # correction with ``accepts_zero_guess = True`` is called ``c(x, b, zero_guess=True)`` likewise
 
 
 def build_hierarchy(finest: Level, *, max_levels: int = 20) -> list[Level]:
@@ -114,7 +115,10 @@ class VCycle:
         corr = self.corrections[k]
         krylov.fill(x, 0.0)
         if corr is not None:
-            corr(x, b)
+            if getattr(corr, "accepts_zero_guess", False):
+                corr(x, b, zero_guess=True)  # x is 0: its residual is b
+            else:
+                corr(x, b)
         if k == len(self.levels) - 1:
             if hasattr(lv, "coarse_solve"):
                 lv.coarse_solve(x, b, self.coarse_sweeps)
