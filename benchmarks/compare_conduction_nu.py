@@ -1,7 +1,8 @@
 """Electronic (or, with CARRIER=ionic, ionic) conductivity of the generated default composite
-with a chosen smoothing per level: iterations and time.
+(or, with RECIPE=vgcf, another benchmark recipe of bench_conductivity.py) with a chosen
+smoothing per level: iterations and time.
 
-Usage: python benchmarks/compare_conduction_nu.py N [nu=3,6] [ISLAND_MAX_VOXELS=8] [CYCLE=v]
+Usage: [RECIPE=vgcf] python benchmarks/compare_conduction_nu.py N [nu=3,6] [ISLAND_MAX_VOXELS=8] [CYCLE=v]
 """
 
 import os
@@ -9,15 +10,16 @@ import sys
 import time
 
 from _knobs import conduction_knobs  # noqa: E402 (scripts run from benchmarks/)
-from microcath.geometries import generate
+from bench_conductivity import generated  # noqa: E402
 
 from microcath import transport
 
 N = int(sys.argv[1])
 CARRIER = os.environ.get("CARRIER", "electronic")
 knobs = conduction_knobs(sys.argv[2:])
-ms = generate("default", shape=(N, N, N), seed=1, progress=False)
-transport.conductivity(generate("default", shape=(48, 48, 48), seed=1, progress=False), carrier=CARRIER)
+RECIPE = os.environ.get("RECIPE", "default")
+ms = generated(RECIPE, N)
+transport.conductivity(generated(RECIPE, 48), carrier=CARRIER)
 t = time.perf_counter()
 r = transport.conductivity(ms, carrier=CARRIER)
 print(

@@ -13,7 +13,8 @@ import collections
 import time
 
 import taichi as ti
-from bench_conductivity import generated  # noqa: E402 (scripts run from benchmarks/)
+from _timing import time_kernels  # noqa: E402 (scripts run from benchmarks/)
+from bench_conductivity import generated  # noqa: E402
 from microcath.gpu_kernels import conduction as C
 from microcath.gpu_kernels import krylov as K
 
@@ -35,9 +36,7 @@ def main() -> None:
         f = getattr(obj, name)
 
         def w(*a, **k):
-            if per_level == "first":  # a kernel: the length of its first array
-                key = f"{label} n={a[0].shape[0]}"
-            elif per_level == "self":  # a method of a per-level object: the level's size
+            if per_level == "self":  # a method of a per-level object: the level's size
                 key = f"{label} {a[0].level.shape[0]}^3"
             else:
                 key = f"{label} {a[0].shape[0]}^3" if per_level else label
@@ -50,9 +49,7 @@ def main() -> None:
         setattr(obj, name, w)
 
     if args.kernels:
-        for mod in (C, K):
-            for name in [n for n, v in vars(mod).items() if hasattr(v, "_primal")]:  # @ti.kernel
-                timed(mod, name, name, "first")
+        T, N = time_kernels((C, K))
     else:
         for m in ("apply", "residual", "smooth", "coarse_solve", "restrict_residual", "prolong_add",
                   "coarsen"):
@@ -65,7 +62,7 @@ def main() -> None:
     print(f"{args.n}^3 {args.recipe} {args.carrier}: {time.perf_counter() - t0:.2f} s, {r.n_iter} iterations")
     for k in sorted(T, key=lambda k: -T[k]):
         if T[k] >= 0.05:
-            print(f"  {k:32s} {N[k]:5d} calls {T[k]:8.2f} s")
+            print(f"  {k:44s} {N[k]:5d} calls {T[k]:8.2f} s")
 
 
 if __name__ == "__main__":

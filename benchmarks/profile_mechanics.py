@@ -10,10 +10,9 @@ Usage::
 """
 
 import argparse
-import collections
 import time
 
-import taichi as ti
+from _timing import time_kernels  # noqa: E402 (scripts run from benchmarks/)
 from bench_conductivity import composite, generated  # noqa: E402 (scripts run from benchmarks/)
 from bench_mechanics import EIGEN, ELASTIC  # noqa: E402
 from microcath.gpu_kernels import elasticity, krylov, rigid
@@ -37,25 +36,7 @@ def main() -> None:
                                           boundary="plates")
 
     solve(16)  # compile first
-    T, N = collections.defaultdict(float), collections.Counter()
-
-    def timed(mod, name):
-        f = getattr(mod, name)
-
-        def w(*a, **k):
-            first = a[0] if a else None
-            key = f"{mod.__name__.rsplit('.', 1)[-1]}.{name} n={getattr(first, 'shape', ('-',))[0]}"
-            t0 = time.perf_counter()
-            r = f(*a, **k)
-            ti.sync()
-            T[key] += time.perf_counter() - t0
-            N[key] += 1
-            return r
-        setattr(mod, name, w)
-
-    for mod in (elasticity, rigid, krylov):
-        for name in [n for n, v in vars(mod).items() if hasattr(v, "_primal")]:  # the @ti.kernel functions
-            timed(mod, name)
+    T, N = time_kernels((elasticity, rigid, krylov))
     if args.run_stage:
         ms = generated("default", args.n)  # generated before the clock starts
         from microcath.pipeline.mechanics import charged_state
