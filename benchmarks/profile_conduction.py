@@ -9,11 +9,9 @@ module-level ``@ti.kernel`` functions) instead of the level methods.
 """
 
 import argparse
-import collections
 import time
 
-import taichi as ti
-from _timing import time_kernels  # noqa: E402 (scripts run from benchmarks/)
+from _timing import time_kernels, timer, wrap  # noqa: E402 (scripts run from benchmarks/)
 from bench_conductivity import generated  # noqa: E402
 from microcath.gpu_kernels import conduction as C
 from microcath.gpu_kernels import krylov as K
@@ -30,26 +28,18 @@ def main() -> None:
     args = ap.parse_args()
     transport.conductivity(generated(args.recipe, 48), carrier=args.carrier)
     ms = generated(args.recipe, args.n)
-    T, N = collections.defaultdict(float), collections.Counter()
+    T, N = timer()
 
     def timed(obj, name, label, per_level):
-        f = getattr(obj, name)
-
-        def w(*a, **k):
-            if per_level == "self":  # a method of a per-level object: the level's size
-                key = f"{label} {a[0].level.shape[0]}^3"
-            else:
-                key = f"{label} {a[0].shape[0]}^3" if per_level else label
-            t0 = time.perf_counter()
-            r = f(*a, **k)
-            ti.sync()
-            T[key] += time.perf_counter() - t0
-            N[key] += 1
-            return r
-        setattr(obj, name, w)
+        if per_level == "self":  # a method of a per-level object: the level's size
+            wrap(obj, name, lambda a: f"{label} {a[0].level.shape[0]}^3", T, N)
+        elif per_level:
+            wrap(obj, name, lambda a: f"{label} {a[0].shape[0]}^3", T, N)
+        else:
+            wrap(obj, name, lambda a: label, T, N)
 
     if args.kernels:
-        T, N = time_kernels((C, K))
+        time_kernels((C, K), T, N)
     else:
         for m in ("apply", "residual", "smooth", "coarse_solve", "restrict_residual", "prolong_add",
                   "coarsen"):
