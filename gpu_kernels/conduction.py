@@ -403,15 +403,17 @@ def _restrict_residual(x: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1),
     if ti.static(cpu_loops()):
         # a coarse row at a time, its four fine rows one after the other: each fine row is read
         # as one stream (the 2x2x2 cell at a time read eight voxels from four rows at once,
-        # ~3x the time of a smoothing half-pass at 256^3; benchmarks/profile_conduction.py --kernels)
+        # ~3x the time of a smoothing half-pass at 256^3; benchmarks/profile_conduction.py --kernels).
+        # The rows and the two voxels of a pair are run-time loops: one copy of the stencil in the
+        # compiled kernel instead of eight, which took ~0.25 s to load from Taichi's cache per
+        # instantiation in every process (benchmarks/bench_startup.py)
         for ci, cj in ti.ndrange(ncx, ncy):
             cb = (ci * ncy + cj) * ncz
-            for di, dj in ti.static(ti.ndrange(2, 2)):
-                i = 2 * ci + di
-                j = 2 * cj + dj
-                if i < nx and j < ny:  # (0, 0) always is
-                    _restrict_row(x, b, gx, gy, gz, bc, mask, masked, i, j, cb, ti.static(di + dj == 0),
-                                  nx, ny, nz, ncz)
+            for q in range(4):
+                i = 2 * ci + q // 2
+                j = 2 * cj + q % 2
+                if i < nx and j < ny:  # q = 0 always is
+                    _restrict_row(x, b, gx, gy, gz, bc, mask, masked, i, j, cb, q == 0, nx, ny, nz, ncz)
     else:
         for ci, cj, ck in ti.ndrange(ncx, ncy, ncz):
             _restrict_one(x, b, gx, gy, gz, bc, mask, masked, ci, cj, ck, nx, ny, nz, ncy, ncz)
@@ -420,13 +422,13 @@ def _restrict_residual(x: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1),
 @ti.func
 def _restrict_row(x: ti.template(), b: ti.template(), gx: ti.template(), gy: ti.template(),
                   gz: ti.template(), bc: ti.template(), mask: ti.template(), masked: ti.template(),
-                  i, j, cb, first: ti.template(), nx, ny, nz, ncz):
+                  i, j, cb, first, nx, ny, nz, ncz):
     """The residuals of fine row (i, j) summed in pairs along k into the coarse row at ``cb``
     (written when ``first``, added otherwise: the row belongs to this iteration alone)."""
     base = (i * ny + j) * nz
     for ck in range(ncz):
         acc = ti.cast(0.0, ti.f64)
-        for dk in ti.static(range(2)):
+        for dk in range(2):
             k = 2 * ck + dk
             if k < nz:
                 c = base + k
@@ -435,10 +437,8 @@ def _restrict_row(x: ti.template(), b: ti.template(), gx: ti.template(), gy: ti.
                         acc += ti.cast(b[c] - _ax(x, gx, gy, gz, i, j, k, nx, ny, nz), ti.f64)
                 else:
                     acc += ti.cast(b[c] - _ax(x, gx, gy, gz, i, j, k, nx, ny, nz), ti.f64)
-        if ti.static(first):
-            bc[cb + ck] = acc
-        else:
-            bc[cb + ck] = bc[cb + ck] + acc
+        prev = bc[cb + ck]
+        bc[cb + ck] = acc + ti.select(first, 0.0, prev)  # (never prev * 0: a stale NaN stays NaN)
 
 
 @ti.func
