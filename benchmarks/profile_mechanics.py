@@ -6,7 +6,8 @@ Usage::
 
     python benchmarks/profile_mechanics.py N              # bench_mechanics.py's composite, plates
     python benchmarks/profile_mechanics.py N --run-stage  # the default recipe as `microcath run`
-                                                          # solves it (charged state, pressure plates)
+                                                          # solves it (charged state, pressure plates,
+                                                          # contact loss: its conduction solves too)
 """
 
 import argparse
@@ -15,7 +16,7 @@ import time
 from _timing import time_kernels  # noqa: E402 (scripts run from benchmarks/)
 from bench_conductivity import composite, generated  # noqa: E402 (scripts run from benchmarks/)
 from bench_mechanics import EIGEN, ELASTIC  # noqa: E402
-from microcath.gpu_kernels import elasticity, krylov, rigid
+from microcath.gpu_kernels import conduction, elasticity, krylov, rigid
 
 from microcath import mechanics
 
@@ -31,19 +32,19 @@ def main() -> None:
             from microcath.pipeline.mechanics import charged_state
 
             ms = generated("default", n)
-            return mechanics.stress(ms, state=charged_state(ms), contact=False)
+            return mechanics.stress(ms, state=charged_state(ms), contact=True)
         return mechanics.stress_of_labels(composite(n, 1), ELASTIC, eigenstrain=EIGEN, voxel_size=1e-6,
                                           boundary="plates")
 
-    solve(16)  # compile first
-    T, N = time_kernels((elasticity, rigid, krylov))
+    solve(40 if args.run_stage else 16)  # compile first (the default recipe's particles need 40^3)
+    T, N = time_kernels((elasticity, rigid, krylov) + ((conduction,) if args.run_stage else ()))
     if args.run_stage:
         ms = generated("default", args.n)  # generated before the clock starts
         from microcath.pipeline.mechanics import charged_state
 
         state = charged_state(ms)
         t0 = time.perf_counter()
-        r = mechanics.stress(ms, state=state, contact=False)
+        r = mechanics.stress(ms, state=state, contact=True)
     else:
         lab = composite(args.n, 1)
         t0 = time.perf_counter()

@@ -364,14 +364,14 @@ def _coarse_solve(x: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1), gx: 
                   gy: ti.types.ndarray(ndim=1), gz: ti.types.ndarray(ndim=1), nx: ti.i32, ny: ti.i32,
                   nz: ti.i32, sweeps: ti.i32):
     """``sweeps`` symmetric (forward then backward lexicographic) Gauss-Seidel sweeps in one
-    serial launch: the coarsest level has a few dozen cells, so launches, not flops, cost."""
+    serial launch: the coarsest level has a few dozen cells, so launches, not flops, cost. One
+    loop runs both directions (one copy of the update in the compiled kernel, which is what its
+    first call in a process costs: benchmarks/bench_startup.py --kernels)."""
     n = nx * ny * nz
     ti.loop_config(serialize=True)
     for _ in range(sweeps):
-        for c in range(n):
-            _gs_one(x, b, gx, gy, gz, c // (ny * nz), (c // nz) % ny, c % nz, nx, ny, nz)
-        for c2 in range(n):
-            c = n - 1 - c2
+        for c2 in range(2 * n):
+            c = ti.select(c2 < n, c2, 2 * n - 1 - c2)  # forward, then backward
             _gs_one(x, b, gx, gy, gz, c // (ny * nz), (c // nz) % ny, c % nz, nx, ny, nz)
 
 
@@ -973,14 +973,16 @@ def _coarsen_faces(gx: ti.types.ndarray(ndim=1), gy: ti.types.ndarray(ndim=1), g
                    gzc: ti.types.ndarray(ndim=1), nx: ti.i32, ny: ti.i32, nz: ti.i32, ncx: ti.i32,
                    ncy: ti.i32, ncz: ti.i32, sx: ti.types.ndarray(), sy: ti.types.ndarray(),
                    sz: ti.types.ndarray(), mask: ti.types.ndarray(ndim=1), masked: ti.template()):
-    # runs once per level at set-up: plain 3-D loops are fine here. ``masked``: faces with an
-    # island voxel (mask != 0) on either side are left out
+    # runs once per level at set-up: plain 3-D loops are fine here, and the four children of a
+    # face are a run-time loop (one copy of the body: less compiled code to load in every process,
+    # benchmarks/bench_startup.py --kernels). ``masked``: faces with an island voxel (mask != 0) on
+    # either side are left out
     for ci, cj, ck in ti.ndrange(ncx + 1, ncy, ncz):
         fi = ti.min(2 * ci, nx)
         acc = ti.cast(0.0, ti.f64)
-        for dj, dk in ti.static(ti.ndrange(2, 2)):
-            j = 2 * cj + dj
-            k = 2 * ck + dk
+        for q in range(4):
+            j = 2 * cj + q // 2
+            k = 2 * ck + q % 2
             if j < ny and k < nz:
                 use = True
                 if ti.static(masked):
@@ -994,9 +996,10 @@ def _coarsen_faces(gx: ti.types.ndarray(ndim=1), gy: ti.types.ndarray(ndim=1), g
     for ci, cj, ck in ti.ndrange(ncx, ncy, ncz):
         acc_y = ti.cast(0.0, ti.f64)
         acc_z = ti.cast(0.0, ti.f64)
-        for da, db in ti.static(ti.ndrange(2, 2)):
+        for q in range(4):
             # y faces: children along x and z; z faces: children along x and y
-            i = 2 * ci + da
+            db = q % 2
+            i = 2 * ci + q // 2
             k = 2 * ck + db
             if i < nx and k < nz:
                 c = (i * ny + 2 * cj) * nz + k
