@@ -239,6 +239,15 @@ STENCIL = _stencil_pattern()
 HOMOGENEOUS_STENCIL = True
 #: ``hom`` of a node that takes the element path
 NOT_HOMOGENEOUS = 255
+#: the interface-node fast path of the finest level (:func:`_apply_stencil`): a node whose eight
+#: elements do not share one label takes the assembled 27-point stencil of its pattern of eight
+#: element labels (243 products from a table, instead of 576 from the element matrices), for the
+#: most frequent patterns that fit ``PATTERN_BYTES`` per node (float64 stencils); the rest keep the
+#: element path (docs/mechanics.md, session 12)
+PATTERN_STENCIL = True
+PATTERN_BYTES = 8.0
+#: float64 entries of one pattern's stencil: 27 neighbours x 3 x 3
+PATTERN_SIZE = 243
 #: the entries of :data:`STENCIL` grouped by neighbour offset ``(oi+1) 9 + (oj+1) 3 + (ok+1)``
 _STENCIL_BY_OFFSET = tuple(tuple(t for t, (oi, oj, ok, _, _) in enumerate(STENCIL)
                                  if (oi + 1) * 9 + (oj + 1) * 3 + (ok + 1) == o) for o in range(27))
@@ -343,25 +352,40 @@ def _row(x: ti.template(), lab: ti.template(), lam: ti.template(), mu: ti.templa
     return y
 
 
+@ti.func
+def _takes_element_path(hom: ti.template(), pid: ti.template(), n, fine: ti.template(),
+                        patterns: ti.template()):
+    """Coarse levels: every node; the finest: nodes with neither a homogeneous nor a pattern stencil
+    (``pid`` is read only with ``patterns``: it is a 1-entry placeholder otherwise)."""
+    take = True
+    if ti.static(fine):
+        take = hom[n] == NOT_HOMOGENEOUS
+        if ti.static(patterns):
+            if pid[n] >= 0:
+                take = False
+    return take
+
+
 @ti.kernel
 def _apply(x: ti.types.ndarray(ndim=1), y: ti.types.ndarray(ndim=1), lab: ti.types.ndarray(ndim=1),
            lam: ti.types.ndarray(ndim=1), mu: ti.types.ndarray(ndim=1), ke: ti.types.ndarray(ndim=1),
-           hom: ti.types.ndarray(ndim=1), mask: ti.types.ndarray(ndim=1), mx: ti.i32, nex: ti.i32, ny: ti.i32,
-           nz: ti.i32, per_x: ti.i32, fine: ti.template()):
+           hom: ti.types.ndarray(ndim=1), pid: ti.types.ndarray(ndim=1), mask: ti.types.ndarray(ndim=1),
+           mx: ti.i32, nex: ti.i32, ny: ti.i32, nz: ti.i32, per_x: ti.i32, fine: ti.template(),
+           patterns: ti.template()):
     """y = A x (identity rows on removed dofs). On the finest level only the nodes that take no
-    homogeneous stencil (``hom[n] == NOT_HOMOGENEOUS``; the rest is :func:`_apply_stencil`'s)."""
+    stencil (``hom[n] == NOT_HOMOGENEOUS`` and ``pid[n] < 0``; the rest is :func:`_apply_stencil`'s)."""
     if ti.static(cpu_loops()):
         for i, j in ti.ndrange(mx, ny):
             for k in range(nz):
                 n = (i * ny + j) * nz + k
-                if ti.static(not fine) or hom[n] == NOT_HOMOGENEOUS:
+                if _takes_element_path(hom, pid, n, fine, patterns):
                     r = _row(x, lab, lam, mu, ke, i, j, k, mx, nex, ny, nz, per_x, fine)
                     for p in ti.static(range(3)):
                         y[3 * n + p] = ti.select(((mask[n] >> p) & 1) != 0, r[p], x[3 * n + p])
     else:
         for i, j, k in ti.ndrange(mx, ny, nz):
             n = (i * ny + j) * nz + k
-            if ti.static(not fine) or hom[n] == NOT_HOMOGENEOUS:
+            if _takes_element_path(hom, pid, n, fine, patterns):
                 r = _row(x, lab, lam, mu, ke, i, j, k, mx, nex, ny, nz, per_x, fine)
                 for p in ti.static(range(3)):
                     y[3 * n + p] = ti.select(((mask[n] >> p) & 1) != 0, r[p], x[3 * n + p])
@@ -389,12 +413,40 @@ def _stencil_row(x: ti.template(), st: ti.template(), base, i, j, k, mx, ny, nz,
     return y
 
 
+@ti.func
+def _pattern_row(x: ti.template(), pst: ti.template(), base, i, j, k, mx, ny, nz, per_x):
+    """Row block of an interface node: its pattern's assembled 27-point stencil (row ``base`` of
+    ``pst``, neighbour-major, then the 3x3 block row-major), 243 products, unrolled. Between plates
+    the neighbours beyond an end plane are clamped onto it: their entries are 0 (no element)."""
+    im, ip = i - 1, i + 1
+    if per_x != 0:
+        im, ip = _wrap(im, mx), _wrap(ip, mx)
+    else:
+        im, ip = ti.max(im, 0), ti.min(ip, mx - 1)
+    jm, jp = _wrap(j - 1, ny), _wrap(j + 1, ny)
+    km, kp = _wrap(k - 1, nz), _wrap(k + 1, nz)
+    ii = ti.Vector([im, i, ip])
+    jj = ti.Vector([jm, j, jp])
+    kk = ti.Vector([km, k, kp])
+    y = ti.Vector([0.0, 0.0, 0.0], dt=ti.f64)
+    for o in ti.static(range(27)):
+        oi, oj, ok = ti.static(o // 9, (o // 3) % 3, o % 3)
+        n = (ii[oi] * ny + jj[oj]) * nz + kk[ok]
+        for q in ti.static(range(3)):
+            xv = ti.cast(x[3 * n + q], ti.f64)
+            for p in ti.static(range(3)):
+                y[p] += pst[base + ti.static(9 * o + 3 * p + q)] * xv
+    return y
+
+
 @ti.kernel
 def _apply_stencil(x: ti.types.ndarray(ndim=1), y: ti.types.ndarray(ndim=1), st: ti.types.ndarray(ndim=1),
-                   hom: ti.types.ndarray(ndim=1), mask: ti.types.ndarray(ndim=1), mx: ti.i32, ny: ti.i32,
-                   nz: ti.i32, per_x: ti.i32):
-    """y = A x on the nodes whose eight elements exist and share one stiff label (the rest is
-    :func:`_apply`'s): the same sum as the eight element matrices', regrouped."""
+                   hom: ti.types.ndarray(ndim=1), pst: ti.types.ndarray(ndim=1),
+                   pid: ti.types.ndarray(ndim=1), mask: ti.types.ndarray(ndim=1), mx: ti.i32, ny: ti.i32,
+                   nz: ti.i32, per_x: ti.i32, patterns: ti.template()):
+    """y = A x on the nodes whose eight elements exist and share one stiff label, and (with
+    ``patterns``) on the interface nodes that have a pattern stencil (``pid[n] >= 0``); the rest is
+    :func:`_apply`'s. Both are the same sum as the eight element matrices', regrouped."""
     for i, j, k in ti.ndrange(mx, ny, nz):
         n = (i * ny + j) * nz + k
         h = ti.cast(hom[n], ti.i32)
@@ -402,6 +454,70 @@ def _apply_stencil(x: ti.types.ndarray(ndim=1), y: ti.types.ndarray(ndim=1), st:
             r = _stencil_row(x, st, h * ti.static(len(STENCIL)), i, j, k, mx, ny, nz, per_x)
             for p in ti.static(range(3)):
                 y[3 * n + p] = ti.select(((mask[n] >> p) & 1) != 0, r[p], x[3 * n + p])
+        elif ti.static(patterns):
+            g = pid[n]
+            if g >= 0:
+                r = _pattern_row(x, pst, g * PATTERN_SIZE, i, j, k, mx, ny, nz, per_x)
+                for p in ti.static(range(3)):
+                    y[3 * n + p] = ti.select(((mask[n] >> p) & 1) != 0, r[p], x[3 * n + p])
+
+
+def node_patterns(lab: np.ndarray, hom: np.ndarray, ke: np.ndarray, lam: np.ndarray, mu: np.ndarray,
+                  shape, nex: int, per_x: bool, max_patterns: int):
+    """The assembled stencils of the interface nodes' patterns (host, numpy).
+
+    A node that takes no homogeneous stencil (``hom == NOT_HOMOGENEOUS``) is described by the
+    labels of its eight elements (corner ``a`` of element ``a``; 255 where there is none, beyond a
+    plate). Its row of ``A`` is the sum of those elements' element-matrix rows, so nodes with the
+    same eight labels share one 27-point stencil: ``S[o][p][q] = sum_a K_lab(a)[3a + p, 3b + q]``
+    over the corners ``b`` at neighbour offset ``o = b - a``, summed in float64 from the element
+    matrices the element path reads. The ``max_patterns`` most frequent patterns get a stencil.
+
+    Returns ``(pid, pst, covered)``: int32 pattern per node (-1: element path), float64 stencils
+    (``PATTERN_SIZE`` per pattern), the fraction of the interface nodes covered; ``None`` when
+    the labels are not uint8 below 255 (composite-voxel classes keep the element path).
+    """
+    mx, ny, nz = shape
+    if lab.dtype != np.uint8 or (lab.size and int(lab.max()) >= 255) or max_patterns < 1:
+        return None
+    nodes = np.flatnonzero(hom == NOT_HOMOGENEOUS)
+    pid = np.full(hom.size, -1, np.int32)
+    if nodes.size == 0:
+        return pid, np.zeros(PATTERN_SIZE), 1.0
+    i, j, k = nodes // (ny * nz), (nodes // nz) % ny, nodes % nz
+    key = np.zeros(nodes.size, np.uint64)
+    for a in range(8):
+        ai, aj, ak = _corner(a)
+        ei = i - ai
+        if per_x:
+            ok = np.ones(nodes.size, bool)
+            ei = ei % nex
+        else:
+            ok = (ei >= 0) & (ei < nex)
+            ei = np.clip(ei, 0, nex - 1)
+        e = (ei * ny + (j - aj) % ny) * nz + (k - ak) % nz
+        la = np.where(ok, lab[e], 255).astype(np.uint64)
+        key |= la << np.uint64(8 * a)
+    keys, inv, counts = np.unique(key, return_inverse=True, return_counts=True)
+    order = np.argsort(-counts, kind="stable")[:max_patterns]  # the most frequent first
+    rank = np.full(len(keys), -1, np.int64)
+    rank[order] = np.arange(len(order))
+    pid[nodes] = rank[inv]
+    kept = keys[order]
+    stiff = (lam != 0.0) | (mu != 0.0)  # the element path skips elements with neither
+    K = ke.reshape(-1, 24, 24).astype(np.float64) * stiff[:len(ke) // 576, None, None]
+    pst = np.zeros((len(kept), 27, 3, 3))
+    for a in range(8):
+        la = ((kept >> np.uint64(8 * a)) & np.uint64(255)).astype(np.int64)
+        has = la != 255
+        Ka = K[la[has]]
+        ca = np.array(_corner(a))
+        for b in range(8):
+            oi, oj, ok_ = np.array(_corner(b)) - ca
+            o = (oi + 1) * 9 + (oj + 1) * 3 + (ok_ + 1)
+            pst[has, o] += Ka[:, 3 * a:3 * a + 3, 3 * b:3 * b + 3]
+    covered = float(counts[order].sum() / nodes.size)
+    return pid, pst.ravel(), covered
 
 
 @ti.kernel
@@ -684,6 +800,23 @@ class ElasticityLevel:
             st = label_stencils(lam.to_numpy()[:256], mu.to_numpy()[:256], self.spacing)
             self.st.from_numpy(st.ravel())
             _classify_homogeneous(self.hom, lab, lam, mu, *self._dims())
+        self.pid = device_zeros(ti.i32, (1,))
+        self.pst = dummy_f
+        self.patterns = False
+        self.pattern_coverage = 0.0
+        if self.stencil and PATTERN_STENCIL:
+            max_patterns = int(PATTERN_BYTES * self.n_nodes / (8 * PATTERN_SIZE))
+            got = node_patterns(lab.to_numpy(), self.hom.to_numpy(), ke.to_numpy(), lam.to_numpy(),
+                                mu.to_numpy(), self.shape, self.nex, self.per_x, max_patterns)
+            if got is not None:
+                pid, pst, self.pattern_coverage = got
+                self.pid = device_zeros(ti.i32, (self.n_nodes,))
+                self.pid.from_numpy(pid)
+                self.pst = device_zeros(ti.f64, (pst.size,))
+                self.pst.from_numpy(pst)
+                self.patterns = True
+                log.debug("fine elasticity level %s: pattern stencils for %.1f %% of the interface nodes "
+                          "(%d patterns)", self.shape, 100 * self.pattern_coverage, pst.size // PATTERN_SIZE)
         self.mask = mask
         self.degree, self.lower = int(degree), float(lower)
         self.dinv = device_zeros(dtype, (9 * self.n_nodes,))
@@ -706,10 +839,13 @@ class ElasticityLevel:
         return v
 
     def apply(self, x, y) -> None:
-        _apply(x, y, self.lab, self.lam, self.mu, self.ke, self.hom, self.mask, *self._dims(), self.fine)
+        if not (self.patterns and self.pattern_coverage == 1.0):  # else every node has a stencil
+            _apply(x, y, self.lab, self.lam, self.mu, self.ke, self.hom, self.pid, self.mask, *self._dims(),
+                   self.fine, self.patterns)
         if self.stencil:
             mx, _, ny, nz, per_x = self._dims()
-            _apply_stencil(x, y, self.st, self.hom, self.mask, mx, ny, nz, per_x)
+            _apply_stencil(x, y, self.st, self.hom, self.pst, self.pid, self.mask, mx, ny, nz, per_x,
+                           self.patterns)
 
     def residual(self, x, b, r) -> float:
         return float(_residual(x, b, r, self.lab, self.lam, self.mu, self.ke, self.mask,
@@ -908,12 +1044,15 @@ class ElasticSolution:
 def bytes_per_voxel(dtype: str = "float32", vector_dtype: str | None = None) -> float:
     """Planned device memory per voxel of a solve [B]: the finest level (label, mask, the
     homogeneous-stencil class, x in float64, b, the three CG and three smoother vectors in
-    ``vector_dtype``, the 3x3 diagonal inverses in ``dtype``) and the coarse levels (their vectors
-    and diagonal blocks, the element matrices: one per label pattern on the first coarse level,
-    one per element deeper)."""
+    ``vector_dtype``, the 3x3 diagonal inverses in ``dtype``, the interface-pattern index and at
+    most ``PATTERN_BYTES`` of pattern stencils) and the coarse levels (their vectors and diagonal
+    blocks, the element matrices: one per label pattern on the first coarse level, one per element
+    deeper)."""
     w = 4 if dtype == "float32" else 8
     wv = {"float32": 4, "float64": 8}[vector_dtype or dtype]
     fine = 1 + 1 + 1 + 3 * 8 + 7 * 3 * wv + 9 * w  # the stencil class is allocated either way
+    if PATTERN_STENCIL:
+        fine += 4 + PATTERN_BYTES
     coarse = 4 / 8 + (324 * w + 4) / 64 * (1 + 1 / 8 + 1 / 64)
     return fine + coarse + (5 * 3 * w + 9 * w + 1) / 8 * 1.15
 
