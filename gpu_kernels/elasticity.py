@@ -392,17 +392,24 @@ def _apply(x: ti.types.ndarray(ndim=1), y: ti.types.ndarray(ndim=1), lab: ti.typ
 
 
 @ti.func
-def _stencil_row(x: ti.template(), st: ti.template(), base, i, j, k, mx, ny, nz, per_x):
-    """Row block of a node inside one label's region: the 153 non-zero entries of the label's
-    assembled 27-point stencil (:data:`STENCIL`, row ``base`` of ``st``), unrolled."""
+def _neighbour_lines(i, j, k, mx, ny, nz, per_x):
+    """Node indices (-1, 0, +1) along each axis around node (i, j, k): y and z wrap; x wraps when
+    periodic, else is clamped to the end planes (a node there has no element beyond them, so the
+    entries that read the clamped index are 0; nodes with all eight elements never reach it)."""
     im, ip = i - 1, i + 1
     if per_x != 0:
         im, ip = _wrap(im, mx), _wrap(ip, mx)
-    jm, jp = _wrap(j - 1, ny), _wrap(j + 1, ny)
-    km, kp = _wrap(k - 1, nz), _wrap(k + 1, nz)
-    ii = ti.Vector([im, i, ip])
-    jj = ti.Vector([jm, j, jp])
-    kk = ti.Vector([km, k, kp])
+    else:
+        im, ip = ti.max(im, 0), ti.min(ip, mx - 1)
+    return (ti.Vector([im, i, ip]), ti.Vector([_wrap(j - 1, ny), j, _wrap(j + 1, ny)]),
+            ti.Vector([_wrap(k - 1, nz), k, _wrap(k + 1, nz)]))
+
+
+@ti.func
+def _stencil_row(x: ti.template(), st: ti.template(), base, i, j, k, mx, ny, nz, per_x):
+    """Row block of a node inside one label's region: the 153 non-zero entries of the label's
+    assembled 27-point stencil (:data:`STENCIL`, row ``base`` of ``st``), unrolled."""
+    ii, jj, kk = _neighbour_lines(i, j, k, mx, ny, nz, per_x)
     y = ti.Vector([0.0, 0.0, 0.0], dt=ti.f64)
     for o in ti.static(range(27)):
         oi, oj, ok = ti.static(o // 9, (o // 3) % 3, o % 3)
@@ -418,16 +425,7 @@ def _pattern_row(x: ti.template(), pst: ti.template(), base, i, j, k, mx, ny, nz
     """Row block of an interface node: its pattern's assembled 27-point stencil (row ``base`` of
     ``pst``, neighbour-major, then the 3x3 block row-major), 243 products, unrolled. Between plates
     the neighbours beyond an end plane are clamped onto it: their entries are 0 (no element)."""
-    im, ip = i - 1, i + 1
-    if per_x != 0:
-        im, ip = _wrap(im, mx), _wrap(ip, mx)
-    else:
-        im, ip = ti.max(im, 0), ti.min(ip, mx - 1)
-    jm, jp = _wrap(j - 1, ny), _wrap(j + 1, ny)
-    km, kp = _wrap(k - 1, nz), _wrap(k + 1, nz)
-    ii = ti.Vector([im, i, ip])
-    jj = ti.Vector([jm, j, jp])
-    kk = ti.Vector([km, k, kp])
+    ii, jj, kk = _neighbour_lines(i, j, k, mx, ny, nz, per_x)
     y = ti.Vector([0.0, 0.0, 0.0], dt=ti.f64)
     for o in ti.static(range(27)):
         oi, oj, ok = ti.static(o // 9, (o // 3) % 3, o % 3)
