@@ -17,9 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import numpy as np
 import taichi as ti
 
 __all__ = [
+    "Bordered",
     "LinearOperator",
     "Preconditioner",
     "PCGInfo",
@@ -130,6 +132,36 @@ def scatter_add(v, idx, vals) -> None:
     _scatter_add(v, idx, vals)
 
 
+class Bordered:
+    """A device vector bordered by a few unknowns kept on the host in float64 (``e``), e.g. the
+    displacement of a plate that moves as one body under a given force. :func:`dot`, :func:`fill`,
+    :func:`copy` and :func:`pcg` take these as they take plain ndarrays; an operator that makes
+    them (``new_vector``) sees the two parts in ``apply``, ``residual`` and its preconditioner,
+    so the level kernels never see a vector longer than their grid."""
+
+    __slots__ = ("v", "e")
+
+    def __init__(self, v, e):
+        self.v = v
+        self.e = np.array(e, dtype=np.float64).reshape(-1)
+
+
+def _update_xr_any(x, r, p, q, alpha: float) -> float:
+    if isinstance(x, Bordered):
+        x.e += alpha * p.e
+        r.e -= alpha * q.e
+        return float(_update_xr(x.v, r.v, p.v, q.v, alpha)) + float(r.e @ r.e)
+    return float(_update_xr(x, r, p, q, alpha))
+
+
+def _update_p_any(p, z, beta: float) -> None:
+    if isinstance(p, Bordered):
+        p.e[:] = z.e + beta * p.e
+        _update_p(p.v, z.v, beta)
+    else:
+        _update_p(p, z, beta)
+
+
 def axpy(y, x, a: float) -> float:
     """``y += a x``; returns ``||y||^2`` (float64)."""
     return float(_axpy(y, x, float(a)))
@@ -141,17 +173,25 @@ def lincomb(x, a: float, y, b: float) -> None:
 
 
 def dot(a, b) -> float:
-    """Dot product of two ndarrays, accumulated in float64."""
+    """Dot product of two ndarrays (or :class:`Bordered` vectors), accumulated in float64."""
+    if isinstance(a, Bordered):
+        return float(_dot(a.v, b.v)) + float(a.e @ b.e)
     return float(_dot(a, b))
 
 
 def fill(a, value: float) -> None:
     """Set every entry of ``a`` to ``value``."""
+    if isinstance(a, Bordered):
+        a.e[:] = value
+        a = a.v
     _fill(a, float(value))
 
 
 def copy(dst, src) -> None:
     """``dst[...] = src`` (same shape)."""
+    if isinstance(dst, Bordered):
+        dst.e[:] = src.e
+        dst, src = dst.v, src.v
     _copy(dst, src)
 
 
@@ -198,13 +238,15 @@ class PCGInfo:
 STALL_CHECK_EVERY = 5
 STALL_CHECKS = 5
 STALL_FACTOR = 0.9
+#: ``stall_stop``: iterations without progress of the recursive residual before it is replaced
+STALL_RECURSIVE = 4
 
 
 def pcg(op: LinearOperator, precond: Preconditioner | None, b, x, *, tol: float = 1e-6,
         maxiter: int = 500, accept: Callable[[object], bool] | None = None,
         replace_every: int = 0, floor: float = 1e-13,
         scale: Callable[[object], float] | None = None, flexible: bool = False,
-        q_dtype=None, z_dtype=None) -> PCGInfo:
+        q_dtype=None, z_dtype=None, stall_stop: bool = False) -> PCGInfo:
     """Solve ``A x = b`` by preconditioned conjugate gradients, all on the device.
 
     Three working vectors (``r``, ``p`` and one shared by ``z = M^{-1} r`` and
@@ -258,6 +300,14 @@ def pcg(op: LinearOperator, precond: Preconditioner | None, b, x, *, tol: float 
         ``z`` in float32, which halves the traffic of its finest level). ``z`` and ``q``
         then are two vectors (``q`` in the working dtype, as the recurrence of ``r`` needs).
 
+    stall_stop : bool
+        Also watch a plain tolerance for attainable accuracy: when the recursive residual has not
+        fallen below ``STALL_FACTOR`` x its best for ``STALL_RECURSIVE`` iterations (float32
+        round-off near a tolerance it cannot resolve), the true residual replaces it and the
+        recurrence restarts; from then on the true residual is checked as after a tightening, and
+        the iteration ends, not converged, when it stops improving, instead of running on to
+        ``maxiter`` while the recurrences drift.
+
     Returns
     -------
     PCGInfo
@@ -282,9 +332,10 @@ def pcg(op: LinearOperator, precond: Preconditioner | None, b, x, *, tol: float 
         info.converged, info.residual = True, res
         return info
     _precondition(precond, r, zq)
-    _copy(p, zq)
+    copy(p, zq)
     rz = dot(r, zq)
     best, stall, tightening = res, 0, False
+    best_rec, since_best, watching = res, 0, False  # stall_stop: the recursive residual's progress
     for it in range(1, maxiter + 1):
         pq = op.apply(p, qv)  # q = A p (zq doubles as q unless flexible or z has its own dtype)
         if pq is None:
@@ -293,23 +344,35 @@ def pcg(op: LinearOperator, precond: Preconditioner | None, b, x, *, tol: float 
             info.reason = f"breakdown (p.Ap={pq:.3g}, r.z={rz:.3g}): operator or preconditioner not SPD"
             break
         alpha = rz / pq
-        rr = float(_update_xr(x, r, p, qv, alpha))
+        rr = _update_xr_any(x, r, p, qv, alpha)
         res = math.sqrt(rr) / bnorm
         info.n_iter = it
         restart = False
-        if (res < target or (replace_every and it % replace_every == 0)
-                or (tightening and it % STALL_CHECK_EVERY == 0)):
+        forced = False
+        if stall_stop:
+            if res < STALL_FACTOR * best_rec:
+                best_rec, since_best = res, 0
+            else:
+                since_best += 1
+                forced = since_best >= STALL_RECURSIVE
+                watching = watching or forced
+        checking = tightening or watching
+        if (res < target or (replace_every and it % replace_every == 0) or forced
+                or (checking and it % STALL_CHECK_EVERY == 0)):
             res_rec = res
             res = math.sqrt(op.residual(x, b, r)) / bnorm  # true residual replaces r
             # a recursive residual that drifted from the true one (float32 round-off)
             # spoils the conjugacy of p: restart the recurrence from the true residual
-            restart = res > 2.0 * res_rec
+            restart = res > 2.0 * res_rec or forced
+            if forced:
+                best_rec, since_best = res, 0
             info.restarts += int(restart)
             info.replacements += 1
-            if tightening:
-                # attainable accuracy: once the target has been tightened, a true residual that
-                # stops improving (or grows: round-off of the recurrences) ends the iteration
-                # near its best iterate instead of letting CG drift away from it
+            if checking:
+                # attainable accuracy: once the target has been tightened (or the recursive
+                # residual has stalled), a true residual that stops improving (or grows:
+                # round-off of the recurrences) ends the iteration near its best iterate instead
+                # of letting CG drift away from it
                 if res < STALL_FACTOR * best:
                     stall = 0
                 else:
@@ -319,8 +382,9 @@ def pcg(op: LinearOperator, precond: Preconditioner | None, b, x, *, tol: float 
                     info.converged = ok
                     info.history.append(res)
                     info.reason = (f"attainable accuracy reached (true residual {res:.2e}, best {best:.2e}; "
-                                   "the residual target against the current is below what this "
-                                   "precision resolves)")
+                                   + ("the residual target against the current is below what this "
+                                      "precision resolves)" if tightening else
+                                      f"the tolerance {tol:.1e} is below what this precision resolves)"))
                     break
             best = min(best, res)
             if res < target and scale is not None and res * bnorm > tol * scale(x):
@@ -347,7 +411,7 @@ def pcg(op: LinearOperator, precond: Preconditioner | None, b, x, *, tol: float 
         else:
             beta = rz_new / rz
         rz = rz_new
-        _update_p(p, zq, beta)
+        _update_p_any(p, zq, beta)
     if not info.converged:
         res = math.sqrt(op.residual(x, b, r)) / bnorm  # report the true residual, not the recursive one
         if not info.reason:
@@ -358,6 +422,6 @@ def pcg(op: LinearOperator, precond: Preconditioner | None, b, x, *, tol: float 
 
 def _precondition(precond, r, z) -> None:
     if precond is None:
-        _copy(z, r)
+        copy(z, r)
     else:
         precond(r, z)

@@ -681,6 +681,21 @@ class _RigidModes:
         rigid.piece_subtract(v, self._pid, self._mask, self._ref, self._c, *self._dims, v.dtype)
 
 
+def _shifted(a: np.ndarray, shifts: tuple[int, int], wraps) -> np.ndarray:
+    """``np.roll`` of a 2-D array along the axes that wrap; along the others the entries shift
+    out and 0 comes in (a diagonal neighbour across a periodic face is not one across a plate)."""
+    out = a
+    for axis, (s, wrap) in enumerate(zip(shifts, wraps, strict=True)):
+        if s == 0:
+            continue
+        out = np.roll(out, s, axis=axis)
+        if not wrap:
+            idx = [slice(None)] * 2
+            idx[axis] = slice(0, s) if s > 0 else slice(s, None)
+            out[tuple(idx)] = 0
+    return out
+
+
 def _merge_periodic(lab: np.ndarray, n: int, periodic: tuple[bool, bool, bool],
                     shifts: tuple[int, ...] = (-1, 0, 1)) -> np.ndarray:
     """Merge 26-connected labels that meet across periodic faces; relabel 1..m. ``shifts=(0,)``
@@ -700,9 +715,10 @@ def _merge_periodic(lab: np.ndarray, n: int, periodic: tuple[bool, bool, bool],
             continue
         first = np.take(lab, 0, axis=ax)
         last = np.take(lab, -1, axis=ax)
+        wraps = [p for a, p in enumerate(periodic) if a != ax]  # the face's own two axes
         for s1 in shifts:
             for s2 in shifts:
-                sh = np.roll(last, (s1, s2), axis=(0, 1))
+                sh = _shifted(last, (s1, s2), wraps)
                 sel = (first > 0) & (sh > 0)
                 for u, v in set(zip(first[sel].tolist(), sh[sel].tolist(), strict=True)):
                     ru, rv = find(u), find(v)
@@ -722,11 +738,13 @@ def _merge_periodic(lab: np.ndarray, n: int, periodic: tuple[bool, bool, bool],
 VECTOR_DTYPE: str | None = None
 
 
-def _solve(prob: _Problem, load, mask: np.ndarray, *, dtype: str, tol: float, maxiter: int):
+def _solve(prob: _Problem, load, mask: np.ndarray, *, dtype: str, tol: float, maxiter: int,
+           plate_force: float | None = None):
     """``load``: a function that returns the nodal forces, so that the solver holds the only
     reference and frees them once they are on the device (24 B/node). The hierarchy is built
     on the first solve of ``prob`` and kept for the next loads (:meth:`_Problem.release` frees
-    it)."""
+    it). ``plate_force``: the last plate moves as one body under this x force (the
+    ``'pressure'`` boundary; ``mask`` holds its x dofs at 0 in the grid operator)."""
     from .gpu_kernels.elasticity import ElasticSolver
 
     solver = prob._solver
@@ -737,7 +755,26 @@ def _solve(prob: _Problem, load, mask: np.ndarray, *, dtype: str, tol: float, ma
                                local=HingedGroups(prob) if HINGED_CORRECTION else None,
                                vector_dtype=VECTOR_DTYPE, spacing=prob.h, extra_matrices=prob.classK)
         prob._solver, prob._solver_key = solver, (id(mask), dtype)
+    if plate_force is not None:
+        # the plate's motion lifted into the volume as a uniform strain 1/L along x: its nodal
+        # forces are those of a uniform eigenstrain -1/L (exact: the strain is constant per element)
+        macro = np.zeros(6)
+        macro[0] = -1.0 / (prob.nx * prob.h[0])
+        zero = EigenstrainField.zero(prob.labels)
+        return solver.solve_pressure(load, column=lambda: prob.load(zero, macro), force=plate_force,
+                                     tol=tol, maxiter=maxiter)
     return solver.solve(load, tol=tol, maxiter=maxiter)
+
+
+def _plates_connected(solid: np.ndarray) -> bool:
+    """Whether one solid piece (elements joined through shared nodes, across the periodic y and z
+    faces too) touches both x plates."""
+    from scipy import ndimage
+
+    lab, n = ndimage.label(solid, structure=np.ones((3, 3, 3), bool))
+    lab = _merge_periodic(lab, n, periodic=(False, True, True))
+    first, last = lab[0], lab[-1]
+    return np.intersect1d(first[first > 0], last[last > 0]).size > 0
 
 
 def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, float]], *,
@@ -901,25 +938,23 @@ def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, floa
         s0 = prob.mean_stress(sol0.u, eps, None)
         E_macro = -np.linalg.solve(C, s0)
         u = sol0.u + sum(E_macro[k] * s_unit[k] for k in range(6))
+    elif boundary == "pressure":
+        if not _plates_connected(prob.solid):
+            raise InputError("boundary: the structure does not connect the two plates, so a stack "
+                             "pressure cannot be carried; use boundary='periodic' or 'plates'")
+        # the last plate's x displacement is one more unknown, its force the stack pressure
+        # times the cross-section (the volume mean of sigma_xx is that force over the section)
+        area = prob.ny * prob.nz * prob.h[1] * prob.h[2]
+        sol = _solve(prob, lambda: prob.load(eps, None), mask, dtype=dtype, tol=tol, maxiter=maxiter,
+                     plate_force=-stack_pressure * area)
+        sols.append(sol)
+        u = sol.u
+        plate_disp = sol.plate * vs
     else:
         sol = _solve(prob, lambda: prob.load(eps, E_macro), mask, dtype=dtype, tol=tol, maxiter=maxiter)
         sols.append(sol)
         u = sol.u
-        if boundary == "pressure":
-            # superposition: unit gap change with no eigenstrain
-            solb = _solve(prob, prob.plate_load, mask, dtype=dtype, tol=tol, maxiter=maxiter)
-            sols.append(solb)
-            ub = solb.u.copy()
-            ub[-1, ..., 0] += 1.0
-            sa = prob.mean_stress(u, eps, None)[0]
-            sb = prob.mean_stress(ub, EigenstrainField.zero(solver_labels), None)[0]
-            if not sb > 0:
-                raise InputError("boundary: the structure does not connect the two plates, so a stack "
-                                 "pressure cannot be carried; use boundary='periodic' or 'plates'")
-            delta = (-stack_pressure - sa) / sb
-            u = u + delta * ub
-            plate_disp = delta * vs
-        elif boundary == "plates":
+        if boundary == "plates":
             plate_disp = 0.0
     prob.release()
     n_iter = sum(s.n_iter for s in sols)

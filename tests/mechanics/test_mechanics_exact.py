@@ -107,6 +107,27 @@ def test_homogeneous_block_under_stack_pressure(ti_cpu):
     assert r.force_balance < 1e-5
 
 
+def test_stack_pressure_needs_a_piece_from_plate_to_plate(ti_cpu):
+    """A pore layer across the cell carries no stack pressure (a clear error); a diagonal column
+    that reaches the far plate only through the periodic y face does carry it (sigma_xx = -P), and
+    float32 vectors reach a tolerance of 1e-10 on it (the float64 iterate, the true residual
+    restarting the recurrence when float32 round-off stalls it)."""
+    lab = np.zeros((8, 6, 6), np.uint8)
+    lab[4] = 1
+    with pytest.raises(InputError, match="does not connect the two plates"):
+        M.stress_of_labels(lab, {0: AM, 1: (0.0, 0.0)}, voxel_size=1e-6, boundary="pressure",
+                           stack_pressure=10e6)
+    lab = np.ones((8, 6, 6), np.uint8)
+    for i in range(8):  # a 2 x 2 column that steps one voxel in y per layer, wrapping at y = 6
+        for dj in range(2):
+            lab[i, (i + dj) % 6, 2:4] = 0
+    P = 10e6
+    r = M.stress_of_labels(lab, {0: AM, 1: (0.0, 0.0)}, voxel_size=1e-6, boundary="pressure",
+                           stack_pressure=P, tol=1e-10, eigenstrain={0: -0.01})
+    assert r.converged and r.dtype == "float32"
+    assert r.mean_stress[0] == pytest.approx(-P, rel=1e-8)
+
+
 def _eshelby_study():
     """examples/eshelby_sphere.py: the study behind the sphere figures of docs/mechanics.md."""
     import importlib.util
