@@ -15,6 +15,7 @@ Usage::
     python benchmarks/bench_mechanics.py                 # 64^3, 128^3, 256^3
     python benchmarks/bench_mechanics.py --sizes 64 128 --arch cpu
     python benchmarks/bench_mechanics.py --sizes 64 128 --seeds 0 1   # two structures per size
+    python benchmarks/bench_mechanics.py --sizes 128 --boundary pressure  # plates under 50 MPa
 
 The iteration count can depend on the structure as well as the size (128^3: seed 0
 took 18 iterations and seed 1 9 until the hinged groups got their local solve, now 9
@@ -36,9 +37,10 @@ from bench_conductivity import composite  # noqa: E402
 
 ELASTIC = {0: (0.0, 0.0), 1: (15e9, 0.30), 2: (150e9, 0.25)}  # pore, SE matrix, active
 EIGEN = {2: 0.95 ** (1 / 3) - 1}
+STACK_PRESSURE = 50e6  # --boundary pressure [Pa]
 
 
-def worker(path: str, dtype: str) -> dict:
+def worker(path: str, dtype: str, boundary: str = "plates") -> dict:
     from microcath.gpu_kernels.elasticity import bytes_per_voxel
 
     from microcath.mechanics import VECTOR_DTYPE, stress_of_labels
@@ -46,18 +48,24 @@ def worker(path: str, dtype: str) -> dict:
     lab = np.load(path)
     n = lab.shape[0]
     # compile the kernels on a small problem so that the timing is the solve only
-    stress_of_labels(composite(16, 1), ELASTIC, eigenstrain=EIGEN, voxel_size=1e-6, boundary="plates",
-                     dtype=dtype)
+    kw = dict(eigenstrain=EIGEN, voxel_size=1e-6, boundary=boundary, dtype=dtype,
+              stack_pressure=STACK_PRESSURE if boundary == "pressure" else 0.0)
+    stress_of_labels(composite(16, 1), ELASTIC, **kw)
     rss0 = maxrss_bytes()
     t0 = time.perf_counter()
-    r = stress_of_labels(lab, ELASTIC, eigenstrain=EIGEN, voxel_size=1e-6, boundary="plates", dtype=dtype)
+    r = stress_of_labels(lab, ELASTIC, **kw)
     wall = time.perf_counter() - t0
     rss1 = maxrss_bytes()
+    try:
+        plan = bytes_per_voxel(dtype, VECTOR_DTYPE, boundary == "pressure")
+    except TypeError:  # a commit before the plate column (compare_commits.py)
+        plan = bytes_per_voxel(dtype, VECTOR_DTYPE)
     return {
         "n": n, "dtype": dtype, "arch": r.arch, "time_s": wall, "iterations": r.n_iter,
         "levels": r.n_levels, "converged": r.converged, "residual": r.residual,
         "force_balance": r.force_balance, "extra_bytes_per_voxel": (rss1 - rss0) / lab.size,
-        "planned_device_bytes_per_voxel": bytes_per_voxel(dtype, VECTOR_DTYPE),
+        "planned_device_bytes_per_voxel": plan,
+        "mean_sigma_xx_MPa": r.mean_stress[0] / 1e6,
         "active_hydrostatic_MPa": r.phases["2"]["mean_hydrostatic"] / 1e6,
         "fractions": {int(k): float(np.mean(lab == k)) for k in (0, 1, 2)},
     }
@@ -66,25 +74,27 @@ def worker(path: str, dtype: str) -> dict:
 def main(argv=None) -> int:
     ap = size_parser(__doc__.split("\n")[0])
     ap.add_argument("--seeds", type=int, nargs="+", default=[0], help="structure seeds per size")
+    ap.add_argument("--boundary", default="plates", choices=["plates", "pressure"],
+                    help="plates at a fixed gap (default) or plates under 50 MPa (one more unknown)")
     args = ap.parse_args(argv)
     if args.arch:
         os.environ["MICROCATH_ARCH"] = args.arch
     if args.worker is not None:
-        print(json.dumps(worker(args.worker, args.dtype)))
+        print(json.dumps(worker(args.worker, args.dtype, args.boundary)))
         return 0
     rows = []
     print(f"{'size':>6} {'seed':>4} {'arch':>5} {'time s':>8} {'iter':>5} {'levels':>6} {'conv':>5} "
-          f"{'force bal':>9} {'AM hyd MPa':>10} {'B/voxel':>8} {'plan':>6}")
+          f"{'force bal':>9} {'AM hyd MPa':>10} {'sxx MPa':>9} {'B/voxel':>8} {'plan':>6}")
     for n, seed in ((n, seed) for n in args.sizes for seed in args.seeds):
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, f"composite_{n}.npy")
             np.save(path, composite(n, seed))
-            row = run_worker(__file__, path, args.dtype)
+            row = run_worker(__file__, path, args.dtype, ("--boundary", args.boundary))
         row["seed"] = seed
         rows.append(row)
         print(f"{n:>5}^3 {seed:>4} {row['arch']:>5} {row['time_s']:8.1f} {row['iterations']:5d} "
               f"{row['levels']:6d} {str(row['converged']):>5} {row['force_balance']:9.1e} "
-              f"{row['active_hydrostatic_MPa']:10.1f} "
+              f"{row['active_hydrostatic_MPa']:10.1f} {row['mean_sigma_xx_MPa']:9.3f} "
               f"{row['extra_bytes_per_voxel']:8.0f} {row['planned_device_bytes_per_voxel']:6.0f}", flush=True)
     for seed in args.seeds:
         mine = [r for r in rows if r["seed"] == seed]

@@ -1050,18 +1050,21 @@ class ElasticSolution:
     plate: float | None = None  # x displacement of the last plate [voxel lengths] (solve_pressure)
 
 
-def bytes_per_voxel(dtype: str = "float32", vector_dtype: str | None = None) -> float:
+def bytes_per_voxel(dtype: str = "float32", vector_dtype: str | None = None, pressure: bool = False) -> float:
     """Planned device memory per voxel of a solve [B]: the finest level (label, mask, the
     homogeneous-stencil class, x in float64, b, the three CG and three smoother vectors in
     ``vector_dtype``, the 3x3 diagonal inverses in ``dtype``, the interface-pattern index and at
-    most ``PATTERN_BYTES`` of pattern stencils) and the coarse levels (their vectors and diagonal
-    blocks, the element matrices: one per label pattern on the first coarse level, one per element
-    deeper)."""
+    most ``PATTERN_BYTES`` of pattern stencils; ``pressure``: the float64 column ``K g`` of the
+    moving plate, :meth:`ElasticSolver.solve_pressure`) and the coarse levels (their vectors and
+    diagonal blocks, the element matrices: one per label pattern on the first coarse level, one
+    per element deeper)."""
     w = 4 if dtype == "float32" else 8
     wv = {"float32": 4, "float64": 8}[vector_dtype or dtype]
     fine = 1 + 1 + 1 + 3 * 8 + 7 * 3 * wv + 9 * w  # the stencil class is allocated either way
     if PATTERN_STENCIL:
         fine += 4 + PATTERN_BYTES
+    if pressure:
+        fine += 3 * 8
     coarse = 4 / 8 + (324 * w + 4) / 64 * (1 + 1 / 8 + 1 / 64)
     return fine + coarse + (5 * 3 * w + 9 * w + 1) / 8 * 1.15
 
@@ -1230,8 +1233,13 @@ class _PlateBorder:
             raise ValueError(f"the lifting's energy g^T K g must be positive, got {diag}")
         fine = solver.fine
         self.solver, self.fine = solver, fine
+        kg = np.asarray(column, dtype=np.float64).reshape(-1, 3)
+        bits = fine.mask.to_numpy()
+        for p in range(3):  # the removed dofs' entries to 0, in place (no second 24 B/node array)
+            kg[((bits >> p) & 1) == 0, p] = 0.0
+        del bits
         self.k = fine.new_vector(ti.f64)
-        self.k.from_numpy(np.asarray(column, dtype=np.float64).reshape(-1) * fine.free_dofs())
+        self.k.from_numpy(kg.reshape(-1))
         self.c = float(diag)
 
     # -- the LinearOperator protocol on Bordered vectors

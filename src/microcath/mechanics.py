@@ -17,8 +17,8 @@ on its current collector):
 
 * ``'pressure'`` (default): rigid frictionless plates on the two x faces that
   move until their force equals ``stack_pressure * A`` (0: free to expand along
-  x); solved by superposition of two solves (eigenstrain with fixed plates,
-  unit plate displacement), exact for a linear problem;
+  x); one solve with the plate's displacement as one more unknown
+  (:meth:`gpu_kernels.elasticity.ElasticSolver.solve_pressure`);
 * ``'plates'``: plates at a fixed gap (the pellet cannot change thickness);
 * ``'periodic'``: periodic along x too, with a prescribed macroscopic strain
   (default 0: the fully constrained periodic cell);
@@ -865,7 +865,8 @@ def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, floa
     if coarsen > 1:
         from . import composite_voxels
 
-        _check_memory(tuple(s // coarsen for s in labels.shape), dtype, composite=True)
+        _check_memory(tuple(s // coarsen for s in labels.shape), dtype, composite=True,
+                      pressure=boundary == "pressure")
         composite = composite_voxels.coarsen(labels, coarsen, (lam != 0) | (mu != 0),
                                              (periodic_x, True, True))
         class_stiffness, lam_eps = composite_voxels.laminate_tables(composite, lam, mu, iso)
@@ -882,7 +883,8 @@ def stress_of_labels(labels: np.ndarray, elastic: Mapping[int, tuple[float, floa
                  composite.n_composite, labels.size, composite.n_classes, composite.n_binary)
     else:
         n_table = 0 if stiffness_classes is None else len(stiffness_classes[1])
-        _check_memory(labels.shape, dtype, composite=stiffness_classes is not None, table_rows=n_table)
+        _check_memory(labels.shape, dtype, composite=stiffness_classes is not None, table_rows=n_table,
+                      pressure=boundary == "pressure")
         if eigenstrain_field_ is None:
             eps = EigenstrainField.of(labels, iso)
         elif isinstance(eigenstrain_field_, EigenstrainField):
@@ -1193,7 +1195,8 @@ def _check_labels(labels: Any) -> np.ndarray:
     return np.ascontiguousarray(validation.labels(a))
 
 
-def _check_memory(shape, dtype: str, composite: bool = False, table_rows: int = 0) -> None:
+def _check_memory(shape, dtype: str, composite: bool = False, table_rows: int = 0,
+                  pressure: bool = False) -> None:
     """``composite``: element classes beyond the labels (composite voxels, grains); ``table_rows``:
     their 24x24 float64 matrices, once on the host and once on the device."""
     from .gpu_kernels.elasticity import bytes_per_voxel
@@ -1201,7 +1204,7 @@ def _check_memory(shape, dtype: str, composite: bool = False, table_rows: int = 
 
     extra = COMPOSITE_BYTES_PER_VOXEL if composite else 0.0
     extra += 2 * 576 * 8 * table_rows / max(1, math.prod(shape))
-    check_memory(shape, bytes_per_voxel(dtype, VECTOR_DTYPE) + HOST_BYTES_PER_VOXEL + extra,
+    check_memory(shape, bytes_per_voxel(dtype, VECTOR_DTYPE, pressure) + HOST_BYTES_PER_VOXEL + extra,
                  what=f"the {dtype} elasticity solver and its post-processing", parameter="labels")
 
 

@@ -53,7 +53,7 @@ def bytes_per_case(n_voxels: int, stages: tuple[str, ...]) -> int:
     cond = conduction.bytes_per_voxel("float32")
     per = {_q.GENERATE: GENERATE_BYTES_PER_VOXEL, _q.ANALYSE: ANALYZE_BYTES_PER_VOXEL,
            _q.IONIC: cond, _q.ELECTRONIC: cond,
-           _q.MECHANICS: elasticity.bytes_per_voxel("float32") + HOST_BYTES_PER_VOXEL}
+           _q.MECHANICS: elasticity.bytes_per_voxel("float32", pressure=True) + HOST_BYTES_PER_VOXEL}
     labels = 6  # labels, particle and grain ids kept for the whole case
     return int(n_voxels * (labels + max(per.get(s, 0.0) for s in stages)))
 
