@@ -13,19 +13,22 @@ from microcath import mechanics as M
 AM, SE = (150e9, 0.25), (20e9, 0.30)
 
 
-def _assemble(lab, h, eps_am):
+def _assemble(lab, h, eps_am, plates=False):
     """Stiffness (scipy CSR) and eigenstrain load of the periodic voxel grid ``lab`` (0 AM with
-    eigenstrain, 1 SE, 2 pore), node (i, j, k) -> i*n*n + j*n + k."""
-    n = lab.shape[0]
+    eigenstrain, 1 SE, 2 pore), node (i, j, k) -> (i n + j) n + k; ``plates``: not periodic along
+    x (n + 1 node planes, for frictionless plates on x)."""
+    n = lab.shape[1]
+    mx = lab.shape[0] + 1 if plates else lab.shape[0]
+    element_dofs = _plate_dofs if plates else _dofs
     Bg, B0 = brick(h)
     vol = h[0] * h[1] * h[2]
     Ds = {0: isotropic_D(*AM), 1: isotropic_D(*SE)}
     rows, cols, vals = [], [], []
-    f = np.zeros(3 * n**3)
+    f = np.zeros(3 * mx * n * n)
     for (i, j, k), v in np.ndenumerate(lab):
         if v == 2:
             continue
-        dofs = _dofs(i, j, k, n)
+        dofs = element_dofs(i, j, k, n)
         Ke = vol * sum(B.T @ Ds[v] @ B for B in Bg) / 8
         rows.append(np.repeat(dofs, 24))
         cols.append(np.tile(dofs, 24))
@@ -34,7 +37,7 @@ def _assemble(lab, h, eps_am):
             eps = np.array([eps_am] * 3 + [0.0] * 3)
             np.add.at(f, dofs, vol * B0.T @ Ds[v] @ eps)
     K = sp.coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                      shape=(3 * n**3, 3 * n**3)).tocsr()
+                      shape=(f.size, f.size)).tocsr()
     return K, f
 
 
@@ -44,15 +47,17 @@ def _dofs(i, j, k, n):
     return np.array([3 * m + p for m in nodes for p in range(3)])
 
 
-def _centre_stress(lab, u, h, eps_am):
-    n = lab.shape[0]
+def _centre_stress(lab, u, h, eps_am, dofs=None):
+    """Centre stress per element; ``dofs(i, j, k, n)``: the element's dofs (default periodic)."""
+    dofs = dofs or _dofs
+    n = lab.shape[1]
     _, B0 = brick(h)
     Ds = {0: isotropic_D(*AM), 1: isotropic_D(*SE)}
     sig = np.zeros(lab.shape + (6,))
     for (i, j, k), v in np.ndenumerate(lab):
         if v == 2:
             continue
-        e = B0 @ u[_dofs(i, j, k, n)]
+        e = B0 @ u[dofs(i, j, k, n)]
         if v == 0:
             e = e - np.array([eps_am] * 3 + [0.0] * 3)
         sig[i, j, k] = Ds[v] @ e
@@ -144,31 +149,6 @@ def _plate_dofs(i, j, k, n):
     return np.array([3 * m + p for m in nodes for p in range(3)])
 
 
-def _assemble_plates(lab, h, eps_am):
-    """As :func:`_assemble` with frictionless plates on x: n + 1 node planes, y and z periodic,
-    node (i, j, k) -> (i n + j) n + k."""
-    n = lab.shape[1]
-    mx = lab.shape[0] + 1
-    Bg, B0 = brick(h)
-    vol = h[0] * h[1] * h[2]
-    Ds = {0: isotropic_D(*AM), 1: isotropic_D(*SE)}
-    rows, cols, vals = [], [], []
-    f = np.zeros(3 * mx * n * n)
-    for (i, j, k), v in np.ndenumerate(lab):
-        if v == 2:
-            continue
-        dofs = _plate_dofs(i, j, k, n)
-        Ke = vol * sum(B.T @ Ds[v] @ B for B in Bg) / 8
-        rows.append(np.repeat(dofs, 24))
-        cols.append(np.tile(dofs, 24))
-        vals.append(Ke.ravel())
-        if v == 0:
-            np.add.at(f, dofs, vol * B0.T @ Ds[v] @ np.array([eps_am] * 3 + [0.0] * 3))
-    K = sp.coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                      shape=(f.size, f.size)).tocsr()
-    return K, f
-
-
 @pytest.mark.parametrize("h", [(1.0, 1.0, 1.0), (1.5, 0.7, 1.1)], ids=["cubic", "dx!=dy!=dz"])
 def test_stack_pressure_matches_scipy_direct_solve(ti_cpu, h):
     """The ``'pressure'`` boundary (the last plate one unknown under the stack pressure's force)
@@ -183,7 +163,7 @@ def test_stack_pressure_matches_scipy_direct_solve(ti_cpu, h):
     ours = M.stress_of_labels(lab, elastic, eigenstrain={0: eps_am}, voxel_size=tuple(1e-6 * v for v in h),
                               boundary="pressure", stack_pressure=P, dtype="float64", tol=1e-9, fields=True)
     assert ours.converged
-    K, f = _assemble_plates(lab, h, eps_am)
+    K, f = _assemble(lab, h, eps_am, plates=True)
     mx, nn = n + 1, n * n
     first = 3 * np.arange(nn)  # x dofs of the first plane: 0
     plate = 3 * ((mx - 1) * nn + np.arange(nn))  # x dofs of the last plane: all equal U
@@ -200,24 +180,10 @@ def test_stack_pressure_matches_scipy_direct_solve(ti_cpu, h):
     rhs[-1] += -P * n * n * h[1] * h[2]  # the plate force (lengths in um, as h)
     ur = spla.spsolve((T.T @ K @ T).tocsc(), rhs)
     u = T @ ur
-    sig = _centre_stress_plates(lab, u, h, eps_am)
+    sig = _centre_stress(lab, u, h, eps_am, dofs=_plate_dofs)
     scale = np.abs(sig).max()
     assert abs(sig[..., 0].mean() + P) < 1e-9 * scale
     assert np.abs(ours.stress - sig).max() < 1e-5 * scale
     assert abs(ours.plate_displacement - ur[-1] * 1e-6) < 1e-6 * abs(ur[-1]) * 1e-6  # [m]
     assert abs(ours.mean_stress[0] + P) < 1e-5 * scale
 
-
-def _centre_stress_plates(lab, u, h, eps_am):
-    n = lab.shape[1]
-    _, B0 = brick(h)
-    Ds = {0: isotropic_D(*AM), 1: isotropic_D(*SE)}
-    sig = np.zeros(lab.shape + (6,))
-    for (i, j, k), v in np.ndenumerate(lab):
-        if v == 2:
-            continue
-        e = B0 @ u[_plate_dofs(i, j, k, n)]
-        if v == 0:
-            e = e - np.array([eps_am] * 3 + [0.0] * 3)
-        sig[i, j, k] = Ds[v] @ e
-    return sig
