@@ -1073,8 +1073,10 @@ class ElasticSolver:
     """The multigrid hierarchy and preconditioner of one operator, kept for several loads.
 
     Building the hierarchy (coarse Galerkin matrices, Chebyshev bounds, rigid modes, hinged
-    groups) is a fixed cost of every operator; a stack-pressure problem (two loads) or an
-    effective stiffness (six) pays it once. Parameters as :func:`solve_elasticity`.
+    groups) is a fixed cost of every operator; the free cell (seven loads) or an effective
+    stiffness (six) pays it once. :meth:`solve` takes one load with the plates held,
+    :meth:`solve_pressure` one with the last plate moving under a force. Parameters as
+    :func:`solve_elasticity`.
     """
 
     def __init__(self, labels: np.ndarray, lam: np.ndarray, mu: np.ndarray, *, periodic_x: bool,
