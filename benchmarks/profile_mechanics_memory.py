@@ -63,7 +63,7 @@ def wrap(owner, name):
     setattr(owner, name, g)
 
 
-for n in ("load", "stress_field", "mean_stress", "energy", "plate_load"):
+for n in ("load", "stress_field", "mean_stress", "energy"):
     wrap(m._Problem, n)
 for n in ("_solve", "_interfaces", "_phase_stats", "_force_balance", "eigenstrain_field"):
     wrap(m, n)

@@ -1138,27 +1138,14 @@ class ElasticSolver:
               accept=None) -> ElasticSolution:
         """Solve for one load (an array or a function that returns it, see
         :func:`solve_elasticity`)."""
-        fine, project, b, x = self.fine, self.project, self._b, self._x
-        f = load() if callable(load) else load
-        b.from_numpy(np.ascontiguousarray(f, dtype=np.float64).reshape(-1).astype(fine.np_dtype, copy=False))
-        del f, load  # a load made by ``load()`` is freed here (24 B/node that CG does not need)
-        _zero_removed(b, fine.mask)
+        x = self._x
+        self._place_load(load)
         if x0 is not None:
             x.from_numpy(np.ascontiguousarray(x0, dtype=np.float64).reshape(-1))
-            _zero_removed(x, fine.mask)
-        else:
-            krylov.fill(x, 0.0)
-        if project is not None:
-            project(b)
-        info = krylov.pcg(fine, self.precond, b, x, tol=tol, maxiter=maxiter, accept=accept, stall_stop=True)
-        if project is not None:
-            project(x)
-        u = x.to_numpy().reshape(self.shape + (3,))
-        return ElasticSolution(u=u, converged=info.converged, n_iter=info.n_iter,
-                               residual=info.residual if math.isfinite(info.residual) else math.inf,
-                               history=info.history, reason=info.reason, n_levels=len(self.levels),
-                               mask=fine.mask.to_numpy().reshape(self.shape))
-
+            _zero_removed(x, self.fine.mask)
+        info = krylov.pcg(self.fine, self.precond, self._b, x, tol=tol, maxiter=maxiter, accept=accept,
+                          stall_stop=True)
+        return self._solution(info)
 
     def solve_pressure(self, load, *, column, force: float, tol: float = 1e-6,
                        maxiter: int = 300) -> ElasticSolution:
@@ -1167,37 +1154,49 @@ class ElasticSolver:
         the plate's motion (x dofs ``i / (mx - 1)`` on node plane ``i``) and ``column`` (mx, ny, nz,
         3; an array or a function that returns it, like ``load``) its forces ``K g`` on every dof
         (see :class:`_PlateBorder`). ``u`` of the solution includes ``U g``; ``plate`` is ``U``."""
-        fine, project = self.fine, self.project
         lift = np.arange(self.shape[0]) / (self.shape[0] - 1)
         kg = column() if callable(column) else column
         kg = np.asarray(kg, dtype=np.float64).reshape(self.shape + (3,))
         border = _PlateBorder(self, kg, float(np.einsum("ijk,i->", kg[..., 0], lift)))  # c = g^T K g
         del kg, column
-        f = load() if callable(load) else load
-        f = np.ascontiguousarray(f, dtype=np.float64).reshape(self.shape + (3,))
-        f_lift = float(np.einsum("ijk,i->", f[..., 0], lift))  # g^T f
-        self._b.from_numpy(f.reshape(-1).astype(fine.np_dtype, copy=False))
-        del f, load
-        _zero_removed(self._b, fine.mask)
-        krylov.fill(self._x, 0.0)
-        if project is not None:
-            project(self._b)
+        f_lift = self._place_load(load, lift)
         b = krylov.Bordered(self._b, [force + f_lift])
         x = krylov.Bordered(self._x, [0.0])
         info = krylov.pcg(border, border.precond, b, x, tol=tol, maxiter=maxiter, stall_stop=True)
         del border
-        if project is not None:
-            project(self._x)
+        return self._solution(info, plate=float(x.e[0]), lift=lift)
+
+    def _place_load(self, load, lift: np.ndarray | None = None) -> float | None:
+        """The load (an array or a function that returns it) into ``b`` (removed dofs 0, rigid modes
+        projected out) and ``x = 0``; freed on the host once on the device (24 B/node that CG does
+        not need). With ``lift``: returns ``g^T f`` of the plate's lifting (x dofs ``lift[i]``)."""
+        fine, b = self.fine, self._b
+        f = load() if callable(load) else load
+        f = np.ascontiguousarray(f, dtype=np.float64).reshape(self.shape + (3,))
+        f_lift = None if lift is None else float(np.einsum("ijk,i->", f[..., 0], lift))
+        b.from_numpy(f.reshape(-1).astype(fine.np_dtype, copy=False))
+        del f, load
+        _zero_removed(b, fine.mask)
+        krylov.fill(self._x, 0.0)
+        if self.project is not None:
+            self.project(b)
+        return f_lift
+
+    def _solution(self, info, plate: float | None = None, lift: np.ndarray | None = None) -> ElasticSolution:
+        """The solution from ``x`` (rigid modes projected out); with ``plate``, ``U g`` added on the
+        nodes that touch a solid and on every node of the moving plate."""
+        if self.project is not None:
+            self.project(self._x)
         u = self._x.to_numpy().reshape(self.shape + (3,))
-        U = float(x.e[0])
-        mask = fine.mask.to_numpy().reshape(self.shape)
-        moves = mask != 0  # nodes that touch a solid (and every node of the rigid plate)
-        moves[-1] = True
-        u[..., 0] += np.where(moves, U * lift[:, None, None], 0.0)
+        mask = self.fine.mask.to_numpy().reshape(self.shape)
+        if plate is not None:
+            moves = mask != 0
+            moves[-1] = True
+            u[..., 0] += np.where(moves, plate * lift[:, None, None], 0.0)
         return ElasticSolution(u=u, converged=info.converged, n_iter=info.n_iter,
                                residual=info.residual if math.isfinite(info.residual) else math.inf,
                                history=info.history, reason=info.reason, n_levels=len(self.levels),
-                               mask=mask, plate=U)
+                               mask=mask, plate=plate)
 
 
 class _PlateBorder:

@@ -435,37 +435,6 @@ class _Problem:
                 self._scatter_slab(sig_star @ self.gv[a], a, sl, f)
         return f
 
-    def plate_load(self) -> np.ndarray:
-        """Nodal forces ``-A e_D`` of a unit x displacement of the last plate (mx, ny, nz, 3)."""
-        from .gpu_kernels.elasticity import element_matrices
-
-        kl, km = element_matrices(self.h)
-        lam = self.lam[self.labels[-1]]
-        mu = self.mu[self.labels[-1]]
-        f = np.zeros((self.mx, self.ny, self.nz, 3))
-        last = np.zeros((1, self.ny, self.nz, 3))
-        plate = [3 * b for b in range(8) if (b >> 2) & 1]  # x dofs of the element's last-plane nodes
-        lsel = None
-        if self.classK is not None:
-            lsel, rows = self._class_part(self.labels[-1])
-            lcol = self.classK[rows][:, :, plate].sum(axis=2)  # (n, 24)
-        for a in range(8):
-            col = kl[3 * a:3 * a + 3, plate].sum(axis=1)
-            cm = km[3 * a:3 * a + 3, plate].sum(axis=1)
-            contrib = -(lam[..., None] * col + mu[..., None] * cm)
-            if lsel is not None:
-                contrib[lsel] = -lcol[:, 3 * a:3 * a + 3]
-            contrib = contrib[None]
-            di = (a >> 2) & 1
-            dj, dk = (a >> 1) & 1, a & 1
-            c = np.roll(contrib, (dj, dk), axis=(1, 2))
-            if di:
-                f[-1:] += c
-            else:
-                last += c
-        f[-2:-1] += last
-        return f
-
     def strain_slab(self, u: np.ndarray, sl: slice) -> np.ndarray:
         """(len, ny, nz, 6) centre strain (tensor components) of the elements ``[sl]``."""
         out = np.zeros((sl.stop - sl.start, self.ny, self.nz, 6))
