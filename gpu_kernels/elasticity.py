@@ -1221,13 +1221,14 @@ class _PlateBorder:
 
     Preconditioner: block diagonal, the V-cycle for ``v`` and ``Z = R / c`` for ``U``. CG then needs
     about the iterations of one solve with ``K`` where the superposition of two solves (the load
-    with the plate held, then a unit plate displacement) needed two: 9 against 9 + 9 on the default
-    composite at 48^3 and 96^3. The exact block inverse with the V-cycle ``M`` in ``K``'s place
-    (``w = M k``, ``s = c - k.w``, ``Z = (R - w.r) / s``, ``z = M r - w Z``) took 7 there, for one
-    more vector and one more V-cycle to set up, and left the mean sigma_xx 20x further from the
-    stack pressure at the same tolerance; not kept. Without the lifting (``g = e_p``, ``c`` the
-    stiffness of the plate's first element layer) float32 vectors stalled above the tolerance or
-    broke down on a compliant column (a throw-away check)."""
+    with the plate held, then a unit plate displacement) needed two (``bench_mechanics.py
+    --boundary pressure``: 9 against 17-18 at 64^3 and 128^3). Not kept (throw-away checks): the
+    exact block inverse with the V-cycle ``M`` in ``K``'s place (``w = M k``, ``s = c - k.w``,
+    ``Z = (R - w.r) / s``, ``z = M r - w Z``) saved a couple of iterations for one more vector and
+    one more V-cycle to set up, and left the mean sigma_xx further from the stack pressure at the
+    same tolerance; without the lifting (``g = e_p``, ``c`` the stiffness of the plate's first
+    element layer) float32 vectors stalled above the tolerance or broke down on a compliant
+    column."""
 
     def __init__(self, solver: "ElasticSolver", column: np.ndarray, diag: float):
         if not diag > 0.0:
