@@ -67,10 +67,12 @@ RECIPES = {
 }
 
 
-def generated(recipe: str, n: int):
+def generated(recipe: str, n: int, settings=()):
     from microcath.geometries import generate
+    from microcath.geometries.recipes import parse_overrides
 
     name, overrides = RECIPES.get(recipe, (recipe, {}))
+    overrides = {**overrides, **parse_overrides(settings)}
     return generate(name, shape=(n, n, n), seed=1, overrides=overrides or None, progress=False)
 
 
@@ -119,6 +121,8 @@ def main(argv=None) -> int:
                     help="solve a generated composite for this carrier (materials library)")
     ap.add_argument("--recipe", default="default",
                     help="recipe with --carrier: a shipped name (default, s_c_li3ps4, ...) or 'vgcf'")
+    ap.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                    help="change a recipe parameter (repeatable), as `microcath generate --set`")
     args = ap.parse_args(argv)
     if args.arch:
         os.environ["MICROCATH_ARCH"] = args.arch
@@ -129,7 +133,8 @@ def main(argv=None) -> int:
             print(json.dumps(worker(args.worker, args.dtype)))
         return 0
     if args.carrier:
-        print(f"recipe {args.recipe}, carrier {args.carrier}, seed 1, tol 1e-6, {args.dtype}")
+        sets = "".join(f", {item}" for item in args.sets)
+        print(f"recipe {args.recipe}{sets}, carrier {args.carrier}, seed 1, tol 1e-6, {args.dtype}")
     rows = []
     print(f"{'size':>6} {'arch':>5} {'time s':>8} {'iter':>5} {'sigma_eff S/m':>14} {'conv':>5} "
           f"{'flux bal':>9} {'B/voxel':>8}")
@@ -140,8 +145,8 @@ def main(argv=None) -> int:
                 from microcath import io
 
                 path = os.path.join(tmp, f"composite_{n}.mcath")
-                io.save(generated(args.recipe, n), path)
-                io.save(generated(args.recipe, 40), path + ".small.mcath")
+                io.save(generated(args.recipe, n, args.sets), path)
+                io.save(generated(args.recipe, 40, args.sets), path + ".small.mcath")
                 extra = ["--carrier", args.carrier]
             else:
                 path = os.path.join(tmp, f"composite_{n}.npy")

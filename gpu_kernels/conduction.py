@@ -93,6 +93,12 @@ CRACK_CYCLE = "k"
 CRACK_K_LEVELS = (1, 2)
 #: device bytes per voxel of the node levels (budget, above the measured 27.9 B/voxel)
 PIECES_BYTES = 30.0
+#: peak bytes per voxel while the pieces are set up on the host (scipy.sparse edge lists and
+#: Galerkin sums of the first node level, freed before CG): 244 / 264 / 256 B/voxel beyond the
+#: input at 64^3 / 128^3 / 256^3 for the default composite with 15 wt% carbon, where every voxel
+#: conducts (``bench_conductivity.py --carrier electronic --set carbon.fraction=0.15 --set
+#: active.fraction=0.559``); fewer conducting voxels need less (S/C/Li3PS4: 52-77 B/voxel)
+PIECES_SETUP_BYTES = 280.0
 #: start from x = 0 instead of the linear profile when the island interpolation or the pieces run
 ZERO_GUESS_AT_ISLANDS = True
 #: float64 Krylov vectors over float32 faces: the multigrid cycle works on a float32 ``z`` on the
@@ -1214,7 +1220,8 @@ def bytes_per_voxel(dtype: str = "float32", vector_dtype: str | None = None, *,
     ``vector_dtype``: that of the fine-level Krylov vectors when it differs from ``dtype``;
     ``cracks``: the crack-aware pieces of :mod:`aggregation` replace the 2x2x2 coarse levels
     (measured with ``NodeLevel.nbytes``: 27.9 B/voxel for all node levels of the default
-    composite after contact loss at 64^3, children lists included; :data:`PIECES_BYTES`)."""
+    composite after contact loss at 64^3, children lists included; :data:`PIECES_BYTES`), and
+    their host set-up peaks at :data:`PIECES_SETUP_BYTES` before the solve's arrays exist."""
     w = 4 if dtype == "float32" else 8
     wv = 4 if (vector_dtype or dtype) == "float32" else 8
     fine = 8 + 3 * wv + 3 * w  # x (float64), r, p, z/q and three face arrays (b: inlet plane only)
@@ -1224,7 +1231,7 @@ def bytes_per_voxel(dtype: str = "float32", vector_dtype: str | None = None, *,
     setup = 2  # labels and the kept-voxel mask while the faces are built
     island_mask = 1 + 1 / 7.0  # IslandTransfer masks (finest and coarse levels)
     if cracks:
-        return fine + setup + PIECES_BYTES
+        return max(fine + setup + PIECES_BYTES, PIECES_SETUP_BYTES)
     return fine + coarse + setup + island_mask
 
 
@@ -1282,7 +1289,7 @@ def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, ri
                      vector_dtype: str | None = None, cycle: str | None = None,
                      cuts: tuple | None = None, face_resistance: tuple | None = None,
                      spacing_ratio: tuple[float, float] = (1.0, 1.0),
-                     interpolate_islands: bool | None = None) -> ConductionSolution:
+                     interpolate_islands: bool | None = None, pieces: bool = False) -> ConductionSolution:
     """Solve the conduction problem along axis 0 with MG-preconditioned CG.
 
     Parameters
@@ -1338,6 +1345,12 @@ def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, ri
         in NMC and electrolyte); at moderate contrast (electrolyte pockets at 1e3) the
         finest-level correction alone gives the same iterations without the host set-up
         of the coarse levels' clusters.
+    pieces : bool
+        Coarsen into the strength-split pieces of :mod:`aggregation` (K-cycle on the first node
+        levels) without cut faces too: for sparse, tortuous conducting networks (carbon that
+        percolates near its threshold, a sulfur cathode's carbon), where fixed 2x2x2 aggregates
+        weld branches that meet only far away (docs/transport.md, "Tortuous networks"). Needs
+        :func:`bytes_per_voxel` with ``pieces=True``.
     """
     ensure_initialized()
     tdt = _TI_DTYPES[dtype]
@@ -1375,14 +1388,15 @@ def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, ri
     fine = ConductionLevel(gx, gy, gz, sshape, tdt, vector_dtype=_TI_DTYPES[vector_dtype or dtype])
     correction = None
     interpolated = False
-    if islands is not None and len(islands[0]) > 0:
-        high = ISLAND_INTERPOLATION if interpolate_islands is None else interpolate_islands
-        if high and cuts is not None and CRACK_AWARE:
-            fine.crack_aware = interpolated = True  # pieces split at cut faces and at contrasts
-        elif high:
-            transfer = IslandTransfer(fine, *islands, periodic=periodic)
-            fine.island_transfer = transfer if transfer.n_voxels else None
-            interpolated = fine.island_transfer is not None
+    has_islands = islands is not None and len(islands[0]) > 0
+    high = has_islands and (ISLAND_INTERPOLATION if interpolate_islands is None else interpolate_islands)
+    if CRACK_AWARE and (pieces or (high and cuts is not None)):
+        fine.crack_aware = interpolated = True  # pieces split at cut faces and at contrasts
+    elif high:
+        transfer = IslandTransfer(fine, *islands, periodic=periodic)
+        fine.island_transfer = transfer if transfer.n_voxels else None
+        interpolated = fine.island_transfer is not None
+    if has_islands:
         correction = IslandCorrection(fine, *islands)
     if nu is None:
         nu = NU_ISLANDS if interpolated else NU

@@ -66,6 +66,16 @@ ISLAND_F64_CONTRAST = 1e5
 #: good (electrolyte pockets at 1e3, 256^3: 10 iterations either way) and 3.6x faster (no
 #: host set-up of every coarse level's clusters)
 ISLAND_INTERPOLATION_CONTRAST = 1e5
+#: a spanning conducting network (its strongly conducting part at island contrast) filling
+#: less than this fraction of the volume is solved with the strength-split pieces of
+#: ``gpu_kernels.aggregation`` as coarse levels: near its percolation threshold such a network
+#: is tortuous on every scale and fixed 2x2x2 aggregates weld branches that meet only far away
+#: (default composite with 15 wt% carbon, electrons, 128^3: 125 -> 16 iterations; docs/transport.md,
+#: "Tortuous networks"); denser ones (electrolyte at 42-47 vol%) keep the structured levels
+PIECES_NETWORK_FRACTION = 0.3
+#: ... in volumes of at least this many voxels: below it the hierarchy is too shallow to weld
+#: much, and the structured cycle, which solves a small network almost exactly, is as fast
+PIECES_MIN_VOXELS = 32 ** 3
 #: conductivities below this fraction of the largest one in use are solved as insulators
 #: (a float64-accumulated solve resolves ~1e-16 of the largest current; 1e-20 leaves margin)
 NEGLIGIBLE_CONTRAST = 1e-20
@@ -665,6 +675,24 @@ def _islands(lab_t: np.ndarray, keep: np.ndarray, sig: np.ndarray, off: int,
     return idx.astype(np.int32), cid.astype(np.int32), int(uniq.size)
 
 
+def _network_fraction(lab_t: np.ndarray, keep: np.ndarray, sig: np.ndarray, off: int,
+                      islands: tuple[np.ndarray, np.ndarray, int] | None) -> float:
+    """Fraction of the unknown grid (Dirichlet layers ``off`` removed) that the spanning
+    network fills: at island contrast its strongly conducting voxels that span (the strong
+    voxels outside :func:`_islands`' clusters), when there are any; else every kept voxel
+    (the matrix carries the current around the islands)."""
+    n = lab_t.shape[0]
+    kept = keep[off:n - off]
+    thr = _island_threshold(sig, np.flatnonzero(np.bincount(lab_t.ravel(), minlength=256)))
+    if thr is not None:
+        strong = (sig > thr)[lab_t[off:n - off]]
+        strong &= kept
+        spanning = np.count_nonzero(strong) - (len(islands[0]) if islands is not None else 0)
+        if spanning > 0:
+            return spanning / kept.size
+    return np.count_nonzero(kept) / kept.size
+
+
 def _solve_axis(labels: np.ndarray, sig: np.ndarray, rint_per_dx: np.ndarray, a: int,
                 spacing: tuple[float, float, float], *,
                 periodic: bool, boundary: str, tol: float, dtype: str, fields: bool, maxiter: int,
@@ -744,12 +772,22 @@ def _solve_axis(labels: np.ndarray, sig: np.ndarray, rint_per_dx: np.ndarray, a:
             except MemoryBudgetError:
                 log.info("float32 Krylov vectors at island contrast >= %g: float64 ones do not fit",
                          ISLAND_F64_CONTRAST)
+    pieces = (cuts_t is None and not periodic and lab_t.size >= PIECES_MIN_VOXELS
+              and _network_fraction(lab_t, keep, sig, off, islands) < PIECES_NETWORK_FRACTION)
+    if pieces:
+        try:
+            _check_memory(labels.shape, dtype, vector_dtype=vector_dtype, cracks=True)
+        except MemoryBudgetError:
+            pieces = False
+            log.info("tortuous network: the strength-split coarse levels do not fit in memory; "
+                     "solving with 2x2x2 aggregates (same answer, more iterations)")
     sol = solve_conduction(lab_t, keep.view(np.uint8), sig, rint_per_h, periodic=(periodic, periodic),
                            dtype=dtype, tol=tol, maxiter=maxiter, want_potential=fields,
                            dirichlet_layers=bool(off), islands=islands, vector_dtype=vector_dtype,
                            cuts=cuts_t, face_resistance=_permute_faces(rfaces, perm),
                            spacing_ratio=(h0 / h1, h0 / h2),
-                           interpolate_islands=island_contrast >= ISLAND_INTERPOLATION_CONTRAST)
+                           interpolate_islands=island_contrast >= ISLAND_INTERPOLATION_CONTRAST,
+                           pieces=pieces)
     # [voxels] between the Dirichlet positions (N + 1 for 'taufactor'); the solver's fluxes are in
     # units of the x-face conductance h1 h2 / h0, so sigma_eff = flux * length / (ny nz) for any spacing
     length = nx - 1 if off else nx
