@@ -93,12 +93,13 @@ CRACK_CYCLE = "k"
 CRACK_K_LEVELS = (1, 2)
 #: device bytes per voxel of the node levels (budget, above the measured 27.9 B/voxel)
 PIECES_BYTES = 30.0
-#: peak bytes per voxel while the pieces are set up on the host (scipy.sparse edge lists and
-#: Galerkin sums of the first node level, freed before CG): 244 / 264 / 256 B/voxel beyond the
-#: input at 64^3 / 128^3 / 256^3 for the default composite with 15 wt% carbon, where every voxel
-#: conducts (``bench_conductivity.py --carrier electronic --set carbon.fraction=0.15 --set
-#: active.fraction=0.559``); fewer conducting voxels need less (S/C/Li3PS4: 52-77 B/voxel)
-PIECES_SETUP_BYTES = 280.0
+#: peak bytes per voxel of a solve on the pieces, their host set-up included (the node levels'
+#: edge lists and Galerkin sums, freed before CG): 92 / 120 / 98 B/voxel beyond the input at
+#: 64^3 / 128^3 / 256^3 for the default composite with 15 wt% carbon, where every voxel conducts
+#: (``bench_conductivity.py --carrier electronic --set carbon.fraction=0.15 --set
+#: active.fraction=0.559``; 244-264 before the first node level was computed on the grid);
+#: fewer conducting voxels need less (S/C/Li3PS4: 43-51 B/voxel)
+PIECES_SETUP_BYTES = 130.0
 #: start from x = 0 instead of the linear profile when the island interpolation or the pieces run
 ZERO_GUESS_AT_ISLANDS = True
 #: float64 Krylov vectors over float32 faces: the multigrid cycle works on a float32 ``z`` on the

@@ -199,3 +199,41 @@ def test_electronic_after_opening_matches_direct_solve(ti_cpu, opened_composite)
     assert r.n_iter <= 30  # 16 measured with the K-cycle (pytest -s), 32 with the V-cycle
     print(f"crack-aware: sigma_eff {r.sigma_eff:.9g}, direct {ref:.9g}, "
           f"rel diff {abs(r.sigma_eff - ref) / ref:.2e}, {r.n_iter} iterations")
+
+
+@pytest.mark.parametrize("shape", [(9, 8, 7), (6, 6, 6), (5, 7, 9), (3, 3, 3), (12, 11, 10)])
+@pytest.mark.parametrize("wrap", [False, True])
+def test_first_level_on_the_grid_equals_the_edge_list_level(ti_cpu, monkeypatch, shape, wrap):
+    """``first_level`` (block patterns and a table, on the grid) builds the level of the general
+    edge-list construction: the same pieces in the same order, colours, children and
+    electrode conductances, Galerkin sums to round-off. Two conductance levels (300 and 1e-5)
+    with cut faces, so that blocks split and the grid path (not its fallback) runs."""
+    monkeypatch.setattr(AG, "COARSEST_NODES", 0)  # keep the host CSR of the level
+    rng = np.random.default_rng(sum(shape) + wrap)
+    sig = np.where(rng.random(shape) < 0.3, 300.0, 1e-5)
+    sig[rng.random(shape) < 0.1] = 0.0
+    gx, gy, gz = faces_of(sig, [rng.random(shape) < 0.2 for _ in range(3)])
+    if wrap:  # periodic sides: the wrap faces conduct
+        hm = 2 * sig[:, -1] * sig[:, 0] / np.where(sig[:, -1] + sig[:, 0] > 0, sig[:, -1] + sig[:, 0], 1)
+        gy[:, 0] = hm
+        hz = 2 * sig[:, :, -1] * sig[:, :, 0] / np.where(sig[:, :, -1] + sig[:, :, 0] > 0,
+                                                         sig[:, :, -1] + sig[:, :, 0], 1)
+        gz[:, :, 0] = hz
+    gx, gy, gz = (g.astype(np.float32) for g in (gx, gy, gz))
+    fallback = []
+    real = AG._first_level_edges
+    monkeypatch.setattr(AG, "_first_level_edges", lambda *a: fallback.append(1) or real(*a))
+    f32 = C._TI_DTYPES["float32"]
+    grid = AG.first_level(gx, gy, gz, shape, f32)
+    assert not fallback
+    ref = real(gx, gy, gz, shape, f32)
+    assert grid.size == ref.size and grid.n_red == ref.n_red
+    np.testing.assert_array_equal(grid.vmap.to_numpy(), ref.vmap.to_numpy())
+    (ptr, nbr, g, e, bc), (rptr, rnbr, rg, re_, rbc) = grid._host, ref._host
+    np.testing.assert_array_equal(ptr, rptr)
+    np.testing.assert_array_equal(nbr, rnbr)
+    np.testing.assert_allclose(g, rg, rtol=1e-12)
+    np.testing.assert_allclose(e, re_, rtol=1e-12)
+    np.testing.assert_array_equal(bc, rbc)
+    for a, b in zip(grid.children, ref.children, strict=True):
+        np.testing.assert_array_equal(a, b)
