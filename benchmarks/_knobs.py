@@ -13,7 +13,10 @@ def conduction_knobs(args: Sequence[str]) -> dict[str, str]:
     before session 8), ``CRACK_K_LEVELS=1`` (its K-cycle levels), ``CRACK_AWARE=0`` (fixed 2x2x2
     aggregates with the island transfers also after contact loss), ``F32_PRECONDITIONER=0`` (the cycle
     writes ``z`` in float64 under float64 Krylov vectors, as before session 9), ``F32_AFTER_CUTS=1``
-    (the float32 cycle also after contact loss). Returns the parsed knobs."""
+    (the float32 cycle also after contact loss), ``MIN_REDUCTION=0.9`` and ``DEEP_MIN_REDUCTION=0.9``
+    (``aggregation``: a first / deeper node level that keeps more than this fraction of the nodes is
+    redone by strongest-neighbour pairing).
+    Returns the parsed knobs."""
     from microcath.gpu_kernels import conduction as C
 
     from microcath import transport
@@ -30,6 +33,11 @@ def conduction_knobs(args: Sequence[str]) -> dict[str, str]:
         C.solve_conduction = wrapped
     if "CYCLE" in knobs:
         C.CYCLE = knobs["CYCLE"]
+    for name in ("MIN_REDUCTION", "DEEP_MIN_REDUCTION"):
+        if name in knobs:
+            from microcath.gpu_kernels import aggregation
+
+            setattr(aggregation, name, float(knobs[name]))
     if "ISLAND_MAX_VOXELS" in knobs:
         C.ISLAND_MAX_VOXELS = int(knobs["ISLAND_MAX_VOXELS"])
     if "ISLAND_INTERPOLATION_CONTRAST" in knobs:

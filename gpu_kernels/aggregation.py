@@ -55,6 +55,8 @@ MAX_DENSE_NODES = 4096
 #: blocks) is redone by joining every node to its strongest neighbour (so the hierarchy keeps
 #: shrinking by at least 2x without welding a strong cluster to a weak neighbour)
 MIN_REDUCTION = 0.9
+#: ... the same bound for the node levels below the first
+DEEP_MIN_REDUCTION = 0.9
 
 
 # --------------------------------------------------------------------------- host set-up
@@ -332,10 +334,12 @@ def _first_level_edges(gx: np.ndarray, gy: np.ndarray, gz: np.ndarray, shape, dt
     return level
 
 
-def _coarse_level(n, ra, rb, g, e, bcoord, block, fine_index, dtype, theta=THETA, vector_dtype=None):
+def _coarse_level(n, ra, rb, g, e, bcoord, block, fine_index, dtype, theta=THETA, vector_dtype=None,
+                  min_reduction=None):
     """(the next level, the node of every fine node)."""
     piece = _pieces(n, ra, rb, g, block, theta)
-    by_blocks = not (piece.max() + 1 > MIN_REDUCTION * n and theta > 0)
+    bound = MIN_REDUCTION if min_reduction is None else min_reduction
+    by_blocks = not (piece.max() + 1 > bound * n and theta > 0)
     if not by_blocks:
         piece = _strongest_neighbour(n, ra, rb, g)
         first = np.full(int(piece.max()) + 1, n, np.int64)
@@ -549,7 +553,7 @@ class NodeLevel:
         ny, nz = int(cb[:, 1].max()) + 1, int(cb[:, 2].max()) + 1
         block = (cb[:, 0] * ny + cb[:, 1]) * nz + cb[:, 2]
         coarse, _ = _coarse_level(n, ra, rb, gg, np.asarray(e, np.float64), cb, block,
-                                  np.arange(n, dtype=idt), self.dtype)
+                                  np.arange(n, dtype=idt), self.dtype, min_reduction=DEEP_MIN_REDUCTION)
         if coarse.size == n:  # one block left and no two nodes joined: nothing more to coarsen
             if n <= MAX_DENSE_NODES:
                 self._make_dense()
