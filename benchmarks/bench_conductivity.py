@@ -76,6 +76,17 @@ def generated(recipe: str, n: int, settings=()):
     return generate(name, shape=(n, n, n), seed=1, overrides=overrides or None, progress=False)
 
 
+def warm_up_structure(recipe: str, settings=()):
+    """The 40^3 structure on which a worker compiles its kernels: the recipe's own, or the default
+    composite's where the recipe's particles do not fit in 40^3 (e.g. ``lco_lno_lgps``)."""
+    from microcath.errors import InputError
+
+    try:
+        return generated(recipe, 40, settings)
+    except InputError:
+        return generated("default", 40)
+
+
 def worker_recipe(path: str, dtype: str, carrier: str) -> dict:
     from microcath import io, transport
 
@@ -146,7 +157,7 @@ def main(argv=None) -> int:
 
                 path = os.path.join(tmp, f"composite_{n}.mcath")
                 io.save(generated(args.recipe, n, args.sets), path)
-                io.save(generated(args.recipe, 40, args.sets), path + ".small.mcath")
+                io.save(warm_up_structure(args.recipe, args.sets), path + ".small.mcath")
                 extra = ["--carrier", args.carrier]
             else:
                 path = os.path.join(tmp, f"composite_{n}.npy")

@@ -100,6 +100,13 @@ PIECES_BYTES = 30.0
 #: active.fraction=0.559``; 244-264 before the first node level was computed on the grid);
 #: fewer conducting voxels need less (S/C/Li3PS4: 43-51 B/voxel)
 PIECES_SETUP_BYTES = 130.0
+#: ``solve_conduction(pieces=None)``: after this many iterations on the 2x2x2 levels, a mean residual
+#: reduction per iteration above PROBE_RATE moves the solve onto the strength-split pieces.
+#: Measured over the first 15 iterations at 128^3: default composite 0.23 (electrons) and 0.32 (ions,
+#: 11 iterations in all), VGCF 0.17, S/C/Li3PS4 with 25 wt% carbon (ions) 0.59 (25 in all), the
+#: 15 wt% carbon composite (ions) 0.50, coated LiCoO2 (electrons) 0.77 (89 in all; 16 on the pieces)
+PROBE_ITERATIONS = 15
+PROBE_RATE = 0.7
 #: start from x = 0 instead of the linear profile when the island interpolation or the pieces run
 ZERO_GUESS_AT_ISLANDS = True
 #: float64 Krylov vectors over float32 faces: the multigrid cycle works on a float32 ``z`` on the
@@ -1207,6 +1214,15 @@ class ConductionLevel:
         return coarse
 
 
+def _cycle(levels, nu, correction, cycle: str, k_levels):
+    """The preconditioner: a V-cycle, or a K-cycle with inner Krylov steps on ``k_levels``, with
+    the finest level's island ``correction`` and each coarse level's own."""
+    corrections = [correction] + [lv.island_correction for lv in levels[1:]]
+    if cycle == "k":
+        return KCycle(levels, nu=nu, corrections=corrections, krylov_levels=k_levels)
+    return VCycle(levels, nu=nu, corrections=corrections)
+
+
 def _f32_preconditioner(dtype, vector_dtype, cracks: bool) -> bool:
     """Whether the cycle writes a float32 ``z`` under float64 Krylov vectors (float32 faces).
     Not after contact loss unless :data:`F32_AFTER_CUTS`: there the float32 fine-level smoothing
@@ -1290,7 +1306,8 @@ def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, ri
                      vector_dtype: str | None = None, cycle: str | None = None,
                      cuts: tuple | None = None, face_resistance: tuple | None = None,
                      spacing_ratio: tuple[float, float] = (1.0, 1.0),
-                     interpolate_islands: bool | None = None, pieces: bool = False) -> ConductionSolution:
+                     interpolate_islands: bool | None = None,
+                     pieces: bool | None = False) -> ConductionSolution:
     """Solve the conduction problem along axis 0 with MG-preconditioned CG.
 
     Parameters
@@ -1346,12 +1363,15 @@ def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, ri
         in NMC and electrolyte); at moderate contrast (electrolyte pockets at 1e3) the
         finest-level correction alone gives the same iterations without the host set-up
         of the coarse levels' clusters.
-    pieces : bool
+    pieces : bool or None
         Coarsen into the strength-split pieces of :mod:`aggregation` (K-cycle on the first node
         levels) without cut faces too: for sparse, tortuous conducting networks (carbon that
         percolates near its threshold, a sulfur cathode's carbon), where fixed 2x2x2 aggregates
-        weld branches that meet only far away (docs/transport.md, "Tortuous networks"). Needs
-        :func:`bytes_per_voxel` with ``pieces=True``.
+        weld branches that meet only far away (docs/transport.md, "Tortuous networks"). ``None``:
+        start on the 2x2x2 levels and go on from the iterate on the pieces when the residual
+        falls by less than :data:`PROBE_RATE` per iteration over the first
+        :data:`PROBE_ITERATIONS` (particles touching at small contacts, e.g. coated LiCoO2 for
+        electrons). Both need the memory of ``bytes_per_voxel(cracks=True)``.
     """
     ensure_initialized()
     tdt = _TI_DTYPES[dtype]
@@ -1391,6 +1411,7 @@ def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, ri
     interpolated = False
     has_islands = islands is not None and len(islands[0]) > 0
     high = has_islands and (ISLAND_INTERPOLATION if interpolate_islands is None else interpolate_islands)
+    auto = pieces is None and CRACK_AWARE and cuts is None
     if CRACK_AWARE and (pieces or (high and cuts is not None)):
         fine.crack_aware = interpolated = True  # pieces split at cut faces and at contrasts
     elif high:
@@ -1399,6 +1420,7 @@ def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, ri
         interpolated = fine.island_transfer is not None
     if has_islands:
         correction = IslandCorrection(fine, *islands)
+    nu_given, cycle_given = nu, cycle
     if nu is None:
         nu = NU_ISLANDS if interpolated else NU
     levels = build_hierarchy(fine)
@@ -1406,11 +1428,7 @@ def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, ri
     if cycle is None and fine.crack_aware:
         cycle, k_levels = CRACK_CYCLE, CRACK_K_LEVELS
     cycle = cycle or CYCLE
-    if cycle == "k":
-        vcycle = KCycle(levels, nu=nu, corrections=[correction] + [lv.island_correction for lv in levels[1:]],
-                        krylov_levels=k_levels)
-    else:
-        vcycle = VCycle(levels, nu=nu, corrections=[correction] + [lv.island_correction for lv in levels[1:]])
+    vcycle = _cycle(levels, nu, correction, cycle, k_levels)
     b = device_zeros(tdt, (ny * nz,))  # right-hand side: non-zero on the inlet plane only
     x = fine.new_vector(ti.f64)  # float64 accumulator of the solution (mixed precision)
     # initial guess: the linear profile of a uniform medium, restricted to conducting voxels;
@@ -1436,8 +1454,31 @@ def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, ri
         return max(abs(float(f[0])), abs(float(f[1])), 1e-300)
 
     z_dtype = ti.f32 if _f32_preconditioner(tdt, fine.vector_dtype, cuts is not None) else None
+    abort = None
+    if auto:
+        def abort(history) -> bool:  # the 2x2x2 levels' rate over the first PROBE_ITERATIONS
+            return (len(history) == PROBE_ITERATIONS + 1
+                    and (history[-1] / history[0]) ** (1.0 / PROBE_ITERATIONS) > PROBE_RATE)
     info = krylov.pcg(fine, vcycle, b, x, tol=tol, maxiter=maxiter, accept=balanced, scale=current,
-                      flexible=(cycle == "k" and FLEXIBLE), z_dtype=z_dtype)
+                      flexible=(cycle == "k" and FLEXIBLE), z_dtype=z_dtype, abort=abort)
+    if info.reason == krylov.ABORTED:
+        # a tortuous network the fixed aggregates weld: go on from x on the strength-split pieces
+        rate = (info.history[-1] / info.history[0]) ** (1.0 / PROBE_ITERATIONS)
+        log.info("conduction %s: the 2x2x2 levels reduce the residual by %.2f per iteration; "
+                 "continuing on the strength-split pieces", shape, rate)
+        del vcycle, levels
+        fine.island_transfer = None
+        fine.crack_aware = True
+        release_host_memory()
+        levels = build_hierarchy(fine)
+        cycle = cycle_given or CRACK_CYCLE
+        vcycle = _cycle(levels, NU_ISLANDS if nu_given is None else nu_given, correction, cycle,
+                        CRACK_K_LEVELS)
+        probe = info
+        info = krylov.pcg(fine, vcycle, b, x, tol=tol, maxiter=maxiter - probe.n_iter, accept=balanced,
+                          scale=current, flexible=(cycle == "k" and FLEXIBLE), z_dtype=z_dtype)
+        info.n_iter += probe.n_iter
+        info.history = probe.history + info.history
     f = _fluxes(x, gx, nx, ny, nz)
     t2 = time.perf_counter()
     pot = faces = None

@@ -242,11 +242,16 @@ STALL_FACTOR = 0.9
 STALL_RECURSIVE = 4
 
 
+#: ``PCGInfo.reason`` of an iteration ended by the caller's ``abort``
+ABORTED = "ended by the caller (abort)"
+
+
 def pcg(op: LinearOperator, precond: Preconditioner | None, b, x, *, tol: float = 1e-6,
         maxiter: int = 500, accept: Callable[[object], bool] | None = None,
         replace_every: int = 0, floor: float = 1e-13,
         scale: Callable[[object], float] | None = None, flexible: bool = False,
-        q_dtype=None, z_dtype=None, stall_stop: bool = False) -> PCGInfo:
+        q_dtype=None, z_dtype=None, stall_stop: bool = False,
+        abort: Callable[[list], bool] | None = None) -> PCGInfo:
     """Solve ``A x = b`` by preconditioned conjugate gradients, all on the device.
 
     Three working vectors (``r``, ``p`` and one shared by ``z = M^{-1} r`` and
@@ -307,6 +312,11 @@ def pcg(op: LinearOperator, precond: Preconditioner | None, b, x, *, tol: float 
         recurrence restarts; from then on the true residual is checked as after a tightening, and
         the iteration ends, not converged, when it stops improving, instead of running on to
         ``maxiter`` while the recurrences drift.
+
+    abort : callable, optional
+        ``abort(history)`` after every iteration (``history``: the residual before the first
+        iteration and after each one); True ends the iteration, not converged, with
+        ``reason`` :data:`ABORTED` (a caller that watches the rate and switches preconditioners).
 
     Returns
     -------
@@ -409,6 +419,9 @@ def pcg(op: LinearOperator, precond: Preconditioner | None, b, x, *, tol: float 
                 target = max(target * 0.1, floor)
                 tightening = True
         info.history.append(res)
+        if abort is not None and abort(info.history):
+            info.reason = ABORTED
+            break
         _precondition(precond, r, zq)  # zq holds z = M^{-1} r
         rz_new = dot(r, zq)
         if restart:

@@ -772,15 +772,18 @@ def _solve_axis(labels: np.ndarray, sig: np.ndarray, rint_per_dx: np.ndarray, a:
             except MemoryBudgetError:
                 log.info("float32 Krylov vectors at island contrast >= %g: float64 ones do not fit",
                          ISLAND_F64_CONTRAST)
-    pieces = (cuts_t is None and not periodic and lab_t.size >= PIECES_MIN_VOXELS
-              and _network_fraction(lab_t, keep, sig, off, islands) < PIECES_NETWORK_FRACTION)
-    if pieces:
+    # coarse levels: the strength-split pieces for a sparse network, the 2x2x2 levels with a switch
+    # to the pieces when they converge slowly (None) for any other, never with cut faces (they
+    # choose for themselves), periodic sides or small volumes
+    pieces: bool | None = False
+    if cuts_t is None and not periodic and lab_t.size >= PIECES_MIN_VOXELS:
         try:
             _check_memory(labels.shape, dtype, vector_dtype=vector_dtype, cracks=True)
+            pieces = (True if _network_fraction(lab_t, keep, sig, off, islands) < PIECES_NETWORK_FRACTION
+                      else None)
         except MemoryBudgetError:
-            pieces = False
-            log.info("tortuous network: the strength-split coarse levels do not fit in memory; "
-                     "solving with 2x2x2 aggregates (same answer, more iterations)")
+            log.info("the strength-split coarse levels do not fit in memory; solving with 2x2x2 "
+                     "aggregates only (same answer; more iterations for tortuous networks)")
     sol = solve_conduction(lab_t, keep.view(np.uint8), sig, rint_per_h, periodic=(periodic, periodic),
                            dtype=dtype, tol=tol, maxiter=maxiter, want_potential=fields,
                            dirichlet_layers=bool(off), islands=islands, vector_dtype=vector_dtype,
