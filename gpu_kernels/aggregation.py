@@ -55,7 +55,8 @@ MAX_DENSE_NODES = 4096
 #: blocks) is redone by joining every node to its strongest neighbour (so the hierarchy keeps
 #: shrinking by at least 2x without welding a strong cluster to a weak neighbour)
 MIN_REDUCTION = 0.9
-#: ... the same bound for the node levels below the first
+#: ... the same bound for the node levels below the first (after contact loss; a level may pass
+#: its own, ``NodeLevel.deep_min_reduction``, to the levels below it)
 DEEP_MIN_REDUCTION = 0.9
 
 
@@ -459,6 +460,8 @@ class NodeLevel:
     """
 
     island_correction = None
+    #: :data:`MIN_REDUCTION` of the levels below this one (None: :data:`DEEP_MIN_REDUCTION`)
+    deep_min_reduction = None
     #: the pieces are those of the blocks (False: strongest-neighbour pieces of a level that
     #: the blocks no longer shrink; its colours may then join nodes of different blocks)
     by_blocks = True
@@ -544,6 +547,7 @@ class NodeLevel:
             return None
         ptr, nbr, g, e, bcoord = self._host
         n = self.size
+        bound = DEEP_MIN_REDUCTION if self.deep_min_reduction is None else self.deep_min_reduction
         idt = _index_dtype(n)  # int32 node indices: host temporaries of ~2/3 the size
         rows = np.repeat(np.arange(n, dtype=idt), np.diff(ptr))
         up = nbr > rows
@@ -553,11 +557,12 @@ class NodeLevel:
         ny, nz = int(cb[:, 1].max()) + 1, int(cb[:, 2].max()) + 1
         block = (cb[:, 0] * ny + cb[:, 1]) * nz + cb[:, 2]
         coarse, _ = _coarse_level(n, ra, rb, gg, np.asarray(e, np.float64), cb, block,
-                                  np.arange(n, dtype=idt), self.dtype, min_reduction=DEEP_MIN_REDUCTION)
+                                  np.arange(n, dtype=idt), self.dtype, min_reduction=bound)
         if coarse.size == n:  # one block left and no two nodes joined: nothing more to coarsen
             if n <= MAX_DENSE_NODES:
                 self._make_dense()
             return None
         self._host = None
         self._coarse = coarse
+        coarse.deep_min_reduction = self.deep_min_reduction
         return coarse

@@ -100,6 +100,14 @@ PIECES_BYTES = 30.0
 #: active.fraction=0.559``; 244-264 before the first node level was computed on the grid);
 #: fewer conducting voxels need less (S/C/Li3PS4: 43-51 B/voxel)
 PIECES_SETUP_BYTES = 130.0
+#: ``aggregation`` bound for the node levels below the first of a solve on the pieces without cut
+#: faces: a level that keeps more than half its nodes is redone by strongest-neighbour pairing
+#: (deep levels of tortuous networks barely shrink by blocks: 58k -> 39k -> 33k nodes for the 15 wt%
+#: carbon composite at 128^3). Throw-away timings at 128^3 against 0.9: the 15 wt% carbon composite
+#: 16 / 16 iterations, 6.5 -> 5.4 s; S/C/Li3PS4 with 25 wt% carbon 23 -> 20, 3.7 -> 2.8 s; coated
+#: LiCoO2 27 -> 26, 2.6 / 2.7 s. After contact loss it costs iterations (64^3: 17 -> 23), so the cut
+#: faces keep aggregation.DEEP_MIN_REDUCTION
+PIECES_DEEP_MIN_REDUCTION = 0.5
 #: ``solve_conduction(pieces=None)``: after this many iterations on the 2x2x2 levels, a mean residual
 #: reduction per iteration above PROBE_RATE moves the solve onto the strength-split pieces.
 #: Measured over the first 15 iterations at 128^3: default composite 0.23 (electrons) and 0.32 (ions,
@@ -1120,6 +1128,8 @@ class ConductionLevel:
         self.island_correction: IslandCorrection | None = None
         #: coarsen into the crack-aware pieces of :mod:`aggregation` instead of 2x2x2 cells
         self.crack_aware = False
+        #: ``aggregation.NodeLevel.deep_min_reduction`` of the pieces (None: the module's, for cuts)
+        self.pieces_min_reduction: float | None = None
         self._pieces: aggregation.NodeLevel | None = None
 
     def new_vector(self, dtype=None):
@@ -1178,6 +1188,7 @@ class ConductionLevel:
             self._pieces = aggregation.first_level(
                 self.gx.to_numpy().reshape(nx + 1, ny, nz), self.gy.to_numpy().reshape(self.shape),
                 self.gz.to_numpy().reshape(self.shape), self.shape, self.dtype)
+            self._pieces.deep_min_reduction = self.pieces_min_reduction
             return self._pieces
         if max(self.shape) <= self.min_coarse:
             return None
@@ -1412,6 +1423,8 @@ def solve_conduction(labels: np.ndarray, keep: np.ndarray, sigma: np.ndarray, ri
     has_islands = islands is not None and len(islands[0]) > 0
     high = has_islands and (ISLAND_INTERPOLATION if interpolate_islands is None else interpolate_islands)
     auto = pieces is None and CRACK_AWARE and cuts is None
+    if cuts is None:
+        fine.pieces_min_reduction = PIECES_DEEP_MIN_REDUCTION
     if CRACK_AWARE and (pieces or (high and cuts is not None)):
         fine.crack_aware = interpolated = True  # pieces split at cut faces and at contrasts
     elif high:
