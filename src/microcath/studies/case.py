@@ -45,12 +45,17 @@ def bytes_per_case(n_voxels: int, stages: tuple[str, ...]) -> int:
     From the per-voxel budgets each front end states and checks (generation, analysis, the
     conduction and elasticity solvers).
     """
+    from .. import transport
     from ..analysis.full_analysis import ANALYZE_BYTES_PER_VOXEL
     from ..geometries.composite import GENERATE_BYTES_PER_VOXEL
     from ..gpu_kernels import conduction, elasticity
     from ..mechanics import HOST_BYTES_PER_VOXEL
 
+    # any solve of a volume from transport.PIECES_MIN_VOXELS on may run on the strength-split pieces
+    # (sparse or tortuous networks, docs/transport.md), whose set-up needs the most
     cond = conduction.bytes_per_voxel("float32")
+    if n_voxels >= transport.PIECES_MIN_VOXELS:
+        cond = max(cond, conduction.bytes_per_voxel("float32", "float64", cracks=True))
     per = {_q.GENERATE: GENERATE_BYTES_PER_VOXEL, _q.ANALYSE: ANALYZE_BYTES_PER_VOXEL,
            _q.IONIC: cond, _q.ELECTRONIC: cond,
            _q.MECHANICS: elasticity.bytes_per_voxel("float32", pressure=True) + HOST_BYTES_PER_VOXEL}
