@@ -1,8 +1,10 @@
-"""Crack-aware coarse levels for conduction: strength-split 2x2x2 block aggregation (issue 12).
+"""Strength-split coarse levels for conduction: 2x2x2 blocks split at weak and cut faces (issue 12).
 
 Fixed 2x2x2 aggregates give the two sides of an opened face (a crack: conductance 0) one
-coarse value, and they weld a highly conducting cluster to the poorly conducting matrix
-around it. Here every coarse level is a set of *nodes*: the connected pieces of each
+coarse value, they weld a highly conducting cluster to the poorly conducting matrix
+around it, and they weld branches of a sparse or tortuous network that meet only far away
+(percolating carbon, a sulfur cathode's carbon, particles touching at small contacts).
+Here every coarse level is a set of *nodes*: the connected pieces of each
 2x2x2 block of the level above, where two cells of a block belong to one piece only when
 the connection between them is *strong*,
 
