@@ -67,12 +67,15 @@ ISLAND_F64_CONTRAST = 1e5
 #: host set-up of every coarse level's clusters)
 ISLAND_INTERPOLATION_CONTRAST = 1e5
 #: a spanning conducting network (its strongly conducting part at island contrast) filling
-#: less than this fraction of the volume is solved with the strength-split pieces of
-#: ``gpu_kernels.aggregation`` as coarse levels: near its percolation threshold such a network
-#: is tortuous on every scale and fixed 2x2x2 aggregates weld branches that meet only far away
-#: (default composite with 15 wt% carbon, electrons, 128^3: 125 -> 16 iterations; docs/transport.md,
-#: "Tortuous networks"); denser ones (electrolyte at 42-47 vol%) keep the structured levels
-PIECES_NETWORK_FRACTION = 0.3
+#: less than this fraction of the volume is solved on the strength-split pieces of
+#: ``gpu_kernels.aggregation`` at once: near its percolation threshold such a network is tortuous
+#: on every scale and fixed 2x2x2 aggregates weld branches that meet only far away (default
+#: composite with 15 wt% carbon, 17 vol% spanning, electrons, 128^3: 125 -> 16 iterations). Denser
+#: networks start on the 2x2x2 levels and move onto the pieces only when those converge slowly
+#: (``conduction.PROBE_RATE``): the electrolyte of an 82 wt% NMC811 cathode (28 vol%) takes 19
+#: iterations there, 1.0 s at 128^3, against 13 and 1.9 s on the pieces (docs/transport.md,
+#: "Tortuous networks")
+PIECES_NETWORK_FRACTION = 0.2
 #: ... in volumes of at least this many voxels: below it the hierarchy is too shallow to weld
 #: much, and the structured cycle, which solves a small network almost exactly, is as fast
 PIECES_MIN_VOXELS = 32 ** 3
