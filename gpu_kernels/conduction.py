@@ -633,6 +633,9 @@ def _island_correct(x: ti.types.ndarray(ndim=1), b: ti.types.ndarray(ndim=1), id
 
 
 ISLAND_MAX_VOXELS = 8
+#: entries of (face, conductance) lists that ``IslandTransfer.add_coarse_faces`` holds before it
+#: sums them into the coarse faces (16 B each: 128 MiB)
+FACE_STEPS_CHUNK = 1 << 23
 COARSE_TRANSFER = True
 COARSE_CORRECTION = True
 
@@ -859,46 +862,66 @@ class IslandTransfer:
         ey = np.zeros(ncx * ncy * ncz)
         ez = np.zeros(ncx * ncy * ncz)
         pi_, pj_, pc_ = self._pairs
-        xi, yi, zi = pi_ // (ncy * ncz), (pi_ // ncz) % ncy, pi_ % ncz
-        xj, yj, zj = pj_ // (ncy * ncz), (pj_ // ncz) % ncy, pj_ % ncz
-        dy, dz = yj - yi, zj - zi
+        # walk every pair from its first cell to its second: position (x, y, z) and the steps left
+        # (rx, ry, rz), int32 (coarse coordinates), so the walk's state is ~40 B per pair
+        x, y, z = ((pi_ // (ncy * ncz)).astype(np.int32), ((pi_ // ncz) % ncy).astype(np.int32),
+                   (pi_ % ncz).astype(np.int32))
+        rx = (pj_ // (ncy * ncz)).astype(np.int32) - x
+        ry = ((pj_ // ncz) % ncy).astype(np.int32) - y
+        rz = (pj_ % ncz).astype(np.int32) - z
         if self.periodic[0]:
-            dy = (dy + ncy // 2) % ncy - ncy // 2
+            ry = (ry + ncy // 2) % ncy - ncy // 2
         if self.periodic[1]:
-            dz = (dz + ncz // 2) % ncz - ncz // 2
-        dx = xj - xi
-        length = np.abs(dx) + np.abs(dy) + np.abs(dz)
+            rz = (rz + ncz // 2) % ncz - ncz // 2
+        length = np.abs(rx) + np.abs(ry) + np.abs(rz)
         val = pc_ * length  # L faces in series of L c each: conductance c
-        x, y, z = xi.copy(), yi.copy(), zi.copy()
-        rx, ry, rz = dx.copy(), dy.copy(), dz.copy()
-        # (face, conductance) of every step, summed per face at the end by one bincount per axis in
-        # the order np.add.at took them, so the faces are the same bit for bit and the set-up does not
-        # pay np.add.at's per-element cost at every step (1.9 M pairs on the first level at 256^3)
-        fx_all, fy_all, fz_all, vx_all, vy_all, vz_all = [], [], [], [], [], []
-        for _ in range(int(length.max()) if length.size else 0):
+        del length
+        # (face, conductance) of every step, summed per face by one bincount per axis in the order
+        # np.add.at took them (the faces bit for bit as with np.add.at, without its per-element cost at
+        # every step: 1.9 M pairs on the first level at 256^3); the lists are summed into the faces
+        # whenever they hold more than FACE_STEPS_CHUNK entries, so their memory stays bounded (VGCF
+        # fibres touch many aggregates: a long walk per pair, ~45 B/voxel of lists at 128^3 unbounded)
+        lists = {"x": ([], [], ex), "y": ([], [], ey), "z": ([], [], ez)}
+        pending = [0]
+
+        def add(axis, faces, vals, *, force=False):
+            fl, vl, _ = lists[axis]
+            if faces is not None and faces.size:
+                fl.append(faces.astype(np.int64))
+                vl.append(vals)
+                pending[0] += faces.size
+            if force or pending[0] > FACE_STEPS_CHUNK:
+                for f_, v_, e_ in lists.values():
+                    if f_:
+                        e_ += np.bincount(np.concatenate(f_), np.concatenate(v_), minlength=e_.size)
+                        f_.clear()
+                        v_.clear()
+                pending[0] = 0
+
+        for _ in range(int(np.abs(rx).max() + np.abs(ry).max() + np.abs(rz).max()) if rx.size else 0):
             mx = rx != 0
             my = ~mx & (ry != 0)
             mz = ~mx & ~my & (rz != 0)
+            if not (mx.any() or my.any() or mz.any()):
+                break
             sgn = np.sign(rx[mx])
-            fx = np.where(sgn > 0, x[mx] + 1, x[mx])
-            fx_all.append((fx * ncy + y[mx]) * ncz + z[mx])
-            vx_all.append(val[mx])
+            fx = np.where(sgn > 0, x[mx] + 1, x[mx]).astype(np.int64)
+            add("x", (fx * ncy + y[mx]) * ncz + z[mx], val[mx])
             x[mx] += sgn
             rx[mx] -= sgn
             sgn = np.sign(ry[my])
             yn = (y[my] + sgn) % ncy
-            fy = np.where(sgn > 0, yn, y[my])
-            fy_all.append((x[my] * ncy + fy) * ncz + z[my])
-            vy_all.append(val[my])
+            fy = np.where(sgn > 0, yn, y[my]).astype(np.int64)
+            add("y", (x[my].astype(np.int64) * ncy + fy) * ncz + z[my], val[my])
             y[my] = yn
             ry[my] -= sgn
             sgn = np.sign(rz[mz])
             zn = (z[mz] + sgn) % ncz
-            fz = np.where(sgn > 0, zn, z[mz])
-            fz_all.append((x[mz] * ncy + y[mz]) * ncz + fz)
-            vz_all.append(val[mz])
+            fz = np.where(sgn > 0, zn, z[mz]).astype(np.int64)
+            add("z", (x[mz].astype(np.int64) * ncy + y[mz]) * ncz + fz, val[mz])
             z[mz] = zn
             rz[mz] -= sgn
+        del x, y, z, rx, ry, rz, val
         # island -> electrode through the coarse cells between it and the electrode face
         pc, cin, cout = self._electrode
         xc_, yz = pc // (ncy * ncz), pc % (ncy * ncz)
@@ -910,11 +933,8 @@ class IslandTransfer:
             for step in range(int(L.max())):
                 m = step < L
                 f = np.where(to_inlet, xc_[sel][m] - step, xc_[sel][m] + 1 + step)
-                fx_all.append(f * ncy * ncz + yz[sel][m])
-                vx_all.append((cval[sel] * L)[m])
-        for e, faces, vals in ((ex, fx_all, vx_all), (ey, fy_all, vy_all), (ez, fz_all, vz_all)):
-            if faces:
-                e += np.bincount(np.concatenate(faces), np.concatenate(vals), minlength=e.size)
+                add("x", f * ncy * ncz + yz[sel][m], (cval[sel] * L)[m])
+        add("x", None, None, force=True)
         sx, sy, sz = scales
         ex = ex.reshape(ncx + 1, ncy, ncz) * sx[:, None, None]
         ey = ey.reshape(ncx, ncy, ncz) * sy[None, :, None]
