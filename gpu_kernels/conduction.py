@@ -875,12 +875,14 @@ class IslandTransfer:
             rz = (rz + ncz // 2) % ncz - ncz // 2
         length = np.abs(rx) + np.abs(ry) + np.abs(rz)
         val = pc_ * length  # L faces in series of L c each: conductance c
+        steps = int(length.max()) if length.size else 0
         del length
-        # (face, conductance) of every step, summed per face by one bincount per axis in the order
-        # np.add.at took them (the faces bit for bit as with np.add.at, without its per-element cost at
-        # every step: 1.9 M pairs on the first level at 256^3); the lists are summed into the faces
-        # whenever they hold more than FACE_STEPS_CHUNK entries, so their memory stays bounded (VGCF
-        # fibres touch many aggregates: a long walk per pair, ~45 B/voxel of lists at 128^3 unbounded)
+        # (face, conductance) of every step, summed per face by bincount in the order np.add.at took
+        # them (without its per-element cost at every step: 1.9 M pairs on the first level at 256^3);
+        # the lists are summed into the faces whenever they hold more than FACE_STEPS_CHUNK entries,
+        # so their memory stays bounded (VGCF fibres touch many aggregates: long walks, ~45 B/voxel
+        # of lists at 128^3 unbounded). Below one chunk the faces are bit for bit np.add.at's; above
+        # it they differ from them in the last bits (sums in another order)
         lists = {"x": ([], [], ex), "y": ([], [], ey), "z": ([], [], ez)}
         pending = [0]
 
@@ -898,12 +900,10 @@ class IslandTransfer:
                         v_.clear()
                 pending[0] = 0
 
-        for _ in range(int(np.abs(rx).max() + np.abs(ry).max() + np.abs(rz).max()) if rx.size else 0):
+        for _ in range(steps):
             mx = rx != 0
             my = ~mx & (ry != 0)
             mz = ~mx & ~my & (rz != 0)
-            if not (mx.any() or my.any() or mz.any()):
-                break
             sgn = np.sign(rx[mx])
             fx = np.where(sgn > 0, x[mx] + 1, x[mx]).astype(np.int64)
             add("x", (fx * ncy + y[mx]) * ncz + z[mx], val[mx])

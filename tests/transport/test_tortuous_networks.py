@@ -47,17 +47,24 @@ def test_network_fraction_counts_the_spanning_strong_voxels():
     assert transport._network_fraction(lab, keep, one, 0, None) == pytest.approx(0.5)
 
 
-def test_sulfur_carbon_network_matches_direct_solve(ti_cpu, monkeypatch):
-    """S/C/Li3PS4 at 64^3 (seed 1): only the carbon black (18 vol%, a network near its
-    threshold) conducts electrons once sulfur (5e-28 S/m) is an insulator. Before the pieces:
-    72 iterations with 2x2x2 aggregates; the answer must be the direct solve's."""
+@pytest.fixture(scope="module")
+def sulfur_and_reference():
+    """S/C/Li3PS4 at 64^3 (seed 1) and the direct solve of its electronic problem: only the carbon
+    black (18 vol%, a network near its threshold) conducts once sulfur (5e-28 S/m, below 1e-20 of
+    the carbon's 300 S/m) is an insulator."""
     ms = generate("s_c_li3ps4", shape=(64, 64, 64), seed=1)
     lib = default_library()
     sig_lab = np.zeros(256)
     for label, phase in ms.phases.items():
         s = 0.0 if phase.material is None else lib.get(phase.material).sigma("electronic")
-        sig_lab[label] = s if s >= transport.NEGLIGIBLE_CONTRAST * 300.0 else 0.0  # sulfur: insulator
-    ref = direct_sigma_eff(sig_lab[ms.labels])
+        sig_lab[label] = s if s >= transport.NEGLIGIBLE_CONTRAST * 300.0 else 0.0
+    return ms, direct_sigma_eff(sig_lab[ms.labels])
+
+
+def test_sulfur_carbon_network_matches_direct_solve(ti_cpu, monkeypatch, sulfur_and_reference):
+    """On the pieces at once (before them: 72 iterations with 2x2x2 aggregates); the answer must
+    be the direct solve's."""
+    ms, ref = sulfur_and_reference
     calls = _spy(monkeypatch)
     r = transport.conductivity(ms, carrier="electronic", axis="x")
     assert calls == [True]
@@ -80,17 +87,11 @@ def test_dense_networks_keep_the_structured_levels(ti_cpu, monkeypatch, caplog):
     assert "strength-split pieces" not in caplog.text
 
 
-def test_slow_structured_solve_continues_on_the_pieces(ti_cpu, monkeypatch, caplog):
+def test_slow_structured_solve_continues_on_the_pieces(ti_cpu, monkeypatch, caplog, sulfur_and_reference):
     """The switch: the S/C/Li3PS4 carbon network started on the 2x2x2 levels (72 iterations
     there), moved onto the pieces after the probe, ends at the direct solve's answer."""
     monkeypatch.setattr(transport, "PIECES_NETWORK_FRACTION", 0.0)  # watched, not pieces at once
-    ms = generate("s_c_li3ps4", shape=(64, 64, 64), seed=1)
-    lib = default_library()
-    sig_lab = np.zeros(256)
-    for label, phase in ms.phases.items():
-        s = 0.0 if phase.material is None else lib.get(phase.material).sigma("electronic")
-        sig_lab[label] = s if s >= transport.NEGLIGIBLE_CONTRAST * 300.0 else 0.0
-    ref = direct_sigma_eff(sig_lab[ms.labels])
+    ms, ref = sulfur_and_reference
     with caplog.at_level("INFO", logger="microcath.gpu_kernels.conduction"):
         r = transport.conductivity(ms, carrier="electronic", axis="x")
     assert "continuing on the strength-split pieces" in caplog.text
