@@ -134,7 +134,13 @@ def main(argv=None) -> int:
                     help="recipe with --carrier: a shipped name (default, s_c_li3ps4, ...) or 'vgcf'")
     ap.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                     help="change a recipe parameter (repeatable), as `microcath generate --set`")
+    ap.add_argument("--blocks-only", action="store_true",
+                    help="never the strength-split pieces (the 2x2x2 levels of before session 15)")
     args = ap.parse_args(argv)
+    if args.blocks_only:
+        from microcath import transport
+
+        transport.PIECES_MIN_VOXELS = float("inf")
     if args.arch:
         os.environ["MICROCATH_ARCH"] = args.arch
     if args.worker is not None:
@@ -145,7 +151,8 @@ def main(argv=None) -> int:
         return 0
     if args.carrier:
         sets = "".join(f", {item}" for item in args.sets)
-        print(f"recipe {args.recipe}{sets}, carrier {args.carrier}, seed 1, tol 1e-6, {args.dtype}")
+        blocks = ", 2x2x2 levels only" if args.blocks_only else ""
+        print(f"recipe {args.recipe}{sets}, carrier {args.carrier}, seed 1, tol 1e-6, {args.dtype}{blocks}")
     rows = []
     print(f"{'size':>6} {'arch':>5} {'time s':>8} {'iter':>5} {'sigma_eff S/m':>14} {'conv':>5} "
           f"{'flux bal':>9} {'B/voxel':>8}")
@@ -158,7 +165,7 @@ def main(argv=None) -> int:
                 path = os.path.join(tmp, f"composite_{n}.mcath")
                 io.save(generated(args.recipe, n, args.sets), path)
                 io.save(warm_up_structure(args.recipe, args.sets), path + ".small.mcath")
-                extra = ["--carrier", args.carrier]
+                extra = ["--carrier", args.carrier] + (["--blocks-only"] if args.blocks_only else [])
             else:
                 path = os.path.join(tmp, f"composite_{n}.npy")
                 np.save(path, composite(n))
