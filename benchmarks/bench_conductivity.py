@@ -134,13 +134,18 @@ def main(argv=None) -> int:
                     help="recipe with --carrier: a shipped name (default, s_c_li3ps4, ...) or 'vgcf'")
     ap.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                     help="change a recipe parameter (repeatable), as `microcath generate --set`")
-    ap.add_argument("--blocks-only", action="store_true",
-                    help="never the strength-split pieces (the 2x2x2 levels of before session 15)")
+    ap.add_argument("--coarse", choices=["auto", "blocks", "pieces"], default="auto",
+                    help="coarse levels: the solver's choice (auto), never the strength-split pieces "
+                         "(blocks: the 2x2x2 levels of before session 15), or the pieces at once wherever "
+                         "they are allowed (pieces)")
     args = ap.parse_args(argv)
-    if args.blocks_only:
+    if args.coarse != "auto":
         from microcath import transport
 
-        transport.PIECES_MIN_VOXELS = float("inf")
+        if args.coarse == "blocks":
+            transport.PIECES_MIN_VOXELS = float("inf")
+        else:
+            transport.PIECES_NETWORK_FRACTION = float("inf")
     if args.arch:
         os.environ["MICROCATH_ARCH"] = args.arch
     if args.worker is not None:
@@ -151,8 +156,8 @@ def main(argv=None) -> int:
         return 0
     if args.carrier:
         sets = "".join(f", {item}" for item in args.sets)
-        blocks = ", 2x2x2 levels only" if args.blocks_only else ""
-        print(f"recipe {args.recipe}{sets}, carrier {args.carrier}, seed 1, tol 1e-6, {args.dtype}{blocks}")
+        coarse = "" if args.coarse == "auto" else f", coarse levels: {args.coarse}"
+        print(f"recipe {args.recipe}{sets}, carrier {args.carrier}, seed 1, tol 1e-6, {args.dtype}{coarse}")
     rows = []
     print(f"{'size':>6} {'arch':>5} {'time s':>8} {'iter':>5} {'sigma_eff S/m':>14} {'conv':>5} "
           f"{'flux bal':>9} {'B/voxel':>8}")
@@ -165,7 +170,7 @@ def main(argv=None) -> int:
                 path = os.path.join(tmp, f"composite_{n}.mcath")
                 io.save(generated(args.recipe, n, args.sets), path)
                 io.save(warm_up_structure(args.recipe, args.sets), path + ".small.mcath")
-                extra = ["--carrier", args.carrier] + (["--blocks-only"] if args.blocks_only else [])
+                extra = ["--carrier", args.carrier, "--coarse", args.coarse]
             else:
                 path = os.path.join(tmp, f"composite_{n}.npy")
                 np.save(path, composite(n))

@@ -103,16 +103,15 @@ PIECES_SETUP_BYTES = 130.0
 #: ``aggregation`` bound for the node levels below the first of a solve on the pieces without cut
 #: faces: a level that keeps more than half its nodes is redone by strongest-neighbour pairing
 #: (deep levels of tortuous networks barely shrink by blocks: 58k -> 39k -> 33k nodes for the 15 wt%
-#: carbon composite at 128^3). Throw-away timings at 128^3 against 0.9: the 15 wt% carbon composite
-#: 16 / 16 iterations, 6.5 -> 5.4 s; S/C/Li3PS4 with 25 wt% carbon 23 -> 20, 3.7 -> 2.8 s; coated
-#: LiCoO2 27 -> 26, 2.6 / 2.7 s. After contact loss it costs iterations (64^3: 17 -> 23), so the cut
-#: faces keep aggregation.DEEP_MIN_REDUCTION
+#: carbon composite at 128^3, ``profile_conduction.py``). ``bench_conductivity.py`` at 256^3 against
+#: 0.9: the 15 wt% carbon composite 22 -> 19 iterations, 54.9 -> 46.0 s; S/C/Li3PS4 with 25 wt% carbon
+#: 35 -> 22, 29.3 -> 18.6 s. After contact loss it costs iterations (``compare_contact_loss.py 64
+#: DEEP_MIN_REDUCTION=0.5``: 17 -> 23), so the cut faces keep aggregation.DEEP_MIN_REDUCTION
 PIECES_DEEP_MIN_REDUCTION = 0.5
 #: ``solve_conduction(pieces=None)``: after this many iterations on the 2x2x2 levels, a mean residual
-#: reduction per iteration above PROBE_RATE moves the solve onto the strength-split pieces.
-#: Measured over the first 15 iterations at 128^3: default composite 0.23 (electrons) and 0.32 (ions,
-#: 11 iterations in all), VGCF 0.17, S/C/Li3PS4 with 25 wt% carbon (ions) 0.59 (25 in all), the
-#: 15 wt% carbon composite (ions) 0.50, coated LiCoO2 (electrons) 0.77 (89 in all; 16 on the pieces)
+#: reduction per iteration above PROBE_RATE moves the solve onto the strength-split pieces (logged
+#: with the rate: coated LiCoO2, electrons, 128^3: 0.77, 89 -> 26 iterations in all; the default
+#: composite, VGCF and the electrolytes measured stay well below, docs/transport.md)
 PROBE_ITERATIONS = 15
 PROBE_RATE = 0.7
 #: start from x = 0 instead of the linear profile when the island interpolation or the pieces run

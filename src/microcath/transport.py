@@ -70,11 +70,12 @@ ISLAND_INTERPOLATION_CONTRAST = 1e5
 #: less than this fraction of the volume is solved on the strength-split pieces of
 #: ``gpu_kernels.aggregation`` at once: near its percolation threshold such a network is tortuous
 #: on every scale and fixed 2x2x2 aggregates weld branches that meet only far away (default
-#: composite with 15 wt% carbon, 17 vol% spanning, electrons, 128^3: 125 -> 16 iterations). Denser
+#: composite with 15 wt% carbon, electrons, 128^3: 125 -> 16 iterations). Denser
 #: networks start on the 2x2x2 levels and move onto the pieces only when those converge slowly
-#: (``conduction.PROBE_RATE``): the electrolyte of an 82 wt% NMC811 cathode (28 vol%) takes 19
-#: iterations there, 1.0 s at 128^3, against 13 and 1.9 s on the pieces (docs/transport.md,
-#: "Tortuous networks")
+#: (``conduction.PROBE_RATE``): the electrolyte of an 82 wt% NMC811 cathode takes 19 iterations
+#: there, 1.21 s at 128^3, against 13 and 2.05 s on the pieces (``bench_conductivity.py --carrier
+#: ionic --set active.fraction=0.82 --set electrolyte.fraction=0.15 --coarse blocks|pieces``;
+#: docs/transport.md, "Tortuous networks")
 PIECES_NETWORK_FRACTION = 0.2
 #: ... in volumes of at least this many voxels: below it the hierarchy is too shallow to weld
 #: much, and the structured cycle, which solves a small network almost exactly, is as fast

@@ -52,8 +52,8 @@ def direct_sigma_eff(sig: np.ndarray) -> float:
     return current * s.shape[0] / (s.shape[1] * s.shape[2])
 
 
-N = 48  # the size issue 12 asks for; spsolve (SuperLU, COLAMD) takes 46 s at 48^3 and 18 s at 40^3 on
-# the 2 cores of session 15 (~100 s and ~30 s on slower hours); MMD_AT_PLUS_A took 512 s at 40^3
+N = 48  # the size issue 12 asks for; this module takes ~50 s on the 2 cores of session 15, most of it
+# spsolve (SuperLU's default COLAMD ordering; MMD_AT_PLUS_A was far slower in a throw-away try)
 
 
 @pytest.fixture(scope="module")
